@@ -1,0 +1,20 @@
+namespace Pipeline.Face.Purification;
+
+/// <summary>
+/// One sample's fate: its nearest sub-center within its class, whether that is the class's
+/// dominant one, its angle to the dominant one, and the decision with its reason.
+/// </summary>
+public sealed record SampleDecision(string Path, string Identity, string Decision, string Reason, double Angle, int Subcenter, int DominantSubcenter)
+{
+    public bool Keep => Decision == PurificationReport.KeepDecision;
+}
+
+/// <summary>The whole purification: the rule, the threshold it came to, and every decision.</summary>
+public sealed record PurificationReport(string Rule, double ThresholdDegrees, ThresholdChoice? Threshold, int Kept, int Dropped, IReadOnlyList<SampleDecision> Samples)
+{
+    public const string KeepDecision = "keep";
+    public const string DropDecision = "drop";
+
+    public IReadOnlyList<int> KeptIndices() =>
+        Samples.Select((s, i) => (s, i)).Where(t => t.s.Keep).Select(t => t.i).ToArray();
+}

@@ -1,0 +1,66 @@
+using System.Numerics.Tensors;
+
+namespace Pipeline.Face.Purification;
+
+/// <summary>
+/// The paper's automatic cleaning (section 3.4): with a sub-center model, each sample goes to
+/// its nearest sub-center among its class's K; the sub-center with the most samples is the
+/// class's dominant one; a sample is kept only if its angle to the dominant sub-center is under
+/// the threshold. Pure arithmetic on normalised embeddings and centers: no model, no I/O.
+/// </summary>
+public static class SubCenterPurifier
+{
+    /// <param name="embeddings">N x dim, L2-normalised.</param>
+    /// <param name="subCenters">classes x K x dim, L2-normalised.</param>
+    public static PurificationReport Decide(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels,
+        ReadOnlySpan<float> subCenters, int k, IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule)
+    {
+        int n = labels.Count, classes = identities.Count;
+        if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
+        if (subCenters.Length != classes * k * dim) throw new ArgumentException("sub-centers must be classes x K x dim");
+
+        var nearest = new int[n];
+        var cosines = new float[n * k];
+        for (int i = 0; i < n; i++)
+        {
+            var e = embeddings.Slice(i * dim, dim);
+            int best = 0;
+            for (int j = 0; j < k; j++)
+            {
+                cosines[i * k + j] = TensorPrimitives.Dot(e, subCenters.Slice((labels[i] * k + j) * dim, dim));
+                if (cosines[i * k + j] > cosines[i * k + best]) best = j;
+            }
+            nearest[i] = best;
+        }
+
+        var counts = new int[classes * k];
+        for (int i = 0; i < n; i++) counts[labels[i] * k + nearest[i]]++;
+        var dominant = new int[classes];
+        for (int c = 0; c < classes; c++)
+            for (int j = 1; j < k; j++)
+                if (counts[c * k + j] > counts[c * k + dominant[c]]) dominant[c] = j;
+
+        var angles = new double[n];
+        for (int i = 0; i < n; i++)
+            angles[i] = Math.Acos(Math.Clamp(cosines[i * k + dominant[labels[i]]], -1f, 1f)) * 180.0 / Math.PI;
+
+        ThresholdChoice? choice = rule.IsAuto ? AngleThreshold.Choose(angles) : null;
+        double threshold = choice?.Degrees ?? rule.AngleDegrees;
+
+        var decisions = new SampleDecision[n];
+        int kept = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int c = labels[i];
+            bool keep = angles[i] < threshold;
+            string where = nearest[i] == dominant[c] ? "nearest to the dominant sub-center" : $"nearest to non-dominant sub-center {nearest[i]}";
+            string reason = keep
+                ? $"{angles[i]:F1} deg to dominant sub-center {dominant[c]}, under {threshold:F1} ({where})"
+                : $"{angles[i]:F1} deg to dominant sub-center {dominant[c]}, not under {threshold:F1} ({where})";
+            decisions[i] = new SampleDecision(paths[i], identities[c], keep ? PurificationReport.KeepDecision : PurificationReport.DropDecision,
+                reason, Math.Round(angles[i], 3), nearest[i], dominant[c]);
+            if (keep) kept++;
+        }
+        return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions);
+    }
+}

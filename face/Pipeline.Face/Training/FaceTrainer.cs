@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Pipeline.Datasets;
+using Pipeline.Face.Backbones;
+using Pipeline.Face.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Face.Training;
+
+/// <summary>The outcome of a run: the model (on CPU) and its per-epoch history.</summary>
+public sealed record TrainingResult(FaceModel Model, IReadOnlyList<EpochMetrics> History, TimeSpan Elapsed);
+
+/// <summary>
+/// The training loop: shuffled batches (the last partial batch dropped, as insightface does),
+/// random flips, SGD with warm-up + polynomial decay, backbone gradient clipping, collapse
+/// detection after each epoch, and checkpoints from which a run continues bit-exactly:
+/// shuffles, flips and every random draw of a step are derived from (seed, epoch, step), never
+/// from a stream that a restart would lose.
+/// </summary>
+public static class FaceTrainer
+{
+    public static TrainingResult Train(ImageSet data, TrainingOptions options, string? checkpointDir = null,
+        bool resume = false, Action<TrainingProgress>? progress = null, string? trainedOn = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        if (data.Count < 2) throw new ArgumentException($"{trainedOn ?? "dataset"}: {data.Count} samples; training needs at least 2");
+        var device = TorchRuntime.ResolveDevice(options.Device);
+        var clock = Stopwatch.StartNew();
+
+        torch.manual_seed(options.Seed);
+        var spec = BackboneSpec.Create(options.Backbone, options.InputSize);
+        var info = new ModelInfo(spec, options.SubCenters, options.Margin, data.Identities, trainedOn, DateTimeOffset.UtcNow);
+        var model = new FaceModel(info, options.PartialFcRate).To(device);
+        var backboneParams = model.Backbone.parameters().Where(p => p.requires_grad).ToList();
+        var allParams = backboneParams.Concat(model.Head.parameters()).ToList<Tensor>();
+        using var optimizer = new SgdMomentum(allParams, options.Momentum, options.WeightDecay);
+
+        int batch = Math.Min(options.BatchSize, data.Count);
+        int stepsPerEpoch = data.Count / batch;
+        var schedule = new LearningRateSchedule(options.EffectiveLearningRate,
+            (long)Math.Round(options.WarmupEpochs * stepsPerEpoch), (long)options.Epochs * stepsPerEpoch, options.PolyPower);
+        var store = checkpointDir is null ? null : new CheckpointStore(checkpointDir);
+
+        var state = new CheckpointState(1, 0, 0, [], options, 0, 0, 0, 0);
+        if (resume && store is { Exists: true })
+        {
+            state = store.Load(model, optimizer);
+            if (state.Options with { Epochs = options.Epochs, Device = options.Device } != options with { Device = options.Device })
+                throw new InvalidOperationException($"{checkpointDir}: checkpoint was written by a run with different options; start a new run instead of --resume");
+        }
+
+        var history = state.History;
+        using var generator = new Generator((ulong)options.Seed, device);
+        model.Head.Sampler = options.PartialFcRate < 1 ? generator : null;
+        model.Backbone.train();
+        model.Head.train();
+
+        for (int epoch = state.Epoch; epoch <= options.Epochs; epoch++)
+        {
+            var (order, flips) = EpochOrder(data.Count, options, epoch);
+            var epochClock = Stopwatch.StartNew();
+            bool resumedMidEpoch = epoch == state.Epoch && state.StepInEpoch > 0;
+            double lossSum = resumedMidEpoch ? state.EpochLossSum : 0, correct = resumedMidEpoch ? state.EpochCorrect : 0;
+            double angleSum = resumedMidEpoch ? state.EpochAngleSum : 0;
+            long seen = resumedMidEpoch ? state.EpochSamples : 0, seenThisSession = 0;
+            int firstStep = resumedMidEpoch ? state.StepInEpoch : 0;
+            long globalStep = (long)(epoch - 1) * stepsPerEpoch + firstStep;
+            double lr = 0;
+
+            for (int step = firstStep; step < stepsPerEpoch; step++, globalStep++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                torch.manual_seed(StepSeed(options.Seed, globalStep));
+                generator.manual_seed(StepSeed(options.Seed, globalStep));
+                var idx = order.AsSpan(step * batch, batch);
+                var x = BatchTensors.Images(data, idx, options.InputSize, flips.AsSpan(step * batch, batch), device);
+                var y = BatchTensors.Labels(data, idx, device);
+
+                var embeddings = model.Backbone.call(x);
+                var (logits, labels, cos) = model.Head.Logits(embeddings, y);
+                var loss = nn.functional.cross_entropy(logits, labels);
+                optimizer.ZeroGrad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(backboneParams, options.GradientClip);
+                lr = schedule.At(globalStep);
+                optimizer.Step(lr);
+
+                using (no_grad())
+                {
+                    var plain = cos.detach();
+                    lossSum += loss.item<float>() * batch;
+                    correct += plain.argmax(1).eq(labels).sum().item<long>();
+                    angleSum += plain.gather(1, labels.unsqueeze(1)).clamp(-1, 1).acos().sum().item<float>() * 180.0 / Math.PI;
+                }
+                seen += batch;
+                seenThisSession += batch;
+                var ips = seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
+                progress?.Invoke(new TrainingProgress(epoch, options.Epochs, step + 1, stepsPerEpoch, lossSum / seen, correct / seen, ips, lr));
+
+                bool epochEnd = step + 1 == stepsPerEpoch;
+                if (store is not null && !epochEnd && options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0)
+                    store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen));
+            }
+
+            history.Add(new EpochMetrics(epoch, lossSum / seen, correct / seen, angleSum / seen, lr,
+                seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds));
+            CollapseDetector.Check(history, options.WarmupEpochs);
+            store?.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0));
+        }
+
+        model.Backbone.eval();
+        model.Head.eval();
+        model.Head.Sampler = null;
+        model.To(CPU);
+        return new TrainingResult(model, history, clock.Elapsed);
+    }
+
+    /// <summary>The permutation and flips of one epoch, a pure function of (seed, epoch).</summary>
+    public static (int[] Order, bool[] Flips) EpochOrder(int count, TrainingOptions options, int epoch)
+    {
+        var rng = new Random(unchecked(options.Seed * 7919 + epoch * 104_729 + 0x5eed)); // seeded System.Random is stable across processes
+        var order = Enumerable.Range(0, count).ToArray();
+        rng.Shuffle(order);
+        var flips = new bool[count];
+        if (options.RandomFlip)
+            for (int i = 0; i < count; i++) flips[i] = rng.Next(2) == 1;
+        return (order, flips);
+    }
+
+    private static long StepSeed(int seed, long step) => seed * 1_000_003L + step;
+}
