@@ -1,0 +1,79 @@
+using Pipeline.Face.Purification;
+
+namespace Pipeline.Face.Tests;
+
+public class PurifierTests
+{
+    // A sample in the plane of two unit axes, at `deg` degrees from the first toward the second.
+    private static float[] At(int from, int toward, double deg)
+    {
+        var v = new float[3];
+        v[from] = (float)Math.Cos(deg * Math.PI / 180);
+        v[toward] = (float)Math.Sin(deg * Math.PI / 180);
+        return v;
+    }
+
+    [Fact]
+    public void Keeps_samples_close_to_the_dominant_sub_center_and_says_why()
+    {
+        // One class, K = 3 sub-centers on the axes x, y, z. Three samples gather at x: x is dominant.
+        float[] centers = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+        var samples = new[]
+        {
+            At(0, 1, 10), At(0, 2, 20), At(0, 1, 30),  // near x (dominant)
+            At(1, 2, 5),                                // near y: ~90 deg from x -> drop
+            At(0, 1, 70),                               // nearest y (20 deg) but 70 deg from x -> keep under 75
+        };
+        var emb = samples.SelectMany(s => s).ToArray();
+        var report = SubCenterPurifier.Decide(emb, 3, [0, 0, 0, 0, 0], centers, 3,
+            ["a/1", "a/2", "a/3", "a/4", "a/5"], ["a"], DropRule.Fixed(75));
+
+        Assert.Equal(["keep", "keep", "keep", "drop", "keep"], report.Samples.Select(s => s.Decision));
+        Assert.All(report.Samples, s => Assert.Equal(0, s.DominantSubcenter));
+        Assert.Equal([0, 0, 0, 1, 1], report.Samples.Select(s => s.Subcenter));
+        Assert.Equal(10, report.Samples[0].Angle, 3);
+        Assert.Equal(90, report.Samples[3].Angle, 3);
+        Assert.Equal(70, report.Samples[4].Angle, 3);
+        Assert.Contains("not under 75.0", report.Samples[3].Reason);
+        Assert.Contains("non-dominant sub-center 1", report.Samples[4].Reason);
+        Assert.Equal((4, 1), (report.Kept, report.Dropped));
+    }
+
+    [Fact]
+    public void Each_class_has_its_own_dominant_sub_center()
+    {
+        // Class 0's samples gather at its sub-center 1 (y); class 1's at its sub-center 0 (z).
+        float[] centers = [1, 0, 0, 0, 1, 0, /* class 1 */ 0, 0, 1, 1, 0, 0];
+        var emb = new[] { At(1, 0, 5), At(1, 2, 15), At(0, 1, 3), At(2, 0, 12), At(2, 1, 40) }.SelectMany(s => s).ToArray();
+        var report = SubCenterPurifier.Decide(emb, 3, [0, 0, 0, 1, 1], centers, 2,
+            ["p0", "p1", "p2", "q0", "q1"], ["p", "q"], DropRule.Fixed(60));
+        Assert.Equal([1, 1, 1, 0, 0], report.Samples.Select(s => s.DominantSubcenter));
+        Assert.Equal(["keep", "keep", "drop", "keep", "keep"], report.Samples.Select(s => s.Decision));
+        Assert.Equal(87, report.Samples[2].Angle, 3);
+    }
+
+    [Fact]
+    public void Auto_threshold_falls_between_a_clean_and_a_noisy_mode()
+    {
+        var rng = new Random(4);
+        double Normal(double mu, double sd) => mu + sd * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var angles = Enumerable.Range(0, 700).Select(_ => Normal(40, 7))
+            .Concat(Enumerable.Range(0, 300).Select(_ => Normal(85, 6))).ToList();
+        var choice = AngleThreshold.Choose(angles);
+        Assert.Equal("gaussian mixture crossing", choice.Method);
+        Assert.InRange(choice.Degrees, 58, 68);
+        Assert.InRange(choice.CleanMean, 38, 42);
+        Assert.InRange(choice.NoisyMean, 83, 87);
+        Assert.InRange(choice.NoisyWeight, 0.27, 0.33);
+    }
+
+    [Fact]
+    public void Auto_threshold_on_clean_data_drops_only_the_far_tail()
+    {
+        var rng = new Random(5);
+        var angles = Enumerable.Range(0, 1000).Select(_ => 40 + 8 * (rng.NextDouble() + rng.NextDouble() + rng.NextDouble() - 1.5)).ToList();
+        var choice = AngleThreshold.Choose(angles);
+        Assert.True(choice.Degrees >= 75, $"{choice.Method}: {choice.Degrees}");
+        Assert.True(angles.Count(a => a >= choice.Degrees) == 0);
+    }
+}
