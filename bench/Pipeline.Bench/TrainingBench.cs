@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Pipeline.Datasets;
+using Pipeline.Face;
+using Pipeline.Face.Backbones;
+using Pipeline.Face.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Bench;
+
+/// <summary>
+/// Training throughput (img/s) of the demo model (tiny, 64x64) and r18 at 112x112, with the
+/// achieved GFLOP/s (3 x analytic forward FLOPs per image: forward + two backward products)
+/// next to a measured float32 matmul peak of this machine.
+/// Usage: train [--classes N] [--seconds S]
+/// </summary>
+public sealed class TrainingBench : IBenchmark
+{
+    public string Name => "train";
+    public string Description => "training img/s of tiny@64 and r18@112, GFLOP/s vs matmul peak";
+
+    public Task<int> RunAsync(string[] args)
+    {
+        int classes = Arg(args, "--classes", 500);
+        TorchRuntime.ConfigureThreads();
+        Console.WriteLine($"threads: {get_num_threads()}");
+        double peak = MatmulPeak();
+        Console.WriteLine($"matmul peak (2048^2 float32): {peak:F1} GFLOP/s");
+        foreach (var (backbone, size, images) in new[] { ("tiny", 64, 2048), ("r18", 112, 256) })
+        {
+            var spec = BackboneSpec.Create(backbone, size);
+            double gflopPerImage = 3 * BackboneFlops.Forward(spec) / 1e9;
+            var data = Random(images, size, classes);
+            var options = new TrainingOptions { Backbone = backbone, InputSize = size, Epochs = 2, BatchSize = 64, SubCenters = 3, Device = "cpu", WarmupEpochs = 0 };
+            var result = FaceTrainer.Train(data, options);
+            var e = result.History[^1]; // the second epoch: warm caches and allocator
+            Console.WriteLine($"{backbone}@{size} batch 64 K=3 {classes} classes: {e.ImagesPerSecond:F1} img/s, " +
+                $"{gflopPerImage * e.ImagesPerSecond:F1} GFLOP/s ({gflopPerImage * e.ImagesPerSecond / peak:P0} of matmul peak), " +
+                $"{gflopPerImage / 3:F3} GFLOP forward per image");
+            result.Model.Dispose();
+        }
+        return Task.FromResult(0);
+    }
+
+    private static double MatmulPeak()
+    {
+        using var a = randn(2048, 2048);
+        using var b = randn(2048, 2048);
+        for (int i = 0; i < 2; i++) a.mm(b).Dispose();
+        var sw = Stopwatch.StartNew();
+        int n = 0;
+        while (sw.Elapsed.TotalSeconds < 3) { a.mm(b).Dispose(); n++; }
+        return n * 2.0 * 2048 * 2048 * 2048 / sw.Elapsed.TotalSeconds / 1e9;
+    }
+
+    private static ImageSet Random(int count, int size, int classes)
+    {
+        var rng = new Random(1);
+        var pixels = new byte[count * size * size * 3];
+        rng.NextBytes(pixels);
+        var labels = Enumerable.Range(0, count).Select(i => i % classes).ToArray();
+        return new ImageSet(size, pixels, labels, labels.Select((_, i) => $"x/{i}").ToArray(),
+            Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray());
+    }
+
+    internal static int Arg(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+    }
+}
+
+/// <summary>Multiply-adds x 2 of an IResNet forward pass, counted from its shape (convs and the FC).</summary>
+public static class BackboneFlops
+{
+    public static double Forward(BackboneSpec spec)
+    {
+        double flops = 0;
+        int hw = spec.InputSize / spec.StemStride;
+        int cin = spec.Width(0);
+        flops += Conv(3, cin, 3, hw);
+        for (int s = 0; s < 4; s++)
+        {
+            int planes = spec.Width(s);
+            for (int b = 0; b < spec.Layers[s]; b++)
+            {
+                int outHw = b == 0 ? hw / 2 : hw;
+                flops += Conv(cin, planes, 3, hw) + Conv(planes, planes, 3, outHw);
+                if (b == 0) flops += Conv(cin, planes, 1, outHw);
+                cin = planes; hw = outHw;
+            }
+        }
+        flops += 2.0 * cin * hw * hw * spec.EmbeddingSize;
+        return flops;
+    }
+
+    private static double Conv(int cin, int cout, int k, int outHw) => 2.0 * cin * cout * k * k * outHw * outHw;
+}

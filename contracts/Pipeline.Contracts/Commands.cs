@@ -1,0 +1,27 @@
+namespace Pipeline.Contracts;
+
+// Commands: imperative, sent to (or published for) the one service that acts on them.
+
+/// <summary>Train one stage of a run on a dataset. K is the number of sub-centers (1 = plain ArcFace).</summary>
+public sealed record TrainModel(
+    string RunId,
+    RunPlan Plan,
+    string Stage,
+    DatasetRef Dataset,
+    int SubCenters,
+    DateTimeOffset RequestedAt);
+
+/// <summary>
+/// Anyone may ask for a retrain of an ingested dataset with a changed plan.
+/// RequestId is the idempotency key: a repeated request with the same id starts no second run.
+/// </summary>
+public sealed record RetrainRequested(
+    string RequestId,
+    string DatasetId,
+    RunPlan Plan,
+    string RequestedBy,
+    DateTimeOffset RequestedAt)
+{
+    /// <summary>The run this request starts; derived from RequestId so a redelivery maps to the same run.</summary>
+    public string RunId => RunIds.FromKey(RequestId);
+}

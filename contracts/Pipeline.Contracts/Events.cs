@@ -1,0 +1,76 @@
+namespace Pipeline.Contracts;
+
+// Events: past tense, published, any number of consumers. Each carries the run id and the plan.
+
+/// <summary>A complete drop was found at drops/&lt;DropName&gt;/ (its marker or archive landed).</summary>
+public sealed record DatasetDropped(
+    string RunId,
+    RunPlan Plan,
+    string DropName,
+    DateTimeOffset DroppedAt);
+
+/// <summary>Ingest packed the drop into datasets/&lt;DatasetId&gt;/ (shards + manifest.json, quarantine.json).</summary>
+public sealed record DatasetIngested(
+    string RunId,
+    RunPlan Plan,
+    DatasetRef Dataset,
+    int Samples,
+    int Identities,
+    int Quarantined,
+    DateTimeOffset IngestedAt);
+
+/// <summary>Periodic progress of a training job; informational, safe to lose.</summary>
+public sealed record TrainingProgressed(
+    string RunId,
+    RunPlan Plan,
+    string Stage,
+    int Epoch,
+    int Epochs,
+    long Step,
+    double Loss,
+    double Accuracy,
+    double ImagesPerSecond,
+    DateTimeOffset At);
+
+/// <summary>A stage finished training; its weights and metrics.json are under models/&lt;runId&gt;/&lt;stage&gt;/.</summary>
+public sealed record ModelTrained(
+    string RunId,
+    RunPlan Plan,
+    string Stage,
+    ModelRef Model,
+    DatasetRef TrainedOn,
+    int SubCenters,
+    TrainingMetrics Metrics,
+    DateTimeOffset TrainedAt);
+
+/// <summary>
+/// The purifier wrote a keep-list manifest and a report under datasets/&lt;DatasetId&gt;/purified-&lt;runId&gt;/.
+/// Purified.DatasetId is the source dataset's id; Purified.ManifestPath is the keep-list manifest.
+/// </summary>
+public sealed record DatasetPurified(
+    string RunId,
+    RunPlan Plan,
+    DatasetRef Purified,
+    string ReportPath,
+    int Kept,
+    int Dropped,
+    double ThresholdDegrees,
+    DateTimeOffset PurifiedAt);
+
+/// <summary>A complete collection of embeddings was built and the alias switched to it.</summary>
+public sealed record IndexPublished(
+    string RunId,
+    RunPlan Plan,
+    ModelRef Model,
+    string Collection,
+    string Alias,
+    long Points,
+    DateTimeOffset PublishedAt);
+
+/// <summary>A stage gave up on a run; Reason names the input and what was wrong with it.</summary>
+public sealed record StageFailed(
+    string RunId,
+    RunPlan Plan,
+    string Stage,
+    string Reason,
+    DateTimeOffset FailedAt);

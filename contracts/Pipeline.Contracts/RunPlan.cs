@@ -1,0 +1,51 @@
+namespace Pipeline.Contracts;
+
+/// <summary>
+/// The run's plan: everything needed to reproduce a run, carried by every message and saved
+/// next to the models (models/&lt;runId&gt;/plan.json). Change one value with <c>plan with { Epochs = 2 }</c>.
+/// </summary>
+public sealed record RunPlan
+{
+    /// <summary>Backbone name: "tiny", "r18", "r50".</summary>
+    public string Backbone { get; init; } = "tiny";
+
+    /// <summary>Square input side in pixels: 64 or 112.</summary>
+    public int InputSize { get; init; } = 64;
+
+    /// <summary>Epochs of the first (sub-center) stage.</summary>
+    public int Epochs { get; init; } = 10;
+
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Base learning rate; null scales insightface's 0.1 per 512 images linearly with the batch.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>K, sub-centers per class in the first stage (the paper's choice is 3).</summary>
+    public int SubCenters { get; init; } = 3;
+
+    /// <summary>How the purifier picks its threshold: <see cref="DropRules.Angle"/> or <see cref="DropRules.Auto"/>.</summary>
+    public string DropRule { get; init; } = DropRules.Auto;
+
+    /// <summary>Angle to the dominant sub-center above which a sample is dropped (paper: 75).</summary>
+    public double DropAngleDegrees { get; init; } = 75.0;
+
+    /// <summary>Epochs of the final K=1 stage on the purified data.</summary>
+    public int FinalEpochs { get; init; } = 10;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>"auto", "cpu" or "cuda".</summary>
+    public string Device { get; init; } = "auto";
+
+    public static RunPlan Default { get; } = new();
+}
+
+/// <summary>Values of <see cref="RunPlan.DropRule"/>.</summary>
+public static class DropRules
+{
+    /// <summary>Drop samples farther than <see cref="RunPlan.DropAngleDegrees"/> from the dominant sub-center.</summary>
+    public const string Angle = "angle";
+
+    /// <summary>The purifier chooses the threshold from the angle distribution.</summary>
+    public const string Auto = "auto";
+}

@@ -1,0 +1,46 @@
+using MassTransit;
+using Pipeline.Contracts;
+
+namespace Pipeline.Infra.Ledger;
+
+/// <summary>
+/// Feeds the run ledger from every pipeline message. Host it in one process per ledger file (the Dashboard,
+/// or the embedded demo): replicas would compete on its queue and each see only part of the history.
+/// </summary>
+public sealed class LedgerConsumer(RunLedger ledger) :
+    IConsumer<DatasetDropped>,
+    IConsumer<DatasetIngested>,
+    IConsumer<TrainingProgressed>,
+    IConsumer<ModelTrained>,
+    IConsumer<DatasetPurified>,
+    IConsumer<IndexPublished>,
+    IConsumer<StageFailed>,
+    IConsumer<TrainModel>,
+    IConsumer<RetrainRequested>
+{
+    /// <summary>Queue of the ledger consumer.</summary>
+    public const string QueueName = "run-ledger";
+
+    public Task Consume(ConsumeContext<DatasetDropped> context) => Record(context);
+    public Task Consume(ConsumeContext<DatasetIngested> context) => Record(context);
+    public Task Consume(ConsumeContext<TrainingProgressed> context) => Record(context);
+    public Task Consume(ConsumeContext<ModelTrained> context) => Record(context);
+    public Task Consume(ConsumeContext<DatasetPurified> context) => Record(context);
+    public Task Consume(ConsumeContext<IndexPublished> context) => Record(context);
+    public Task Consume(ConsumeContext<StageFailed> context) => Record(context);
+    public Task Consume(ConsumeContext<TrainModel> context) => Record(context);
+    public Task Consume(ConsumeContext<RetrainRequested> context) => Record(context);
+
+    private Task Record<T>(ConsumeContext<T> context) where T : class =>
+        ledger.RecordAsync(context.Message, context.MessageId?.ToString("N"), context.CancellationToken);
+}
+
+public static class LedgerRegistration
+{
+    /// <summary>Adds the ledger consumer on queue "run-ledger" (the ledger itself comes from AddPipelineInfra).</summary>
+    public static IBusRegistrationConfigurator AddRunLedgerConsumer(this IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<LedgerConsumer>().Endpoint(e => e.Name = LedgerConsumer.QueueName);
+        return x;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pipeline.Contracts;
+
+namespace Pipeline.Infra.Ledger;
+
+/// <summary>Maps each contract message to the ledger line it means.</summary>
+public static class LedgerEntries
+{
+    /// <summary>Stage name for a retrain request, which precedes any real stage of its run.</summary>
+    public const string RequestStage = "request";
+
+    public static LedgerEntry From(object message, string? dedupeKey = null) => message switch
+    {
+        DatasetDropped m => new(m.RunId, Stages.Ingest, StageStatus.Started, m.DroppedAt, nameof(DatasetDropped), Detail(m), m.Plan, null, dedupeKey),
+        DatasetIngested m => new(m.RunId, Stages.Ingest, StageStatus.Completed, m.IngestedAt, nameof(DatasetIngested), Detail(m), m.Plan, m.Dataset.DatasetId, dedupeKey),
+        TrainModel m => new(m.RunId, m.Stage, StageStatus.Queued, m.RequestedAt, nameof(TrainModel), Detail(m), m.Plan, m.Dataset.DatasetId, dedupeKey),
+        TrainingProgressed m => new(m.RunId, m.Stage, StageStatus.Progress, m.At, nameof(TrainingProgressed), Detail(m), m.Plan, null, dedupeKey),
+        ModelTrained m => new(m.RunId, m.Stage, StageStatus.Completed, m.TrainedAt, nameof(ModelTrained), Detail(m), m.Plan, m.TrainedOn.DatasetId, dedupeKey),
+        DatasetPurified m => new(m.RunId, Stages.Purify, StageStatus.Completed, m.PurifiedAt, nameof(DatasetPurified), Detail(m), m.Plan, null, dedupeKey),
+        IndexPublished m => new(m.RunId, Stages.Index, StageStatus.Completed, m.PublishedAt, nameof(IndexPublished), Detail(m), m.Plan, null, dedupeKey),
+        StageFailed m => new(m.RunId, m.Stage, StageStatus.Failed, m.FailedAt, nameof(StageFailed), Detail(m), m.Plan, null, dedupeKey),
+        RetrainRequested m => new(m.RunId, RequestStage, StageStatus.Queued, m.RequestedAt, nameof(RetrainRequested), Detail(m), m.Plan, m.DatasetId, dedupeKey),
+        _ => throw new ArgumentException($"{message.GetType().Name}: not a pipeline message the ledger knows", nameof(message)),
+    };
+
+    // The message minus what the run row already holds (run id, plan).
+    private static string Detail<T>(T message)
+    {
+        var node = JsonSerializer.SerializeToNode(message)!.AsObject();
+        node.Remove(nameof(DatasetDropped.RunId));
+        node.Remove(nameof(DatasetDropped.Plan));
+        return node.ToJsonString();
+    }
+}

@@ -1,0 +1,60 @@
+using Pipeline.Contracts;
+
+namespace Pipeline.Infra.Ledger;
+
+/// <summary>One line of the ledger: something happened to a stage of a run.</summary>
+/// <param name="DedupeKey">Makes recording idempotent (a redelivered message has the same key); null = always record.</param>
+public sealed record LedgerEntry(
+    string RunId,
+    string Stage,
+    string Status,
+    DateTimeOffset At,
+    string MessageType,
+    string? DetailJson = null,
+    RunPlan? Plan = null,
+    string? DatasetId = null,
+    string? DedupeKey = null);
+
+/// <summary>Values of <see cref="LedgerEntry.Status"/> and of a stage's status.</summary>
+public static class StageStatus
+{
+    public const string Queued = "queued";
+    public const string Started = "started";
+    public const string Progress = "progress";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+}
+
+/// <summary>Values of a run's status.</summary>
+public static class RunStatus
+{
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+}
+
+/// <summary>A run as listed: where it stands now.</summary>
+public sealed record RunSummary(
+    string RunId,
+    string Status,
+    string? CurrentStage,
+    string? DatasetId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    RunPlan? Plan);
+
+/// <summary>
+/// One stage of a run: its latest status, first and last time seen, when it ended (completed or failed),
+/// the detail of its last event (metrics for a trained model, reason for a failure) and of its last progress.
+/// </summary>
+public sealed record StageSummary(
+    string Stage,
+    string Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    string? DetailJson,
+    string? LastProgressJson);
+
+public sealed record LedgerEvent(long Id, string Stage, string Status, DateTimeOffset At, string MessageType, string? DetailJson);
+
+public sealed record RunDetails(RunSummary Run, IReadOnlyList<StageSummary> Stages, IReadOnlyList<LedgerEvent> Events);

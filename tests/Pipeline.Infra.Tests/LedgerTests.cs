@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Pipeline.Contracts;
+using Pipeline.Infra.Ledger;
+
+namespace Pipeline.Infra.Tests;
+
+public sealed class LedgerTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "pipeline-ledger-" + Guid.NewGuid().ToString("N"));
+    private readonly RunLedger _ledger;
+    private static readonly DateTimeOffset T0 = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    public LedgerTests() => _ledger = new RunLedger(Path.Combine(_dir, "ledger.db"));
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    internal static IEnumerable<object> WholeRun(string runId, RunPlan plan, DateTimeOffset t0)
+    {
+        var raw = new DatasetRef("celebs", "celebs/manifest.json");
+        var clean = new DatasetRef("celebs", $"celebs/purified-{runId}/manifest.json");
+        var metrics = new TrainingMetrics(2, 1.5, 0.9, 0.95);
+        yield return new DatasetDropped(runId, plan, "celebs", t0);
+        yield return new DatasetIngested(runId, plan, raw, 1000, 50, 3, t0.AddMinutes(1));
+        yield return new TrainModel(runId, plan, Stages.SubCenter, raw, 3, t0.AddMinutes(1));
+        yield return new TrainingProgressed(runId, plan, Stages.SubCenter, 1, 2, 10, 9.5, 0.1, 500, t0.AddMinutes(2));
+        yield return new ModelTrained(runId, plan, Stages.SubCenter, new ModelRef(runId, Stages.SubCenter, $"{runId}/subcenter/final.pt"),
+            raw, 3, metrics, t0.AddMinutes(3));
+        yield return new DatasetPurified(runId, plan, clean, $"celebs/purified-{runId}/report.json", 900, 100, 75, t0.AddMinutes(4));
+        yield return new TrainModel(runId, plan, Stages.Final, clean, 1, t0.AddMinutes(4));
+        yield return new ModelTrained(runId, plan, Stages.Final, new ModelRef(runId, Stages.Final, $"{runId}/final/final.pt"),
+            clean, 1, metrics, t0.AddMinutes(5));
+        yield return new IndexPublished(runId, plan, new ModelRef(runId, Stages.Final, $"{runId}/final/final.pt"),
+            $"faces-{runId}", "faces", 900, t0.AddMinutes(6));
+    }
+
+    [Fact]
+    public async Task A_whole_run_is_listed_completed_with_every_stage()
+    {
+        var plan = RunPlan.Default with { Epochs = 2 };
+        foreach (var m in WholeRun("run-1", plan, T0)) Assert.True(await _ledger.RecordAsync(m));
+
+        var run = Assert.Single(await _ledger.ListRunsAsync());
+        Assert.Equal(("run-1", RunStatus.Completed, Stages.Index, "celebs"), (run.RunId, run.Status, run.CurrentStage, run.DatasetId));
+        Assert.Equal(plan, run.Plan);
+        Assert.Equal(T0, run.CreatedAt);
+        Assert.Equal(T0.AddMinutes(6), run.UpdatedAt);
+
+        var details = await _ledger.GetRunAsync("run-1");
+        Assert.NotNull(details);
+        Assert.Equal([Stages.Ingest, Stages.SubCenter, Stages.Purify, Stages.Final, Stages.Index], details.Stages.Select(s => s.Stage));
+        Assert.All(details.Stages, s => Assert.Equal(StageStatus.Completed, s.Status));
+        var subcenter = details.Stages.Single(s => s.Stage == Stages.SubCenter);
+        Assert.Equal(T0.AddMinutes(1), subcenter.StartedAt);
+        Assert.Equal(T0.AddMinutes(3), subcenter.EndedAt);
+        using var detail = JsonDocument.Parse(subcenter.DetailJson!);
+        Assert.Equal(0.9, detail.RootElement.GetProperty("Metrics").GetProperty("TrainAccuracy").GetDouble());
+        Assert.Contains("\"Loss\":9.5", subcenter.LastProgressJson);
+        Assert.Equal(9, details.Events.Count);
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_is_recorded_once()
+    {
+        var dropped = new DatasetDropped("run-2", RunPlan.Default, "d", T0);
+        Assert.True(await _ledger.RecordAsync(dropped, "msg-1"));
+        Assert.False(await _ledger.RecordAsync(dropped, "msg-1"));
+        Assert.Single((await _ledger.GetRunAsync("run-2"))!.Events);
+    }
+
+    [Fact]
+    public async Task A_failed_stage_fails_the_run_with_its_reason_and_progress_shows_a_running_stage()
+    {
+        var plan = RunPlan.Default;
+        var ds = new DatasetRef("d", "d/manifest.json");
+        await _ledger.RecordAsync(new TrainModel("run-3", plan, Stages.SubCenter, ds, 3, T0));
+        await _ledger.RecordAsync(new TrainingProgressed("run-3", plan, Stages.SubCenter, 1, 5, 3, 2.0, 0.5, 100, T0.AddSeconds(5)));
+        Assert.Equal(StageStatus.Progress, (await _ledger.GetRunAsync("run-3"))!.Stages.Single().Status);
+
+        await _ledger.RecordAsync(new StageFailed("run-3", plan, Stages.SubCenter, "d/shard-0001.bin: truncated", T0.AddSeconds(9)));
+        var details = (await _ledger.GetRunAsync("run-3"))!;
+        Assert.Equal(RunStatus.Failed, details.Run.Status);
+        var stage = details.Stages.Single();
+        Assert.Equal(StageStatus.Failed, stage.Status);
+        Assert.Contains("truncated", stage.DetailJson);
+        Assert.Null(await _ledger.GetRunAsync("no-such-run"));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_from_two_ledgers_on_one_file_lose_nothing()
+    {
+        var other = new RunLedger(_ledger.Path);
+        var plan = RunPlan.Default;
+        var writes = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var ledger = w % 2 == 0 ? _ledger : other;
+            for (var i = 0; i < 25; i++)
+                await ledger.RecordAsync(new TrainingProgressed($"run-{w % 3}", plan, Stages.SubCenter, 1, 1, i, 1, 1, 1, T0.AddSeconds(i)),
+                    $"w{w}-{i}");
+        }));
+        await Task.WhenAll(writes);
+
+        var runs = await _ledger.ListRunsAsync();
+        Assert.Equal(3, runs.Count);
+        var total = 0;
+        foreach (var r in runs) total += (await _ledger.GetRunAsync(r.RunId))!.Events.Count;
+        Assert.Equal(200, total);
+    }
+
+    [Fact]
+    public void Unknown_messages_are_refused_by_name() =>
+        Assert.Contains("String", Assert.Throws<ArgumentException>(() => LedgerEntries.From("hello")).Message);
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Face;
+using Pipeline.Face.Embedding;
+using Pipeline.Face.Models;
+
+namespace Pipeline.Cli.Commands;
+
+public static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data("Images to embed (same formats as train)");
+        var output = new Option<string>("--out") { Description = "Embeddings file: a NumPy .npy of float32 [N, 512], L2-normalised (image + mirror), with OUT.json beside it naming each row's path and identity", Required = true };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var cmd = new Command("embed", "Embed face images with a trained model");
+        foreach (var o in new Option[] { model, data, output, device, json }) cmd.Options.Add(o);
+        cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
+        {
+            using var face = FaceModel.Load(r.GetValue(model)!);
+            var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
+            var bar = new ProgressBar("embed");
+            var emb = new Embedder(face, TorchRuntime.ResolveDevice(r.GetValue(device)!)).Embed(set, progress: (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct: ct);
+            var outPath = r.GetValue(output)!;
+            WriteNpy(outPath, emb, set.Count, face.Info.Backbone.EmbeddingSize);
+            var rows = Enumerable.Range(0, set.Count).Select(i => new { path = set.Paths[i], identity = set.Identities[set.Labels[i]] });
+            File.WriteAllText(outPath + ".json", JsonSerializer.Serialize(rows, ConsoleOutput.Json));
+            ConsoleOutput.Summary(r.GetValue(json), new { Output = outPath, Rows = set.Count, Dimension = face.Info.Backbone.EmbeddingSize },
+                $"{set.Count} embeddings written to {outPath} (+ {outPath}.json)");
+            return Task.FromResult(0);
+        }));
+        return cmd;
+    }
+
+    /// <summary>NumPy .npy v1.0: magic, header dict padded to 64 bytes, raw little-endian float32.</summary>
+    public static void WriteNpy(string path, float[] data, int rows, int cols)
+    {
+        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}";
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        using var w = new BinaryWriter(File.Create(path));
+        w.Write((byte)0x93); w.Write(Encoding.ASCII.GetBytes("NUMPY")); w.Write((byte)1); w.Write((byte)0);
+        w.Write((ushort)header.Length);
+        w.Write(Encoding.ASCII.GetBytes(header));
+        var bytes = new byte[data.Length * 4];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        w.Write(bytes);
+    }
+}

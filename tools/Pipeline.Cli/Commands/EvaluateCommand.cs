@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Pipeline.Datasets;
+using Pipeline.Face;
+using Pipeline.Face.Embedding;
+using Pipeline.Face.Evaluation;
+using Pipeline.Face.Models;
+
+namespace Pipeline.Cli.Commands;
+
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data("Image root the pairs refer to (<name>/<name>_0001.jpg, as LFW)");
+        var pairs = new Option<string>("--pairs") { Description = "Pair list in LFW pairs.txt format (default: DATA/pairs.txt)" };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var cmd = new Command("evaluate", "Verification accuracy (LFW 10-fold protocol), TAR@FAR and rank-1 of a model on a pair list");
+        foreach (var o in new Option[] { model, data, pairs, device, json }) cmd.Options.Add(o);
+        cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
+        {
+            var dataDir = r.GetValue(data)!;
+            var pairsPath = r.GetValue(pairs) ?? Path.Combine(dataDir, "pairs.txt");
+            if (!File.Exists(pairsPath)) throw new FileNotFoundException($"{pairsPath}: no pair list (give --pairs)");
+            using var face = FaceModel.Load(r.GetValue(model)!);
+            var summary = Evaluate(face, dataDir, pairsPath, TorchRuntime.ResolveDevice(r.GetValue(device)!), ct);
+            ConsoleOutput.Summary(r.GetValue(json), summary,
+                $"verification accuracy {summary.Accuracy:P2} +- {summary.Std:P2} over {summary.Pairs} pairs; " +
+                string.Join(", ", summary.TarAtFar.Select(kv => $"TAR@FAR={kv.Key}: {(kv.Value is double v ? v.ToString("P2") : "n/a (too few impostor pairs)")}")) +
+                $"; rank-1 {summary.Rank1:P2}");
+            return Task.FromResult(0);
+        }));
+        return cmd;
+    }
+
+    public sealed record EvaluationSummary(double Accuracy, double Std, double[] FoldAccuracies, IReadOnlyDictionary<string, double?> TarAtFar, int Pairs, double Rank1);
+
+    /// <summary>Embeds every image the pairs name (image + mirror) and scores the pairs by cosine.</summary>
+    public static EvaluationSummary Evaluate(FaceModel face, string dataDir, string pairsPath, TorchSharp.torch.Device device, CancellationToken ct = default)
+    {
+        using var reader = new StreamReader(pairsPath);
+        var list = PairsFile.Parse(reader);
+        var set = DatasetInput.Load(dataDir, face.Info.Backbone.InputSize);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < set.Count; i++) index[set.Paths[i]] = i;
+        int Find(string p) => index.TryGetValue(p.Replace('\\', '/'), out var i) ? i
+            : throw new InvalidDataException($"{pairsPath}: pair image {p} is not among the valid images of {dataDir}");
+        var emb = new Embedder(face, device).Embed(set, ct: ct);
+        int dim = face.Info.Backbone.EmbeddingSize;
+        var scores = new double[list.Count];
+        var same = new bool[list.Count];
+        var folds = new int[list.Count];
+        for (int i = 0; i < list.Count; i++)
+        {
+            scores[i] = Verification.Cosine(emb.AsSpan(Find(list[i].PathA) * dim, dim), emb.AsSpan(Find(list[i].PathB) * dim, dim));
+            same[i] = list[i].Same;
+            folds[i] = list[i].Fold;
+        }
+        int foldCount = folds.Max() + 1;
+        var v = Verification.Evaluate(scores, same, foldCount == 1 ? 10 : foldCount, foldCount == 1 ? null : folds);
+        double rank1 = Identification.Rank1LeaveOneOut(emb, dim, set.Labels);
+        return new EvaluationSummary(v.Accuracy, v.Std, v.FoldAccuracies,
+            v.TarAtFar.ToDictionary(t => t.Far.ToString("0e0"), t => t.Tar), v.Pairs, rank1);
+    }
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Text.Json;
+using Pipeline.Face;
+using Pipeline.Face.Models;
+using Pipeline.Face.Purification;
+
+namespace Pipeline.Cli.Commands;
+
+public static class PurifyCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var data = CommonOptions.Data("The dataset the sub-center model was trained on");
+        var angle = new Option<double?>("--angle") { Description = $"Drop samples at or beyond this angle (degrees) to their class's dominant sub-center; default: chosen per run from the angle distribution (the paper used {DropRule.PaperAngle})" };
+        var output = new Option<string>("--out") { Description = "Report to write (JSON: threshold, counts, and every sample's decision, reason, angle, sub-center)", Required = true };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var cmd = new Command("purify", "Find noisy samples with a sub-center ArcFace model (the paper's dominant sub-center rule)");
+        foreach (var o in new Option[] { model, data, angle, output, device, json }) cmd.Options.Add(o);
+        cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
+        {
+            using var face = FaceModel.Load(r.GetValue(model)!);
+            if (face.Info.SubCenters < 2)
+                ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
+            var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
+            var rule = r.GetValue(angle) is double deg ? DropRule.Fixed(deg) : DropRule.Auto;
+            var bar = new ProgressBar("embed");
+            var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
+            var outPath = r.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+            File.WriteAllText(outPath, JsonSerializer.Serialize(report, ConsoleOutput.Json));
+            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
+                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg ({report.Rule}); report: {outPath}");
+            return Task.FromResult(0);
+        }));
+        return cmd;
+    }
+}
