@@ -25,3 +25,28 @@ public sealed record RetrainRequested(
     /// <summary>The run this request starts; derived from RequestId so a redelivery maps to the same run.</summary>
     public string RunId => RunIds.FromKey(RequestId);
 }
+
+/// <summary>
+/// One shard of a purification: embed the shard's samples with the stage's sub-center model and
+/// record each one's cosines to its class's sub-centers. Shards are independent, so purifier
+/// instances share the work; the last shard to finish makes the decisions for the whole set.
+/// </summary>
+public sealed record PurifyShard(
+    string RunId,
+    RunPlan Plan,
+    ModelRef Model,
+    DatasetRef Dataset,
+    int Shard,
+    int Shards);
+
+/// <summary>
+/// One shard of indexing: embed the kept samples of the shard with the final model and upsert
+/// them into the run's collection; the last shard builds identity templates and switches the alias.
+/// </summary>
+public sealed record IndexShard(
+    string RunId,
+    RunPlan Plan,
+    ModelRef Model,
+    DatasetRef Dataset,
+    int Shard,
+    int Shards);

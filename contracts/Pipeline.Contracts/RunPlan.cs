@@ -34,6 +34,12 @@ public sealed record RunPlan
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Also train plain ArcFace (K=1) on the raw data, to measure what purification gained.</summary>
+    public bool Baseline { get; init; }
+
+    /// <summary>Alias the final model's collection is published under.</summary>
+    public string IndexAlias { get; init; } = "faces";
+
     /// <summary>"auto", "cpu" or "cuda".</summary>
     public string Device { get; init; } = "auto";
 

@@ -7,4 +7,5 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PurifyCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
+root.Subcommands.Add(SynthCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -15,21 +15,34 @@ public static class SubCenterPurifier
     public static PurificationReport Decide(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels,
         ReadOnlySpan<float> subCenters, int k, IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule)
     {
-        int n = labels.Count, classes = identities.Count;
-        if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
-        if (subCenters.Length != classes * k * dim) throw new ArgumentException("sub-centers must be classes x K x dim");
+        if (subCenters.Length != identities.Count * k * dim) throw new ArgumentException("sub-centers must be classes x K x dim");
+        return Decide(OwnClassCosines(embeddings, dim, labels, subCenters, k), k, labels, paths, identities, rule);
+    }
 
-        var nearest = new int[n];
+    /// <summary>Each sample's cosine to each of its own class's K sub-centers (N x K): all the rule needs.</summary>
+    public static float[] OwnClassCosines(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, ReadOnlySpan<float> subCenters, int k)
+    {
+        int n = labels.Count;
+        if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
         var cosines = new float[n * k];
         for (int i = 0; i < n; i++)
-        {
-            var e = embeddings.Slice(i * dim, dim);
-            int best = 0;
             for (int j = 0; j < k; j++)
-            {
-                cosines[i * k + j] = TensorPrimitives.Dot(e, subCenters.Slice((labels[i] * k + j) * dim, dim));
+                cosines[i * k + j] = TensorPrimitives.Dot(embeddings.Slice(i * dim, dim), subCenters.Slice((labels[i] * k + j) * dim, dim));
+        return cosines;
+    }
+
+    /// <param name="cosines">N x K: each sample's cosine to its own class's sub-centers.</param>
+    public static PurificationReport Decide(ReadOnlySpan<float> cosines, int k, IReadOnlyList<int> labels,
+        IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule)
+    {
+        int n = labels.Count, classes = identities.Count;
+        if (cosines.Length != n * k) throw new ArgumentException("cosines must be N x K");
+        var nearest = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < k; j++)
                 if (cosines[i * k + j] > cosines[i * k + best]) best = j;
-            }
             nearest[i] = best;
         }
 

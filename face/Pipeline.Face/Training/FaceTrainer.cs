@@ -20,7 +20,8 @@ public sealed record TrainingResult(FaceModel Model, IReadOnlyList<EpochMetrics>
 public static class FaceTrainer
 {
     public static TrainingResult Train(ImageSet data, TrainingOptions options, string? checkpointDir = null,
-        bool resume = false, Action<TrainingProgress>? progress = null, string? trainedOn = null, CancellationToken ct = default)
+        bool resume = false, Action<TrainingProgress>? progress = null, string? trainedOn = null, CancellationToken ct = default,
+        Action? checkpointSaved = null)
     {
         options.Validate();
         if (data.Count < 2) throw new ArgumentException($"{trainedOn ?? "dataset"}: {data.Count} samples; training needs at least 2");
@@ -100,13 +101,20 @@ public static class FaceTrainer
 
                 bool epochEnd = step + 1 == stepsPerEpoch;
                 if (store is not null && !epochEnd && options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0)
+                {
                     store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen));
+                    checkpointSaved?.Invoke();
+                }
             }
 
             history.Add(new EpochMetrics(epoch, lossSum / seen, correct / seen, angleSum / seen, lr,
                 seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds));
             CollapseDetector.Check(history, options.WarmupEpochs);
-            store?.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0));
+            if (store is not null)
+            {
+                store.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0));
+                checkpointSaved?.Invoke();
+            }
         }
 
         model.Backbone.eval();

@@ -1,0 +1,74 @@
+using System.IO.Compression;
+
+namespace Pipeline.Datasets;
+
+/// <summary>
+/// A .zip of <c>&lt;identity&gt;/&lt;image&gt;</c> entries, read through its central directory in
+/// ordinal name order. The stream should be seekable (a non-seekable one is buffered by ZipArchive).
+/// </summary>
+public sealed class ZipSource : IDatasetSource
+{
+    private const int UnixFileTypeMask = 0xF000, UnixSymlink = 0xA000, UnixRegular = 0x8000;
+    private readonly ArchiveInput _input;
+    private readonly SourceOptions _options;
+
+    public ZipSource(string path, SourceOptions? options = null) : this(new ArchiveInput(path), options) { }
+
+    public ZipSource(Func<Stream> open, string name, SourceOptions? options = null) : this(new ArchiveInput(open, name), options) { }
+
+    private ZipSource(ArchiveInput input, SourceOptions? options)
+    {
+        _input = input;
+        _options = options ?? SourceOptions.Default;
+    }
+
+    public string Name => _input.Name;
+
+    public IEnumerable<DatasetEntry> Entries(CancellationToken ct = default)
+    {
+        using var stream = _input.Open();
+        if (_input.CheckSize(stream, _options) is { } tooLarge) { yield return tooLarge; yield break; }
+        ZipArchive? zip = null;
+        string? error = null;
+        try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
+        catch (InvalidDataException e) { error = e.Message; }
+        if (zip is null)
+        {
+            yield return DatasetEntry.Rejected(Name, QuarantineReasons.CorruptArchive, error ?? "unreadable zip");
+            yield break;
+        }
+        using (zip)
+        {
+            var folders = new FolderTracker();
+            foreach (var entry in zip.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
+            {
+                ct.ThrowIfCancellationRequested();
+                var result = Classify(entry, folders);
+                if (result is not null) yield return result;
+            }
+            foreach (var empty in folders.EmptyFolders()) yield return empty;
+        }
+    }
+
+    private DatasetEntry? Classify(ZipArchiveEntry entry, FolderTracker folders)
+    {
+        string name = entry.FullName;
+        int unixType = (entry.ExternalAttributes >> 16) & UnixFileTypeMask;
+        if (name.EndsWith('/') || name.EndsWith('\\'))
+        {
+            folders.AddFolder(name);
+            folders.AddChild(name.TrimEnd('/', '\\'));
+            return null;
+        }
+        folders.AddChild(name);
+        var reason = EntryPaths.Classify(name, out var path, out var identity);
+        if (unixType == UnixSymlink)
+            return DatasetEntry.Rejected(reason is null ? path : name, QuarantineReasons.Symlink, "symbolic links are not followed");
+        if (reason is not null) return DatasetEntry.Rejected(name, reason);
+        if (unixType != 0 && unixType != UnixRegular)
+            return DatasetEntry.Rejected(path, QuarantineReasons.NotARegularFile, $"unix file type 0x{unixType:X4}");
+        if (entry.Length > _options.MaxEntryBytes)
+            return DatasetEntry.Rejected(path, QuarantineReasons.EntryTooLarge, $"{entry.Length} bytes > limit {_options.MaxEntryBytes}");
+        return new DatasetEntry(path, identity, entry.Open);
+    }
+}

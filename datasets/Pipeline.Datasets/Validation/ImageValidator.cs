@@ -1,0 +1,121 @@
+using SkiaSharp;
+
+namespace Pipeline.Datasets;
+
+/// <summary>
+/// Turns encoded bytes into a square RGB image or a quarantine reason. The header is read first
+/// (format, dimensions: bombs are refused before any pixel is decoded); decoding must then report
+/// Success, which catches truncated and corrupt PNG and JPEG files that SKBitmap.Decode would
+/// silently accept. Thread-safe: every call owns its codec and buffers.
+/// </summary>
+public sealed class ImageValidator(ValidationOptions? options = null)
+{
+    private const int JpegTailSearch = 1024;
+
+    public ValidationOptions Options { get; } = options ?? ValidationOptions.Default;
+
+    public int OutputBytes => Options.ImageSize * Options.ImageSize * 3;
+
+    public ValidationResult Validate(ReadOnlySpan<byte> data)
+    {
+        var rgb = new byte[OutputBytes];
+        var reason = TryDecode(data, rgb);
+        return reason is null ? ValidationResult.Ok(rgb) : new ValidationResult(null, reason);
+    }
+
+    /// <summary>Decodes into <paramref name="rgb"/> (ImageSize² x 3 bytes); returns null or the reason.</summary>
+    public unsafe string? TryDecode(ReadOnlySpan<byte> data, Span<byte> rgb)
+    {
+        if (rgb.Length != OutputBytes) throw new ArgumentException($"output needs {OutputBytes} bytes", nameof(rgb));
+        if (data.IsEmpty) return QuarantineReasons.Format(QuarantineReasons.EmptyFile, "0 bytes");
+        using var skData = SKData.CreateCopy(data);
+        using var codec = SKCodec.Create(skData);
+        if (codec is null)
+            return HasImageSignature(data)
+                ? QuarantineReasons.Format(QuarantineReasons.Corrupt, "image signature present but the header does not decode")
+                : QuarantineReasons.Format(QuarantineReasons.NotAnImage, "no image decoder recognises its bytes");
+        int w = codec.Info.Width, h = codec.Info.Height;
+        if (w <= 0 || h <= 0 || (long)w * h > Options.MaxPixels)
+            return QuarantineReasons.Format(QuarantineReasons.TooManyPixels, $"header says {w}x{h}, over the {Options.MaxPixels} pixel limit");
+        if (Math.Min(w, h) < Options.MinSize)
+            return QuarantineReasons.Format(QuarantineReasons.TooSmall, $"{w}x{h}, shorter side under {Options.MinSize}");
+        bool jpeg = codec.EncodedFormat == SKEncodedImageFormat.Jpeg;
+        if (jpeg && !HasJpegEnd(data))
+            return QuarantineReasons.Format(QuarantineReasons.Truncated, "JPEG ends without its EOI marker");
+
+        var size = DecodeSize(codec, w, h);
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var rgba = new byte[info.BytesSize];
+        SKCodecResult result;
+        fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
+        switch (result)
+        {
+            case SKCodecResult.Success: break;
+            case SKCodecResult.IncompleteInput:
+                return QuarantineReasons.Format(QuarantineReasons.Truncated, $"{codec.EncodedFormat} data ends before the last row");
+            default:
+                return QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}");
+        }
+        if (size.Width == Options.ImageSize && size.Height == Options.ImageSize) RgbaToRgb(rgba, rgb);
+        else CropResize(rgba, info, rgb);
+        return null;
+    }
+
+    /// <summary>JPEG can decode straight to 1/2, 1/4, 1/8 size: take the smallest still >= the output.</summary>
+    private SKSizeI DecodeSize(SKCodec codec, int w, int h)
+    {
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return new SKSizeI(w, h);
+        var best = new SKSizeI(w, h);
+        foreach (var scale in new[] { 0.5f, 0.25f, 0.125f })
+        {
+            var s = codec.GetScaledDimensions(scale);
+            if (Math.Min(s.Width, s.Height) >= Options.ImageSize) best = s;
+        }
+        return best;
+    }
+
+    private static bool HasImageSignature(ReadOnlySpan<byte> d) =>
+        d.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) || d.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47])
+        || d.StartsWith("GIF8"u8) || d.StartsWith("BM"u8) || (d.StartsWith("RIFF"u8) && d.Length >= 12 && d[8..12].SequenceEqual("WEBP"u8));
+
+    private static bool HasJpegEnd(ReadOnlySpan<byte> data)
+    {
+        var tail = data[Math.Max(2, data.Length - JpegTailSearch)..];
+        for (int i = tail.Length - 2; i >= 0; i--)
+            if (tail[i] == 0xFF && tail[i + 1] == 0xD9) return true;
+        return false;
+    }
+
+    /// <summary>Centred square crop, resized to the output side.</summary>
+    private unsafe void CropResize(byte[] rgba, SKImageInfo info, Span<byte> rgb)
+    {
+        int n = Options.ImageSize;
+        int side = Math.Min(info.Width, info.Height);
+        var src = SKRect.Create((info.Width - side) / 2f, (info.Height - side) / 2f, side, side);
+        var outInfo = new SKImageInfo(n, n, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var outRgba = new byte[outInfo.BytesSize];
+        fixed (byte* pi = rgba)
+        fixed (byte* po = outRgba)
+        {
+            using var image = SKImage.FromPixels(info, (IntPtr)pi, info.RowBytes);
+            using var surface = SKSurface.Create(outInfo, (IntPtr)po, outInfo.RowBytes);
+            var sampling = side >= 2 * n
+                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+                : new SKSamplingOptions(SKCubicResampler.Mitchell);
+            using var paint = new SKPaint();
+            surface.Canvas.DrawImage(image, src, SKRect.Create(0, 0, n, n), sampling, paint);
+            surface.Flush();
+        }
+        RgbaToRgb(outRgba, rgb);
+    }
+
+    private static void RgbaToRgb(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    {
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        {
+            rgb[j] = rgba[i];
+            rgb[j + 1] = rgba[i + 1];
+            rgb[j + 2] = rgba[i + 2];
+        }
+    }
+}

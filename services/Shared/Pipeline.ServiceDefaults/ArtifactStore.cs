@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Pipeline.Contracts;
+using Pipeline.Datasets;
+using Pipeline.Face.Models;
+using Pipeline.Infra.Blobs;
+
+namespace Pipeline.ServiceDefaults;
+
+/// <summary>
+/// Datasets and models between the blob store and a service's local work folder: shards and model
+/// files are downloaded once into a cache and read from disk, so a service restarts cheaply.
+/// </summary>
+public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
+{
+    public IBlobStore Blobs => blobs;
+    public string WorkRoot => Path.GetFullPath(settings.WorkRoot);
+
+    public async Task<DatasetManifest> ReadManifestAsync(string datasetId, CancellationToken ct)
+    {
+        await using var s = await blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId), ct)
+            ?? throw new InvalidDataException($"{BlobContainers.Datasets}/{BlobPaths.DatasetManifest(datasetId)}: dataset not found");
+        return DatasetManifest.ReadFrom(s);
+    }
+
+    /// <summary>The dataset (or some of its shards) as an <see cref="ImageSet"/>, from the local cache.</summary>
+    public async Task<ImageSet> LoadDatasetAsync(string datasetId, IReadOnlyList<int>? shards = null, CancellationToken ct = default)
+    {
+        var dir = Path.Combine(WorkRoot, "datasets", datasetId);
+        var manifest = await ReadManifestAsync(datasetId, ct);
+        Directory.CreateDirectory(dir);
+        await using (var m = File.Create(Path.Combine(dir, DatasetFiles.Manifest))) manifest.WriteTo(m);
+        var wanted = shards ?? Enumerable.Range(0, manifest.Shards.Count).ToArray();
+        foreach (var i in wanted)
+        {
+            var shard = manifest.Shards[i];
+            var local = Path.Combine(dir, shard.Name);
+            if (File.Exists(local) && new FileInfo(local).Length == shard.Bytes) continue;
+            await blobs.DownloadToFileAsync(BlobContainers.Datasets, $"{datasetId}/{shard.Name}", local, ct);
+        }
+        return DatasetLoader.Load(dir, wanted, verifyHashes: false);
+    }
+
+    public async Task UploadDirectoryAsync(string localDir, string container, string prefix, CancellationToken ct)
+    {
+        foreach (var file in Directory.EnumerateFiles(localDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var rel = Path.GetRelativePath(localDir, file).Replace('\\', '/');
+            await blobs.UploadFileAsync(container, prefix + rel, file, ct: ct);
+        }
+    }
+
+    /// <summary>Downloads every blob under the prefix into <paramref name="localDir"/>; returns how many.</summary>
+    public async Task<int> DownloadDirectoryAsync(string container, string prefix, string localDir, CancellationToken ct)
+    {
+        int n = 0;
+        foreach (var entry in await blobs.ListAsync(container, prefix, ct))
+        {
+            var local = Path.Combine(localDir, entry.Path[prefix.Length..]);
+            await blobs.DownloadToFileAsync(container, entry.Path, local, ct);
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>A trained model, downloaded once per (run, stage).</summary>
+    public async Task<FaceModel> LoadModelAsync(ModelRef model, CancellationToken ct)
+    {
+        var dir = Path.Combine(WorkRoot, "models", model.RunId, model.Stage);
+        if (!FaceModel.Exists(dir))
+        {
+            var staging = dir + ".partial-" + Guid.NewGuid().ToString("N")[..8];
+            await DownloadDirectoryAsync(BlobContainers.Models, BlobPaths.ModelFolder(model.RunId, model.Stage) + "final/", staging, ct);
+            if (!FaceModel.Exists(staging)) throw new InvalidDataException($"{BlobContainers.Models}/{model.Path}: no trained model there");
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+            Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+            Directory.Move(staging, dir);
+        }
+        return FaceModel.Load(dir);
+    }
+
+    public async Task PutJsonAsync<T>(string container, string path, T value, CancellationToken ct) =>
+        await blobs.PutTextAsync(container, path, JsonSerializer.Serialize(value, Json), ct: ct);
+
+    public async Task<T?> GetJsonAsync<T>(string container, string path, CancellationToken ct)
+    {
+        var text = await blobs.GetTextAsync(container, path, ct);
+        return text is null ? default : JsonSerializer.Deserialize<T>(text, Json);
+    }
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

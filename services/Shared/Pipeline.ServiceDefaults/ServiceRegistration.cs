@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Infra.Resilience;
+using Pipeline.VectorIndex;
+using Pipeline.VectorIndex.Embedded;
+using Pipeline.VectorIndex.Qdrant;
+
+namespace Pipeline.ServiceDefaults;
+
+public static class ServiceRegistration
+{
+    /// <summary>Settings, the vector index chosen by Pipeline:VectorIndex, and the artifact store.</summary>
+    public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        var settings = ServiceSettings.From(configuration);
+        services.AddSingleton(settings);
+        services.AddSingleton<IVectorIndex>(sp => CreateIndex(settings, sp.GetRequiredService<ResiliencePipelines>()));
+        services.AddSingleton<ArtifactStore>();
+        return services;
+    }
+
+    public static IVectorIndex CreateIndex(ServiceSettings settings, ResiliencePipelines pipelines) =>
+        settings.VectorIndex.ToLowerInvariant() switch
+        {
+            "embedded" => new EmbeddedVectorIndex(settings.EmbeddedIndexPath),
+            "qdrant" => QdrantVectorIndex.Connect(new Uri(settings.Qdrant.Url
+                ?? throw new InvalidOperationException("Pipeline:VectorIndex = Qdrant needs Pipeline:Qdrant:Url (env Pipeline__Qdrant__Url)")),
+                settings.Qdrant.ApiKey, pipelines.IndexPipeline),
+            _ => throw new InvalidOperationException($"Pipeline:VectorIndex '{settings.VectorIndex}' is not Embedded or Qdrant"),
+        };
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Pipeline.ServiceDefaults;
+
+/// <summary>
+/// Service-side settings of section "Pipeline" (beside infra's): where the vector index lives and
+/// where a service keeps its local scratch (downloaded shards, models, checkpoints in progress).
+/// </summary>
+public sealed class ServiceSettings
+{
+    /// <summary>"Embedded" (default: a file index under <see cref="EmbeddedIndexPath"/>) or "Qdrant".</summary>
+    public string VectorIndex { get; set; } = "Embedded";
+    public string EmbeddedIndexPath { get; set; } = "./.pipeline/index";
+    public QdrantSettings Qdrant { get; set; } = new();
+    public string WorkRoot { get; set; } = "./.pipeline/work";
+    /// <summary>Seconds between TrainingProgressed events of one job.</summary>
+    public double ProgressIntervalSeconds { get; set; } = 5;
+    /// <summary>Checkpoint (and upload it) every this many optimizer steps, besides each epoch end.</summary>
+    public int CheckpointEverySteps { get; set; } = 200;
+    /// <summary>Seconds between drop-container polls (Azure Blob has no events on Azurite).</summary>
+    public double DropPollSeconds { get; set; } = 2;
+    /// <summary>Key required by the search API for anything that writes; empty disables writes.</summary>
+    public string ApiKey { get; set; } = "";
+
+    public static ServiceSettings From(IConfiguration configuration)
+    {
+        var s = new ServiceSettings();
+        configuration.GetSection("Pipeline").Bind(s);
+        return s;
+    }
+}
+
+public sealed class QdrantSettings
+{
+    public string? Url { get; set; }
+    public string? ApiKey { get; set; }
+}

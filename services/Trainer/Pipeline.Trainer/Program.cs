@@ -1,0 +1,5 @@
+using Pipeline.ServiceDefaults;
+using Pipeline.Trainer;
+
+var app = PipelineHost.Build(args, new TrainerModule());
+app.Run();

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Datasets;
+using Pipeline.Face.Training;
+using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.Trainer;
+
+/// <summary>
+/// One stage of one run: loads its data, trains with checkpoints mirrored to the models container
+/// (so another instance can resume it), uploads the model and its metrics, and returns the event
+/// to publish: ModelTrained, or StageFailed with a reason a person can act on.
+/// </summary>
+public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, ServiceSettings settings, ILogger log)
+{
+    public async Task<object> RunAsync(CancellationToken ct)
+    {
+        var options = PlanOptions.For(job, settings.CheckpointEverySteps);
+        var local = Path.Combine(store.WorkRoot, "jobs", job.RunId, job.Stage);
+        var checkpointDir = Path.Combine(local, "checkpoint");
+        ImageSet data;
+        try
+        {
+            options.Validate();
+            data = await KeepList.LoadAsync(store, job.Dataset, ct: ct);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+        {
+            return Failed($"{job.Dataset.ManifestPath}: {e.Message}");
+        }
+
+        int restored = Directory.Exists(checkpointDir) ? 0
+            : await store.DownloadDirectoryAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), checkpointDir, ct);
+        bool resume = new CheckpointStore(checkpointDir).Exists;
+        log.LogInformation("training {Run}/{Stage}: {Samples} samples, {Classes} identities, K={K}, {Epochs} epochs{Resume}",
+            job.RunId, job.Stage, data.Count, data.ClassCount, job.SubCenters, options.Epochs, resume ? " (resuming from checkpoint)" : "");
+
+        var lastProgress = Stopwatch.StartNew();
+        void Progress(TrainingProgress p)
+        {
+            if (lastProgress.Elapsed.TotalSeconds < settings.ProgressIntervalSeconds && p.Step != p.StepsPerEpoch) return;
+            lastProgress.Restart();
+            bus.Publish(new TrainingProgressed(job.RunId, job.Plan, job.Stage, p.Epoch, p.Epochs, p.Step, p.Loss, p.Accuracy, p.ImagesPerSecond, DateTimeOffset.UtcNow), ct)
+                .GetAwaiter().GetResult();
+        }
+        void Mirror() => store.UploadDirectoryAsync(checkpointDir, BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), ct).GetAwaiter().GetResult();
+
+        TrainingResult result;
+        try
+        {
+            result = await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, resume, Progress,
+                trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: Mirror), ct);
+        }
+        catch (TrainingCollapsedException e)
+        {
+            return Failed(e.Message);
+        }
+
+        using (result.Model)
+        {
+            var finalDir = Path.Combine(local, "final");
+            result.Model.Save(finalDir);
+            await store.UploadDirectoryAsync(finalDir, BlobContainers.Models, JobPaths.Final(job.RunId, job.Stage), ct);
+        }
+        var last = result.History[^1];
+        var metrics = new TrainingMetrics(options.Epochs, last.Loss, last.Accuracy, DurationSeconds: result.Elapsed.TotalSeconds);
+        await store.PutJsonAsync(BlobContainers.Models, BlobPaths.Metrics(job.RunId, job.Stage),
+            new { metrics, options, history = result.History, samples = data.Count, identities = data.ClassCount }, ct);
+        foreach (var stale in await store.Blobs.ListAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), ct))
+            await store.Blobs.DeleteAsync(BlobContainers.Models, stale.Path, ct);
+        Directory.Delete(local, recursive: true);
+        log.LogInformation("trained {Run}/{Stage} in {Seconds:F0} s: loss {Loss:F3}, accuracy {Accuracy:P1}", job.RunId, job.Stage, result.Elapsed.TotalSeconds, last.Loss, last.Accuracy);
+        return new ModelTrained(job.RunId, job.Plan, job.Stage, new ModelRef(job.RunId, job.Stage, JobPaths.Final(job.RunId, job.Stage)),
+            job.Dataset, job.SubCenters, metrics, DateTimeOffset.UtcNow);
+    }
+
+    private StageFailed Failed(string reason)
+    {
+        log.LogError("{Run}/{Stage} failed: {Reason}", job.RunId, job.Stage, reason);
+        return new StageFailed(job.RunId, job.Plan, job.Stage, reason, DateTimeOffset.UtcNow);
+    }
+}
