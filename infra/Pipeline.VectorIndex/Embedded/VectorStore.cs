@@ -1,0 +1,71 @@
+namespace Pipeline.VectorIndex.Embedded;
+
+/// <summary>
+/// In-memory rows of one collection: unit vectors in fixed-size contiguous chunks (no 2 GB array,
+/// no copy when growing), ids and payloads by row. Deleting moves the last row into the hole, so
+/// rows stay dense and a scan never meets a tombstone. Not thread-safe: the collection locks.
+/// </summary>
+internal sealed class VectorStore
+{
+    public const int ChunkRows = 8192;
+
+    private readonly List<float[]> _chunks = [];
+    private readonly List<string> _ids = [];
+    private readonly List<FacePayload> _payloads = [];
+    private readonly Dictionary<string, int> _rowOf = new(StringComparer.Ordinal);
+
+    public VectorStore(int dimension) => Dimension = dimension;
+
+    public int Dimension { get; }
+    public int Count => _ids.Count;
+
+    public string IdAt(int row) => _ids[row];
+    public FacePayload PayloadAt(int row) => _payloads[row];
+
+    public ReadOnlySpan<float> Row(int row) =>
+        _chunks[row / ChunkRows].AsSpan(row % ChunkRows * Dimension, Dimension);
+
+    /// <summary>Rows [first, first + count) as one span; the range must not cross a chunk boundary.</summary>
+    public ReadOnlySpan<float> Rows(int first, int count) =>
+        _chunks[first / ChunkRows].AsSpan(first % ChunkRows * Dimension, count * Dimension);
+
+    /// <summary>Inserts or replaces; <paramref name="unitVector"/> must already be normalised. Returns true if it replaced.</summary>
+    public bool Upsert(string id, ReadOnlySpan<float> unitVector, FacePayload payload)
+    {
+        if (_rowOf.TryGetValue(id, out var row))
+        {
+            unitVector.CopyTo(RowForWrite(row));
+            _payloads[row] = payload;
+            return true;
+        }
+        row = _ids.Count;
+        if (row / ChunkRows == _chunks.Count) _chunks.Add(new float[ChunkRows * Dimension]);
+        unitVector.CopyTo(RowForWrite(row));
+        _ids.Add(id);
+        _payloads.Add(payload);
+        _rowOf[id] = row;
+        return false;
+    }
+
+    public bool Delete(string id)
+    {
+        if (!_rowOf.Remove(id, out var row)) return false;
+        var last = _ids.Count - 1;
+        if (row != last)
+        {
+            Row(last).CopyTo(RowForWrite(row));
+            _ids[row] = _ids[last];
+            _payloads[row] = _payloads[last];
+            _rowOf[_ids[row]] = row;
+        }
+        _ids.RemoveAt(last);
+        _payloads.RemoveAt(last);
+        if (_ids.Count % ChunkRows == 0 && _chunks.Count > _ids.Count / ChunkRows) _chunks.RemoveAt(_chunks.Count - 1);
+        return true;
+    }
+
+    public bool Contains(string id) => _rowOf.ContainsKey(id);
+
+    private Span<float> RowForWrite(int row) =>
+        _chunks[row / ChunkRows].AsSpan(row % ChunkRows * Dimension, Dimension);
+}
