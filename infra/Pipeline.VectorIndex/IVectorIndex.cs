@@ -21,6 +21,9 @@ public interface IVectorIndex : IDisposable
     /// <summary>Number of points in the target (alias or collection) that match the filter.</summary>
     Task<long> CountAsync(string target, FaceFilter? filter = null, CancellationToken ct = default);
 
+    /// <summary>The stored points (unit vectors and payloads) of these ids in the target; unknown ids are left out.</summary>
+    Task<IReadOnlyList<FacePoint>> RetrieveAsync(string target, IReadOnlyList<string> ids, CancellationToken ct = default);
+
     /// <summary>Top-<paramref name="top"/> matches per query, best first, all from the one collection the target names.</summary>
     Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(
         string target, IReadOnlyList<float[]> queries, int top, FaceFilter? filter = null, CancellationToken ct = default);

@@ -8,4 +8,6 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PurifyCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(DropCommand.Create());
+root.Subcommands.Add(RunsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -93,6 +93,22 @@ internal sealed class EmbeddedCollection : IDisposable
         }
     }
 
+    public IReadOnlyList<FacePoint> Retrieve(IReadOnlyList<string> ids)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var found = new List<FacePoint>(ids.Count);
+            foreach (var id in ids)
+                if (_store.TryGetRow(id, out var row)) found.Add(new FacePoint(id, _store.Row(row).ToArray(), _store.PayloadAt(row)));
+            return found;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     public IReadOnlyList<IReadOnlyList<FaceMatch>> Search(IReadOnlyList<float[]> queries, int top, FaceFilter? filter, CancellationToken ct)
     {
         VectorMath.ValidateQueries(queries, top, Dimension, Name);

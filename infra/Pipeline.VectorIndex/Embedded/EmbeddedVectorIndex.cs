@@ -61,6 +61,9 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
     public Task<long> CountAsync(string target, FaceFilter? filter = null, CancellationToken ct = default) =>
         Task.FromResult(GetLocked(ResolveTarget(target)).Count(filter));
 
+    public Task<IReadOnlyList<FacePoint>> RetrieveAsync(string target, IReadOnlyList<string> ids, CancellationToken ct = default) =>
+        Task.FromResult(GetLocked(ResolveTarget(target)).Retrieve(ids));
+
     public Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(
         string target, IReadOnlyList<float[]> queries, int top, FaceFilter? filter = null, CancellationToken ct = default) =>
         Task.FromResult(GetLocked(ResolveTarget(target)).Search(queries, top, filter, ct));

@@ -66,6 +66,8 @@ internal sealed class VectorStore
 
     public bool Contains(string id) => _rowOf.ContainsKey(id);
 
+    public bool TryGetRow(string id, out int row) => _rowOf.TryGetValue(id, out row);
+
     private Span<float> RowForWrite(int row) =>
         _chunks[row / ChunkRows].AsSpan(row % ChunkRows * Dimension, Dimension);
 }

@@ -30,6 +30,9 @@ internal static class QdrantPayload
     public static FaceMatch ToMatch(ScoredPoint p) =>
         new(Text(p.Payload, PointId) ?? p.Id.Uuid, p.Score, ToPayload(p.Payload));
 
+    public static FacePoint ToPoint(RetrievedPoint p) =>
+        new(Text(p.Payload, PointId) ?? p.Id.Uuid, p.Vectors.Vector.Dense.Data.ToArray(), ToPayload(p.Payload));
+
     public static FacePayload ToPayload(MapField<string, Value> payload) =>
         new(Text(payload, Identity) ?? "", Text(payload, DatasetId) ?? "", Text(payload, ModelId) ?? "", Text(payload, SamplePath));
 

@@ -98,6 +98,14 @@ public sealed class QdrantVectorIndex : IVectorIndex
         return (long)await Call(c => _client.CountAsync(collection, QdrantPayload.ToFilter(filter), exact: true, cancellationToken: c), ct);
     }
 
+    public async Task<IReadOnlyList<FacePoint>> RetrieveAsync(string target, IReadOnlyList<string> ids, CancellationToken ct = default)
+    {
+        var collection = await ResolveTarget(target, ct);
+        var points = await Call(c => _client.RetrieveAsync(collection, ids.Select(id => (PointId)QdrantPointIds.ToUuid(id)).ToList(),
+            withPayload: true, withVectors: true, cancellationToken: c), ct);
+        return points.Select(QdrantPayload.ToPoint).ToList();
+    }
+
     public async Task<IReadOnlyList<IReadOnlyList<FaceMatch>>> SearchAsync(
         string target, IReadOnlyList<float[]> queries, int top, FaceFilter? filter = null, CancellationToken ct = default)
     {

@@ -1,0 +1,30 @@
+using Pipeline.Contracts;
+using Pipeline.Infra.Blobs;
+using Pipeline.VectorIndex;
+
+namespace Pipeline.Indexer;
+
+/// <summary>
+/// One collection per run's final model (faces-&lt;runId&gt;), so the collection name alone says
+/// which model embedded it; per-shard template sums live beside the model.
+/// </summary>
+public static class IndexNames
+{
+    public static string Collection(string runId) => CollectionNames.ForModel(runId);
+
+    public static ModelRef ModelOf(string collection)
+    {
+        const string prefix = "faces-";
+        if (!collection.StartsWith(prefix) || collection.EndsWith(IdentityTemplates.Suffix))
+            throw new ArgumentException($"{collection}: not a face collection of this pipeline");
+        var run = collection[prefix.Length..];
+        return new ModelRef(run, Stages.Final, BlobPaths.ModelFolder(run, Stages.Final) + "final/");
+    }
+
+    public static string ShardSumsPrefix(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "index/";
+    public static string ShardSums(string runId, int shard) => $"{ShardSumsPrefix(runId)}shard-{shard:D5}.json";
+    public static string Published(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "published.json";
+}
+
+/// <summary>A shard's contribution to the identity templates: per identity, the sum of unit embeddings and their count.</summary>
+public sealed record ShardTemplateSums(int Shard, int Points, Dictionary<string, float[]> Sums, Dictionary<string, int> Counts);

@@ -1,0 +1,89 @@
+using System.Numerics.Tensors;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Face.Embedding;
+using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
+using Pipeline.VectorIndex;
+
+namespace Pipeline.Indexer;
+
+/// <summary>
+/// Embeds one shard's kept samples with the final model and upserts them (ids are
+/// dataset/path, so a redelivery overwrites the same points). When every shard is in, the
+/// instance that wins the claim publishes the identity templates and only then switches the
+/// alias to the new collection: search never sees a half-built model.
+/// </summary>
+public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, ILogger<IndexShardConsumer> log) : IConsumer<IndexShard>
+{
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    public async Task Consume(ConsumeContext<IndexShard> context)
+    {
+        var m = context.Message;
+        var ct = context.CancellationToken;
+        var collection = IndexNames.Collection(m.RunId);
+        var set = await KeepList.LoadAsync(store, m.Dataset, [m.Shard], ct);
+        var sums = new Dictionary<string, float[]>();
+        var counts = new Dictionary<string, int>();
+        using (var model = await store.LoadModelAsync(m.Model, ct))
+        {
+            int dim = model.Info.Backbone.EmbeddingSize;
+            await index.CreateCollectionAsync(collection, dim, ct);
+            var embeddings = new Embedder(model).Embed(set, ct: ct);
+            var points = new List<FacePoint>(set.Count);
+            for (int i = 0; i < set.Count; i++)
+            {
+                var v = embeddings.AsSpan(i * dim, dim).ToArray();
+                var identity = set.Identities[set.Labels[i]];
+                points.Add(new FacePoint($"{m.Dataset.DatasetId}/{set.Paths[i]}", v, new FacePayload(identity, m.Dataset.DatasetId, m.RunId, set.Paths[i])));
+                if (!sums.TryGetValue(identity, out var sum)) { sums[identity] = sum = new float[dim]; counts[identity] = 0; }
+                TensorPrimitives.Add(sum, v, sum);
+                counts[identity]++;
+            }
+            for (int start = 0; start < points.Count; start += 512)
+                await index.UpsertAsync(collection, points.GetRange(start, Math.Min(512, points.Count - start)), ct);
+        }
+        await store.PutJsonAsync(BlobContainers.Models, IndexNames.ShardSums(m.RunId, m.Shard), new ShardTemplateSums(m.Shard, set.Count, sums, counts), ct);
+        log.LogInformation("index {Run}: shard {Shard}/{Shards}, {Points} points", m.RunId, m.Shard + 1, m.Shards, set.Count);
+
+        var done = await store.Blobs.ListAsync(BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), ct);
+        if (done.Count < m.Shards) return;
+        var claim = await store.Blobs.TryClaimAsync(BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId) + "_PUBLISHING", _owner, TimeSpan.FromMinutes(10), ct);
+        if (claim is null) return;
+        var published = await store.GetJsonAsync<IndexPublished>(BlobContainers.Models, IndexNames.Published(m.RunId), ct);
+        await context.Publish(published ?? await Publish(m, collection, ct));
+    }
+
+    private async Task<IndexPublished> Publish(IndexShard m, string collection, CancellationToken ct)
+    {
+        var total = new Dictionary<string, float[]>();
+        int points = 0;
+        for (int i = 0; i < m.Shards; i++)
+        {
+            var part = await store.GetJsonAsync<ShardTemplateSums>(BlobContainers.Models, IndexNames.ShardSums(m.RunId, i), ct)
+                ?? throw new InvalidDataException($"index {m.RunId}: template sums of shard {i} vanished");
+            points += part.Points;
+            foreach (var (identity, sum) in part.Sums)
+            {
+                if (!total.TryGetValue(identity, out var t)) total[identity] = t = new float[sum.Length];
+                TensorPrimitives.Add(t, sum, t);
+            }
+        }
+        var templates = total.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new FacePoint(kv.Key, kv.Value, new FacePayload(kv.Key, m.Dataset.DatasetId, m.RunId, "template"))).ToList();
+        if (templates.Count > 0)
+        {
+            var templateCollection = IdentityTemplates.CollectionFor(collection);
+            await index.CreateCollectionAsync(templateCollection, templates[0].Vector.Length, ct);
+            await index.UpsertAsync(templateCollection, templates, ct);
+        }
+        await index.SetAliasAsync(m.Plan.IndexAlias, collection, ct);
+        var evt = new IndexPublished(m.RunId, m.Plan, m.Model, collection, m.Plan.IndexAlias, points, DateTimeOffset.UtcNow);
+        await store.PutJsonAsync(BlobContainers.Models, IndexNames.Published(m.RunId), evt, ct);
+        log.LogInformation("index {Run}: {Points} points and {Templates} identity templates in {Collection}; alias {Alias} switched",
+            m.RunId, points, templates.Count, collection, m.Plan.IndexAlias);
+        return evt;
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Pipeline.Ingest;
+
+/// <summary>Section "Pipeline:Ingest": how drops are packed.</summary>
+public sealed class IngestSettings
+{
+    public const string Section = "Pipeline:Ingest";
+
+    /// <summary>Side of the square crops stored in the shards (112 = the field's aligned faces).</summary>
+    public int ImageSize { get; set; } = 112;
+
+    /// <summary>Images per shard (4096 x 112² x 3 ≈ 154 MB).</summary>
+    public int ShardSize { get; set; } = 4096;
+
+    /// <summary>
+    /// Only drops whose name starts with this are watched ("" = all). Lets several pipelines, or parallel
+    /// test runs, share one drops container without taking each other's drops.
+    /// </summary>
+    public string DropNamePrefix { get; set; } = "";
+
+    public static IngestSettings From(IConfiguration configuration)
+    {
+        var s = new IngestSettings();
+        configuration.GetSection(Section).Bind(s);
+        if (s.ImageSize < 16) throw new InvalidOperationException($"{Section}:ImageSize = {s.ImageSize}: expected at least 16");
+        if (s.ShardSize < 1) throw new InvalidOperationException($"{Section}:ShardSize = {s.ShardSize}: expected a positive count");
+        if (s.DropNamePrefix.Contains('/')) throw new InvalidOperationException($"{Section}:DropNamePrefix = '{s.DropNamePrefix}': a name prefix has no '/'");
+        return s;
+    }
+}

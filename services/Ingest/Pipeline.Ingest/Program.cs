@@ -1,0 +1,5 @@
+using Pipeline.Ingest;
+using Pipeline.ServiceDefaults;
+
+var app = PipelineHost.Build(args, new IngestModule());
+app.Run();

@@ -1,0 +1,5 @@
+using Pipeline.Purifier;
+using Pipeline.ServiceDefaults;
+
+var app = PipelineHost.Build(args, new PurifierModule());
+app.Run();

@@ -1,0 +1,68 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Face.Embedding;
+using Pipeline.Face.Purification;
+using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.Purifier;
+
+/// <summary>
+/// Scores one shard with the sub-center model and stores its cosines. When every shard's scores
+/// are in, the instance that wins the claim makes the decisions for the whole dataset (the
+/// dominant sub-center is a per-class count over all shards), writes the keep-list and the
+/// report, and publishes DatasetPurified. Redelivered shards rewrite the same blob.
+/// </summary>
+public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShardConsumer> log) : IConsumer<PurifyShard>
+{
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    public async Task Consume(ConsumeContext<PurifyShard> context)
+    {
+        var m = context.Message;
+        var ct = context.CancellationToken;
+        var datasetId = m.Dataset.DatasetId;
+        using (var model = await store.LoadModelAsync(m.Model, ct))
+        {
+            var set = await store.LoadDatasetAsync(datasetId, [m.Shard], ct);
+            var embeddings = new Embedder(model).Embed(set, ct: ct);
+            using var centers = model.Head.NormalisedSubCenters();
+            var cos = SubCenterPurifier.OwnClassCosines(embeddings, model.Info.Backbone.EmbeddingSize, set.Labels,
+                centers.contiguous().data<float>().ToArray(), model.Info.SubCenters);
+            await store.PutJsonAsync(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, m.Shard),
+                new ShardCosines(m.Shard, model.Info.SubCenters, set.Paths, set.Labels, cos), ct);
+        }
+        log.LogInformation("purify {Run}: shard {Shard}/{Shards} scored", m.RunId, m.Shard + 1, m.Shards);
+
+        var done = await store.Blobs.ListAsync(BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), ct);
+        if (done.Count < m.Shards) return;
+        var claim = await store.Blobs.TryClaimAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", _owner, TimeSpan.FromMinutes(10), ct);
+        if (claim is null) return;
+        if (await store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), ct)) return;
+        await context.Publish(await Decide(m, ct));
+    }
+
+    private async Task<DatasetPurified> Decide(PurifyShard m, CancellationToken ct)
+    {
+        var datasetId = m.Dataset.DatasetId;
+        var manifest = await store.ReadManifestAsync(datasetId, ct);
+        var parts = new List<ShardCosines>();
+        for (int i = 0; i < m.Shards; i++)
+            parts.Add(await store.GetJsonAsync<ShardCosines>(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, i), ct)
+                ?? throw new InvalidDataException($"purify {m.RunId}: scores of shard {i} vanished"));
+        int k = parts[0].K;
+        var rule = DropRule.Parse(m.Plan.DropRule, m.Plan.DropAngleDegrees);
+        var report = SubCenterPurifier.Decide(parts.SelectMany(p => p.Cosines).ToArray(), k,
+            parts.SelectMany(p => p.Labels).ToArray(), parts.SelectMany(p => p.Paths).ToArray(), manifest.Identities, rule);
+
+        var keep = new KeepList(datasetId, m.RunId, report.Rule, report.ThresholdDegrees, report.Kept, report.Dropped,
+            report.Samples.Where(s => s.Keep).Select(s => s.Path).ToArray());
+        var reportPath = BlobPaths.PurifiedReport(datasetId, m.RunId);
+        await store.PutJsonAsync(BlobContainers.Datasets, reportPath, report, ct);
+        await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), keep, ct);
+        log.LogInformation("purify {Run}: kept {Kept}, dropped {Dropped} at {Threshold:F1} deg ({Rule})", m.RunId, report.Kept, report.Dropped, report.ThresholdDegrees, report.Rule);
+        return new DatasetPurified(m.RunId, m.Plan, new DatasetRef(datasetId, BlobPaths.PurifiedManifest(datasetId, m.RunId)),
+            reportPath, report.Kept, report.Dropped, report.ThresholdDegrees, DateTimeOffset.UtcNow);
+    }
+}

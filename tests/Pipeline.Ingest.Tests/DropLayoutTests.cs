@@ -1,0 +1,51 @@
+using Pipeline.Contracts;
+
+namespace Pipeline.Ingest.Tests;
+
+public sealed class DropLayoutTests
+{
+    [Theory]
+    [InlineData("celebs", "celebs")]
+    [InlineData("celebs-2024", "celebs-2024")]
+    [InlineData("celebs.zip", "celebs-zip")]
+    [InlineData("celebs.tar.gz", "celebs-tar-gz")]
+    public void A_plain_drop_name_keeps_its_letters_as_the_dataset_id(string drop, string id) =>
+        Assert.Equal(id, DatasetIds.FromDropName(drop));
+
+    [Theory]
+    [InlineData("My Faces")]
+    [InlineData("émile")]
+    [InlineData("___")]
+    [InlineData("UPPER")]
+    public void A_lossy_drop_name_gets_a_hash_so_ids_never_collide(string drop)
+    {
+        var id = DatasetIds.FromDropName(drop);
+        Assert.Matches("^[a-z0-9]+(-[a-z0-9]+)*$", id);
+        Assert.NotEqual(id, DatasetIds.FromDropName(drop + " "));
+        Assert.Equal(id, DatasetIds.FromDropName(drop));
+    }
+
+    [Fact]
+    public void Folders_and_archives_have_their_own_markers()
+    {
+        var folder = Drop.FromName("celebs");
+        Assert.Equal(("celebs/_CLAIMED", "celebs/plan.json", "celebs/_READY"), (folder.ClaimPath, folder.PlanPath, folder.ReadyPath));
+        var archive = Drop.FromName("celebs.tar.gz");
+        Assert.True(archive.IsArchive);
+        Assert.Equal(("celebs.tar.gz._CLAIMED", "celebs.tar.gz.plan.json", (string?)null), (archive.ClaimPath, archive.PlanPath, archive.ReadyPath));
+        Assert.False(DropLayout.IsArchiveName(".zip"));
+        Assert.Equal(".tar.gz", DropLayout.ArchiveExtension("a.TAR.GZ"));
+    }
+
+    [Fact]
+    public void A_plan_parses_from_camel_or_pascal_case_and_refuses_unknown_fields()
+    {
+        Assert.Equal((RunPlan.Default with { Epochs = 4, Backbone = "r50" }, (string?)null),
+            DropWatcher.ParsePlan("""{ "Epochs": 4, "backbone": "r50", /* ok */ }""", "p"));
+        var (plan, problem) = DropWatcher.ParsePlan("""{ "epochz": 4 }""", "drops/x/plan.json");
+        Assert.Equal(RunPlan.Default, plan);
+        Assert.StartsWith("drops/x/plan.json: not a valid run plan", problem);
+        Assert.NotNull(DropWatcher.ParsePlan("null", "p").Problem);
+        Assert.NotNull(DropWatcher.ParsePlan("{", "p").Problem);
+    }
+}

@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Pipeline.Contracts;
+using Pipeline.Infra.Blobs;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// `pipeline drop`: uploads a dataset to container "drops" the way Ingest expects it. A folder goes to
+/// drops/&lt;name&gt;/... with _READY written last; an archive goes to drops/&lt;name&gt;.&lt;ext&gt; in one atomic write.
+/// A plan goes first: drops/&lt;name&gt;/plan.json, or drops/&lt;name&gt;.&lt;ext&gt;.plan.json beside an archive.
+/// </summary>
+public static partial class DropCommand
+{
+    private const string Ready = "_READY";
+    private const string Claimed = "_CLAIMED";
+    private const string PlanFile = "plan.json";
+    private static readonly string[] ArchiveExtensions = [".tar.gz", ".tgz", ".tar", ".zip"];
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex NamePattern();
+
+    public static Command Create()
+    {
+        var data = CommonOptions.Data("What to drop: an <identity>/<image> folder, a RecordIO folder (train.rec + train.idx), or a .zip/.tar/.tar.gz/.tgz of images");
+        var name = new Option<string>("--name") { Description = "Drop name: letters, digits, '.', '_', '-' (it names the run and the dataset)", Required = true };
+        var plan = new Option<string?>("--plan") { Description = "A run plan JSON file (RunPlan fields, e.g. {\"epochs\": 5, \"backbone\": \"r18\"}); default: the default plan" };
+        var json = CommonOptions.Json();
+
+        var cmd = new Command("drop", "Upload a dataset to the drops bucket; the Ingest service picks it up and starts a run");
+        foreach (var o in new Option[] { data, name, plan, json }) cmd.Options.Add(o);
+        cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
+        {
+            var source = Path.GetFullPath(r.GetValue(data)!);
+            var dropName = r.GetValue(name)!;
+            if (!NamePattern().IsMatch(dropName))
+                throw new ArgumentException($"--name '{dropName}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            var planText = r.GetValue(plan) is { } planPath ? ReadPlan(planPath) : null;
+            var options = CliConfiguration.PipelineOptions();
+            var blobs = CliConfiguration.BlobStore(options);
+            var where = options.BlobStore + (string.Equals(options.BlobStore, "Local", StringComparison.OrdinalIgnoreCase) ? $" {Path.GetFullPath(options.LocalRoot)}" : "");
+
+            if (!Directory.Exists(source) && !File.Exists(source)) throw new FileNotFoundException($"{source}: no such file or folder");
+            DropSummary summary;
+            try
+            {
+                summary = Directory.Exists(source)
+                    ? await DropFolderAsync(blobs, source, dropName, planText, ct)
+                    : await DropArchiveAsync(blobs, source, dropName, planText, ct);
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Polly.ExecutionRejectedException)
+            {
+                throw new IOException($"blob store {where}: {e.GetBaseException().Message}", e);
+            }
+            summary = summary with { BlobStore = where };
+            ConsoleOutput.Summary(r.GetValue(json), summary,
+                $"dropped {summary.Drop} ({summary.Files} files, {summary.Bytes / 1048576.0:F1} MiB) to {where}; run {summary.RunId} starts when Ingest claims it" +
+                (summary.Plan is null ? "" : $"; plan {summary.Plan}"));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static async Task<DropSummary> DropFolderAsync(IBlobStore blobs, string folder, string dropName, string? planText, CancellationToken ct)
+    {
+        if (ArchiveExtensions.Any(e => dropName.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+            throw new ArgumentException($"--name '{dropName}': a folder drop's name may not end in an archive extension");
+        var prefix = dropName + "/";
+        if (await blobs.ExistsAsync(BlobContainers.Drops, prefix + Ready, ct) || await blobs.ExistsAsync(BlobContainers.Drops, prefix + Claimed, ct))
+            throw new InvalidOperationException($"{BlobContainers.Drops}/{prefix}: already dropped; choose another --name");
+
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(f => (Local: f, Blob: prefix + Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/')))
+            .Where(f => f.Blob != prefix + Ready && f.Blob != prefix + Claimed && !(planText is not null && f.Blob == prefix + PlanFile))
+            .OrderBy(f => f.Blob, StringComparer.Ordinal).ToList();
+        if (files.Count == 0) throw new InvalidDataException($"{folder}: holds no files");
+
+        // Left-overs of an interrupted earlier upload under this name would otherwise be ingested too.
+        var wanted = files.Select(f => f.Blob).ToHashSet(StringComparer.Ordinal);
+        if (planText is not null) wanted.Add(prefix + PlanFile);
+        foreach (var stale in (await blobs.ListAsync(BlobContainers.Drops, prefix, ct)).Where(e => !wanted.Contains(e.Path)))
+            await blobs.DeleteAsync(BlobContainers.Drops, stale.Path, ct);
+
+        if (planText is not null) await blobs.PutTextAsync(BlobContainers.Drops, prefix + PlanFile, planText, ct: ct);
+        long bytes = 0;
+        int done = 0;
+        var bar = new ProgressBar("upload");
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (f, token) =>
+        {
+            await blobs.UploadFileAsync(BlobContainers.Drops, f.Blob, f.Local, ct: token);
+            Interlocked.Add(ref bytes, new FileInfo(f.Local).Length);
+            var n = Interlocked.Increment(ref done);
+            bar.Report((double)n / files.Count, $"{n}/{files.Count} files");
+        });
+        // Last: the marker that makes the drop complete.
+        var marker = JsonSerializer.Serialize(new { files = files.Count, bytes, uploaded_at = DateTimeOffset.UtcNow });
+        await blobs.PutTextAsync(BlobContainers.Drops, prefix + Ready, marker, ct: ct);
+        return new DropSummary($"{BlobContainers.Drops}/{prefix}", "folder", dropName, RunIds.FromKey("drop:" + dropName), files.Count, bytes,
+            planText is null ? null : $"{BlobContainers.Drops}/{prefix}{PlanFile}", "");
+    }
+
+    private static async Task<DropSummary> DropArchiveAsync(IBlobStore blobs, string archive, string dropName, string? planText, CancellationToken ct)
+    {
+        var ext = ArchiveExtensions.FirstOrDefault(e => archive.EndsWith(e, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"{archive}: not a folder or a .zip/.tar/.tar.gz/.tgz archive");
+        var blobName = dropName.EndsWith(ext, StringComparison.OrdinalIgnoreCase) ? dropName : dropName + ext.ToLowerInvariant();
+        if (await blobs.ExistsAsync(BlobContainers.Drops, blobName, ct) || await blobs.ExistsAsync(BlobContainers.Drops, blobName + "." + Claimed, ct))
+            throw new InvalidOperationException($"{BlobContainers.Drops}/{blobName}: already dropped; choose another --name");
+        var planBlob = blobName + ".plan.json";
+        // The plan must be there before the archive: the archive's arrival is what starts the run.
+        if (planText is not null) await blobs.PutTextAsync(BlobContainers.Drops, planBlob, planText, ct: ct);
+        else await blobs.DeleteAsync(BlobContainers.Drops, planBlob, ct);
+        var bytes = new FileInfo(archive).Length;
+        ConsoleOutput.Info($"uploading {archive} ({bytes / 1048576.0:F1} MiB) to {BlobContainers.Drops}/{blobName}");
+        if (!await blobs.UploadFileAsync(BlobContainers.Drops, blobName, archive, overwrite: false, ct: ct))
+            throw new InvalidOperationException($"{BlobContainers.Drops}/{blobName}: dropped by someone else meanwhile; choose another --name");
+        return new DropSummary($"{BlobContainers.Drops}/{blobName}", "archive", blobName, RunIds.FromKey("drop:" + blobName), 1, bytes,
+            planText is null ? null : $"{BlobContainers.Drops}/{planBlob}", "");
+    }
+
+    /// <summary>The plan file's text, checked to be a RunPlan (unknown fields refused) so a typo fails here, not in the service.</summary>
+    private static string ReadPlan(string path)
+    {
+        var text = File.ReadAllText(path);
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        };
+        try
+        {
+            _ = JsonSerializer.Deserialize<RunPlan>(text, options) ?? throw new InvalidDataException($"{path}: the plan is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid run plan: {e.Message}", e);
+        }
+        return text;
+    }
+
+    private sealed record DropSummary(string Drop, string Kind, string DropName, string RunId, int Files, long Bytes, string? Plan, string BlobStore);
+}
