@@ -7,7 +7,9 @@ public sealed class TrainingCollapsedException(string message) : InvalidOperatio
 /// Recognises a collapsed run. Seen on small data with plain ArcFace at lr 0.1, batch 64: the
 /// loss keeps falling while accuracy falls and every sample ends ~150 degrees from its own
 /// center (the fallback branch of the margin rewards pushing everything away). A healthy model
-/// keeps its training samples well inside 90 degrees of their centers once warm-up is over.
+/// keeps its training samples well inside 90 degrees of their centers once warm-up is over, and
+/// brings them closer every epoch; here (sub-center ArcFace, lr 0.1, batch 64) a failing run was
+/// caught with the loss falling for 7 epochs while the mean angle rose from 86 to 96 degrees.
 /// </summary>
 public static class CollapseDetector
 {
@@ -24,6 +26,12 @@ public static class CollapseDetector
             throw new TrainingCollapsedException(
                 $"epoch {last.Epoch}: collapsed, samples are {last.MeanTargetAngleDegrees:F0} degrees from their class centers on average " +
                 $"(accuracy {last.Accuracy:P1}, loss {last.Loss:F3}); lower the learning rate");
+        if (history.Count >= 4 && last.MeanTargetAngleDegrees > 90
+            && Enumerable.Range(history.Count - 3, 3).All(i => history[i].MeanTargetAngleDegrees > history[i - 1].MeanTargetAngleDegrees
+                                                             && history[i].Loss < history[i - 1].Loss))
+            throw new TrainingCollapsedException(
+                $"epoch {last.Epoch}: diverging, the loss falls ({history[^4].Loss:F3} -> {last.Loss:F3}) while samples drift away from their centers " +
+                $"({history[^4].MeanTargetAngleDegrees:F0} -> {last.MeanTargetAngleDegrees:F0} degrees, accuracy {last.Accuracy:P1}); lower the learning rate");
         double peak = history.Max(h => h.Accuracy);
         if (history.Count >= 3 && peak > 0.2 && last.Accuracy < 0.5 * peak
             && history[^1].Loss < history[^2].Loss && history[^2].Loss < history[^3].Loss

@@ -21,7 +21,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var rescan = Task.Run(() => RescanLoop(stoppingToken), stoppingToken);
+        var rescan = Task.Run(() => RescanLoop(stoppingToken), CancellationToken.None);
         while (!stoppingToken.IsCancellationRequested)
         {
             TrainModel job;
@@ -29,6 +29,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             catch (OperationCanceledException) { break; }
             await RunClaimed(job, stoppingToken);
         }
+        await rescan;
     }
 
     private async Task RescanLoop(CancellationToken ct)

@@ -62,7 +62,7 @@ public static partial class DropCommand
         return cmd;
     }
 
-    private static async Task<DropSummary> DropFolderAsync(IBlobStore blobs, string folder, string dropName, string? planText, CancellationToken ct)
+    internal static async Task<DropSummary> DropFolderAsync(IBlobStore blobs, string folder, string dropName, string? planText, CancellationToken ct)
     {
         if (ArchiveExtensions.Any(e => dropName.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
             throw new ArgumentException($"--name '{dropName}': a folder drop's name may not end in an archive extension");
@@ -140,5 +140,5 @@ public static partial class DropCommand
         return text;
     }
 
-    private sealed record DropSummary(string Drop, string Kind, string DropName, string RunId, int Files, long Bytes, string? Plan, string BlobStore);
+    internal sealed record DropSummary(string Drop, string Kind, string DropName, string RunId, int Files, long Bytes, string? Plan, string BlobStore);
 }

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.Dashboard;
+
+/// <summary>
+/// Dashboard: the runs API over the run ledger, the retrain command, and one page that shows both.
+/// It reads the ledger; the ledger's consumer is a separate module (<see cref="LedgerModule"/>).
+/// </summary>
+public sealed class DashboardModule : ServiceModule
+{
+    public override string Name => "dashboard";
+
+    public override void AddServices(IServiceCollection services, IConfiguration configuration) =>
+        services.TryAddSingleton(TimeProvider.System);
+
+    public override void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        RunEndpoints.Map(endpoints);
+        RetrainEndpoints.Map(endpoints);
+        DashboardPage.Map(endpoints);
+    }
+}

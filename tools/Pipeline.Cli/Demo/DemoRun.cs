@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Cli.Commands;
+using Pipeline.Contracts;
+using Pipeline.Datasets;
+using Pipeline.Face.Purification;
+using Pipeline.Infra.Blobs;
+using Pipeline.Infra.Ledger;
+using Pipeline.ServiceDefaults;
+using Pipeline.VectorIndex;
+using TorchSharp;
+
+namespace Pipeline.Cli.Demo;
+
+public sealed record DemoOptions(string Root, int Identities, int PerIdentity, double ClosedNoise, double OpenNoise, int Epochs, int Seed, bool Serve, string? Urls);
+
+public sealed record StageTime(string Stage, string Status, double Seconds);
+
+public sealed record DemoSummary(
+    string RunId, string Status, string? Failure, int Samples, int Identities, PurificationScore? Purification, double? ThresholdDegrees,
+    double? BaselineAccuracy, double? BaselineStd, double? PurifiedAccuracy, double? PurifiedStd,
+    IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints, string? SearchCheck)
+{
+    public bool Succeeded => Status == RunStatus.Completed;
+
+    public string ToText()
+    {
+        var lines = new List<string> { "", $"run {RunId}: {Status}{(Failure is null ? "" : " - " + Failure)} in {TotalSeconds:F0} s" };
+        lines.Add($"  data: {Samples} images of {Identities} identities");
+        foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
+        if (Purification is { } p)
+            lines.Add($"  purification at {ThresholdDegrees:F1} deg: dropped {p.Dropped} of {p.Samples} ({p.Noisy} truly noisy): " +
+                      $"precision {p.Precision:F3}, recall {p.Recall:F3}, clean kept {p.CleanKept:F3}");
+        if (BaselineAccuracy is double b && PurifiedAccuracy is double a)
+            lines.Add($"  holdout verification: baseline K=1 on raw {b:P2} +- {BaselineStd:P2}; purified {a:P2} +- {PurifiedStd:P2} ({(a - b) * 100:+0.00;-0.00} points)");
+        if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); {SearchCheck}");
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>
+/// The demo: a synthetic noisy set (cached per parameters), dropped into the embedded pipeline,
+/// watched through the run ledger until indexed, then scored against the truth that the
+/// pipeline never saw.
+/// </summary>
+public static class DemoRun
+{
+    public static async Task<DemoSummary> RunAsync(DemoOptions o, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var synthDir = Path.Combine(o.Root, "synth", $"n{o.Identities}x{o.PerIdentity}-c{o.ClosedNoise}-o{o.OpenNoise}-s{o.Seed}");
+        if (!File.Exists(Path.Combine(synthDir, "truth.csv")))
+        {
+            var bar = new ProgressBar("synth");
+            var r = new SyntheticFaceGenerator(new SyntheticFaceOptions
+            {
+                Identities = o.Identities, PerIdentity = o.PerIdentity, ClosedNoise = o.ClosedNoise, OpenNoise = o.OpenNoise,
+                HoldoutIdentities = 100, Seed = o.Seed, Overwrite = true,
+            }).Generate(synthDir, new Progress<double>(f => bar.Report(f, "")), ct);
+            bar.Done();
+            ConsoleOutput.Info($"synthesised {r.TrainImages} noisy training images ({r.Closed} closed-set, {r.Open} open-set noise) and {r.HoldoutImages} holdout images in {r.Elapsed.TotalSeconds:F0} s");
+        }
+
+        await using var app = EmbeddedPipeline.Build(o.Root, o.Urls);
+        await app.StartAsync(ct);
+        var blobs = app.Services.GetRequiredService<IBlobStore>();
+        var ledger = app.Services.GetRequiredService<RunLedger>();
+        var store = app.Services.GetRequiredService<ArtifactStore>();
+
+        var plan = RunPlan.Default with { Epochs = o.Epochs, FinalEpochs = o.Epochs, Seed = o.Seed, Baseline = true };
+        var dropName = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        var drop = await DropCommand.DropFolderAsync(blobs, Path.Combine(synthDir, "train"), dropName, JsonSerializer.Serialize(plan), ct);
+        ConsoleOutput.Info($"dropped {drop.Files} files as {BlobContainers.Drops}/{dropName}/; run {drop.RunId}");
+
+        var run = await WatchAsync(ledger, drop.RunId, ct);
+        var stages = StageTimes(run);
+        var failure = run.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed)?.DetailJson;
+        var datasetId = run.Run.DatasetId ?? "";
+        if (run.Run.Status != RunStatus.Completed)
+            return new DemoSummary(drop.RunId, run.Run.Status, failure, 0, 0, null, null, null, null, null, null, stages, clock.Elapsed.TotalSeconds, null, 0, null);
+
+        var manifest = await store.ReadManifestAsync(datasetId, ct);
+        var report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, drop.RunId), ct);
+        var truth = TruthTable.Load(Path.Combine(synthDir, "truth.csv"));
+        var score = report is null ? null : PurificationScore.Compute(report.Samples.Select(s => (s.Path, !s.Keep)), truth);
+
+        var holdout = Path.Combine(synthDir, "holdout");
+        var pairs = Path.Combine(holdout, "pairs.txt");
+        EvaluateCommand.EvaluationSummary? baseline = null, purified = null;
+        using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Baseline, ""), ct))
+            baseline = EvaluateCommand.Evaluate(m, holdout, pairs, torch.CPU, ct);
+        using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Final, ""), ct))
+            purified = EvaluateCommand.Evaluate(m, holdout, pairs, torch.CPU, ct);
+
+        var index = app.Services.GetRequiredService<IVectorIndex>();
+        var collection = await index.ResolveAsync(CollectionNames.ServingAlias, ct);
+        long points = collection is null ? 0 : await index.CountAsync(collection, null, ct);
+        string check = await SearchCheckAsync(app, synthDir, truth, ct);
+        return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.ThresholdDegrees,
+            baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, stages, clock.Elapsed.TotalSeconds, collection, points, check);
+    }
+
+    /// <summary>
+    /// Seconds per stage. Purify and index are recorded by their outcome event alone, so they are
+    /// timed from the end of the stage that fed them (the sub-center and final trainings).
+    /// </summary>
+    private static List<StageTime> StageTimes(RunDetails run)
+    {
+        var ended = run.Stages.Where(s => s.EndedAt is not null).ToDictionary(s => s.Stage, s => s.EndedAt!.Value);
+        DateTimeOffset Start(StageSummary s) => s.Stage switch
+        {
+            Stages.Purify when ended.TryGetValue(Stages.SubCenter, out var t) => t,
+            Stages.Index when ended.TryGetValue(Stages.Final, out var t) => t,
+            _ => s.StartedAt,
+        };
+        return run.Stages.Select(s => new StageTime(s.Stage, s.Status, ((s.EndedAt ?? DateTimeOffset.UtcNow) - Start(s)).TotalSeconds)).ToList();
+    }
+
+    /// <summary>Follows the run in the ledger, printing each stage change, until it completes or fails.</summary>
+    private static async Task<RunDetails> WatchAsync(RunLedger ledger, string runId, CancellationToken ct)
+    {
+        var seen = new Dictionary<string, string>();
+        var bar = new ProgressBar("run");
+        while (true)
+        {
+            await Task.Delay(1000, ct);
+            var run = await ledger.GetRunAsync(runId, ct);
+            if (run is null) continue;
+            foreach (var s in run.Stages)
+            {
+                if (seen.TryGetValue(s.Stage, out var st) && st == s.Status) continue;
+                if (s.Status != StageStatus.Progress) ConsoleOutput.Info($"\r  {s.Stage}: {s.Status}".PadRight(100));
+                seen[s.Stage] = s.Status;
+            }
+            var active = run.Stages.LastOrDefault(s => s.LastProgressJson is not null && s.Status is StageStatus.Progress or StageStatus.Started);
+            if (active?.LastProgressJson is { } pj)
+            {
+                using var doc = JsonDocument.Parse(pj);
+                var p = doc.RootElement;
+                if (p.TryGetProperty("Epoch", out var e) && p.TryGetProperty("Epochs", out var n))
+                    bar.Report((e.GetInt32() - 1.0) / n.GetInt32(), $"{active.Stage} epoch {e.GetInt32()}/{n.GetInt32()}");
+            }
+            bool baselineDone = !(run.Run.Plan?.Baseline ?? false) || run.Stages.Any(s => s.Stage == Stages.Baseline && s.Status is StageStatus.Completed or StageStatus.Failed);
+            if (run.Run.Status == RunStatus.Failed || (run.Run.Status == RunStatus.Completed && baselineDone)) return run;
+        }
+    }
+
+    /// <summary>Searches the served index over HTTP with a few clean training images: the top match should be their identity.</summary>
+    private static async Task<string> SearchCheckAsync(WebApplication app, string synthDir, TruthTable truth, CancellationToken ct)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        var probes = truth.Rows.Where(r => !r.IsNoisy).Where((_, i) => i % 97 == 0).Take(20).ToList();
+        int hits = 0;
+        foreach (var row in probes)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(synthDir, row.Path), ct)), "image", Path.GetFileName(row.Path));
+            form.Add(new StringContent("1"), "top");
+            var resp = await http.PostAsync("/api/search", form, ct);
+            if (!resp.IsSuccessStatusCode) continue;
+            using var doc = JsonDocument.Parse(await resp.Content.ReadAsStringAsync(ct));
+            var top = doc.RootElement.GetProperty("matches")[0].GetProperty("identity").GetString();
+            if (top == row.FiledIdentity) hits++;
+        }
+        return $"search API at {address}: {hits}/{probes.Count} clean probe images found their identity at rank 1";
+    }
+
+    public static async Task ServeAsync(DemoOptions o, CancellationToken ct)
+    {
+        await using var app = EmbeddedPipeline.Build(o.Root, o.Urls ?? "http://127.0.0.1:5080");
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        ConsoleOutput.Info($"serving search at {address}/api/search (POST an image as multipart field 'image'); Ctrl+C to stop");
+        try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Indexer;
+using Pipeline.Ingest;
+using Pipeline.Purifier;
+using Pipeline.ServiceDefaults;
+using Pipeline.Trainer;
+
+namespace Pipeline.Cli.Demo;
+
+/// <summary>
+/// Every service's module in one process: in-memory bus, local-folder blob store, embedded index,
+/// SQLite ledger, all under one root folder. The same consumers run distributed as separate hosts.
+/// </summary>
+public static class EmbeddedPipeline
+{
+    public static WebApplication Build(string root, string? urls, IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Pipeline:Transport"] = "InMemory",
+            ["Pipeline:BlobStore"] = "Local",
+            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
+            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
+            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
+            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
+            ["Pipeline:VectorIndex"] = "Embedded",
+            ["Pipeline:DropPollSeconds"] = "1",
+            ["Pipeline:ProgressIntervalSeconds"] = "2",
+            ["Pipeline:Ingest:ShardSize"] = "1024",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Pipeline"] = "Information",
+            ["urls"] = urls ?? "http://127.0.0.1:0",
+        };
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
+        return PipelineHost.Build([], c => c.AddInMemoryCollection(settings),
+            new IngestModule(), new TrainerModule(), new PurifierModule(), new IndexerModule(), new LedgerModule());
+    }
+}
