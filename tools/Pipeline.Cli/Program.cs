@@ -11,4 +11,6 @@ root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DropCommand.Create());
 root.Subcommands.Add(RunsCommand.Create());
+root.Subcommands.Add(RetrainCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
 return await root.Parse(args).InvokeAsync();

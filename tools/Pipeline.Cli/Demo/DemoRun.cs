@@ -121,7 +121,7 @@ public static class DemoRun
     }
 
     /// <summary>Follows the run in the ledger, printing each stage change, until it completes or fails.</summary>
-    private static async Task<RunDetails> WatchAsync(RunLedger ledger, string runId, CancellationToken ct)
+    public static async Task<RunDetails> WatchAsync(RunLedger ledger, string runId, CancellationToken ct)
     {
         var seen = new Dictionary<string, string>();
         var bar = new ProgressBar("run");
