@@ -16,7 +16,7 @@ public sealed class RetrainInbox
 
     public async Task<RetrainRequested> WaitForAsync(Func<RetrainRequested, bool> match, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             if (All.FirstOrDefault(match) is { } found) return found;
@@ -92,7 +92,7 @@ public sealed class DashboardHost : IAsyncDisposable
     /// <summary>Polls GET /api/runs/{id} until the ledger has recorded <paramref name="events"/> events of the run.</summary>
     public async Task<RunView> WaitForRunAsync(string runId, int events, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var response = await Http.GetAsync($"/api/runs/{runId}");

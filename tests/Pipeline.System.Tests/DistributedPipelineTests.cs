@@ -1,0 +1,165 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Contracts;
+using Pipeline.Datasets;
+using Pipeline.Infra.Blobs;
+using Pipeline.Infra.Ledger;
+using Pipeline.ServiceDefaults;
+using Xunit.Abstractions;
+
+namespace Pipeline.SystemTests;
+
+/// <summary>
+/// The whole system, distributed: Ingest, Trainer, Purifier and Indexer each run as their own
+/// process on real RabbitMQ and Azurite; this test process hosts the run ledger (as the dashboard
+/// does) and acts as the user who drops a dataset and asks for a retrain.
+/// </summary>
+public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Azurite =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
+    private readonly string _tmp = Directory.CreateTempSubdirectory("pipeline-system-").FullName;
+    private readonly List<ServiceProcess> _services = [];
+
+    [Fact]
+    public async Task A_drop_in_azurite_is_ingested_trained_purified_retrained_and_indexed_across_separate_services()
+    {
+        RequireReachable("RabbitMQ", 5672);
+        RequireReachable("Azurite", 10000);
+        var prefix = $"sys{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):D3}";
+        var env = new Dictionary<string, string>
+        {
+            ["Pipeline__Transport"] = "RabbitMq",
+            ["Pipeline__BlobStore"] = "Azure",
+            ["Pipeline__AzureConnectionString"] = Azurite,
+            ["Pipeline__EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
+            ["Pipeline__Ingest__DropNamePrefix"] = prefix,
+            ["Pipeline__Ingest__ShardSize"] = "40",
+            ["Pipeline__DropPollSeconds"] = "1",
+            ["Pipeline__ProgressIntervalSeconds"] = "1",
+            ["Pipeline__ApiKey"] = "system-test-key",
+            ["PIPELINE_THREADS"] = "1",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Pipeline"] = "Information",
+        };
+        await using var ledgerHost = LedgerHost(env);
+        await ledgerHost.StartAsync();
+        var ledger = ledgerHost.Services.GetRequiredService<RunLedger>();
+        var blobs = ledgerHost.Services.GetRequiredService<IBlobStore>();
+        foreach (var service in new[] { "Ingest", "Trainer", "Purifier", "Indexer" })
+            _services.Add(new ServiceProcess(service, new Dictionary<string, string>(env) { ["Pipeline__WorkRoot"] = Path.Combine(_tmp, service) }));
+        await Task.WhenAll(_services.Select(s => s.WaitHealthyAsync(TimeSpan.FromSeconds(90))));
+        var indexer = _services.Single(s => s.Name == "Indexer");
+
+        // A user drops a small noisy synthetic set: 12 identities x 8 images, a quarter filed under the wrong identity.
+        var synth = Path.Combine(_tmp, "synth");
+        new SyntheticFaceGenerator(new SyntheticFaceOptions { Identities = 12, PerIdentity = 8, ClosedNoise = 0.25, HoldoutIdentities = 0, Seed = 3 })
+            .Generate(synth, null, default);
+        var plan = RunPlan.Default with { Epochs = 2, FinalEpochs = 2, BatchSize = 16, Seed = 3 };
+        var dropName = prefix + "-faces";
+        var files = Directory.EnumerateFiles(Path.Combine(synth, "train"), "*.jpg", SearchOption.AllDirectories).ToList();
+        foreach (var f in files)
+            await blobs.UploadFileAsync(BlobContainers.Drops, $"{dropName}/{Path.GetRelativePath(Path.Combine(synth, "train"), f)}", f);
+        await blobs.PutTextAsync(BlobContainers.Drops, $"{dropName}/plan.json", JsonSerializer.Serialize(plan));
+        await blobs.PutTextAsync(BlobContainers.Drops, $"{dropName}/_READY", "{}");
+        var runId = RunIds.FromKey("drop:" + dropName);
+
+        var run = await WaitForRun(ledger, runId, TimeSpan.FromMinutes(5));
+        Assert.True(run.Run.Status == RunStatus.Completed, Describe(run));
+        foreach (var stage in new[] { Stages.Ingest, Stages.SubCenter, Stages.Purify, Stages.Final, Stages.Index })
+            Assert.True(run.Stages.Any(s => s.Stage == stage && s.Status == StageStatus.Completed), $"stage {stage} not completed: {Describe(run)}");
+        var datasetId = run.Run.DatasetId!;
+        Assert.True(await blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, runId)));
+        var keep = await ledgerHost.Services.GetRequiredService<ArtifactStore>().GetJsonAsync<KeepList>(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, runId), default);
+        Assert.NotNull(keep);
+        Assert.Equal(files.Count, keep.Kept + keep.Dropped);
+        Assert.True((await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/")).Count >= 3, "purification was split per shard");
+
+        using var http = new HttpClient { BaseAddress = new Uri(indexer.Url) };
+        Assert.Equal($"faces-{runId}", (await http.GetFromJsonAsync<Dictionary<string, string>>("/api/aliases"))!["faces"]);
+        var probe = files.First(f => f.Contains("id00004"));
+        var first = await Search(http, probe);
+        Assert.Equal($"faces-{runId}", first.GetProperty("collection").GetString());
+        Assert.NotEmpty(first.GetProperty("matches").EnumerateArray());
+
+        // A retrain by message makes a new model version; the alias moves to it; the same request again starts nothing.
+        var bus = ledgerHost.Services.GetRequiredService<IBus>();
+        var retrain = new RetrainRequested($"{prefix}-retrain", datasetId, plan with { Seed = 4 }, "system-test", DateTimeOffset.UtcNow);
+        await bus.Publish(retrain);
+        var second = await WaitForRun(ledger, retrain.RunId, TimeSpan.FromMinutes(5));
+        Assert.True(second.Run.Status == RunStatus.Completed, Describe(second));
+        Assert.NotEqual(runId, retrain.RunId);
+        Assert.Equal($"faces-{retrain.RunId}", (await http.GetFromJsonAsync<Dictionary<string, string>>("/api/aliases"))!["faces"]);
+        Assert.Equal($"faces-{retrain.RunId}", (await Search(http, probe)).GetProperty("collection").GetString());
+        Assert.True(await blobs.ExistsAsync(BlobContainers.Models, $"{retrain.RunId}/final/final/model.json"));
+
+        int runsBefore = (await ledger.ListRunsAsync()).Count;
+        await bus.Publish(retrain with { RequestedAt = DateTimeOffset.UtcNow });
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.Equal(runsBefore, (await ledger.ListRunsAsync()).Count);
+        Assert.Equal(RunStatus.Completed, (await ledger.GetRunAsync(retrain.RunId))!.Run.Status);
+        Assert.All(_services, s => Assert.False(s.Exited, $"{s.Name} died:\n{s.Log}"));
+    }
+
+    private WebApplication LedgerHost(Dictionary<string, string> env) =>
+        PipelineHost.Build([], c => c.AddInMemoryCollection(env.Where(kv => kv.Key.StartsWith("Pipeline__"))
+            .Select(kv => new KeyValuePair<string, string?>(kv.Key.Replace("__", ":"), kv.Value))
+            .Append(new("Pipeline:LedgerPath", Path.Combine(_tmp, "ledger.db")))
+            .Append(new("Pipeline:WorkRoot", Path.Combine(_tmp, "ledger-host")))
+            .Append(new("urls", "http://127.0.0.1:0"))), new LedgerModule());
+
+    private static async Task<JsonElement> Search(HttpClient http, string image)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(image)), "image", "probe.jpg" } };
+        var resp = await http.PostAsync("/api/search", form);
+        var text = await resp.Content.ReadAsStringAsync();
+        Assert.True(resp.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<RunDetails> WaitForRun(RunLedger ledger, string runId, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        RunDetails? run = null;
+        while (DateTime.UtcNow < until)
+        {
+            run = await ledger.GetRunAsync(runId);
+            if (run is not null && run.Run.Status is RunStatus.Completed or RunStatus.Failed) return run;
+            var dead = _services.FirstOrDefault(s => s.Exited);
+            if (dead is not null) throw new InvalidOperationException($"{dead.Name} exited:\n{dead.Log}");
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"run {runId} not finished after {timeout}: {(run is null ? "unknown to the ledger" : Describe(run))}\n" +
+            string.Join("\n", _services.Select(s => $"--- {s.Name} ---\n{s.Log}")));
+    }
+
+    private static string Describe(RunDetails run) =>
+        $"{run.Run.RunId} {run.Run.Status}: " + string.Join("; ", run.Stages.Select(s => $"{s.Stage}={s.Status} {s.DetailJson}"));
+
+    private static void RequireReachable(string name, int port)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            if (c.ConnectAsync("127.0.0.1", port).Wait(3000) && c.Connected) return;
+        }
+        catch (Exception) { }
+        throw new InvalidOperationException($"{name} is not reachable on 127.0.0.1:{port}: start it with infra/scripts/start-services.sh (./test.sh does)");
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _services)
+        {
+            output.WriteLine($"--- {s.Name} ---");
+            output.WriteLine(s.Log.Length > 20_000 ? s.Log[^20_000..] : s.Log);
+            s.Dispose();
+        }
+        try { Directory.Delete(_tmp, true); } catch (IOException) { }
+    }
+}
