@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -21,22 +20,21 @@ namespace Pipeline.SystemTests;
 /// </summary>
 public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Azurite =
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
     private readonly string _tmp = Directory.CreateTempSubdirectory("pipeline-system-").FullName;
     private readonly List<ServiceProcess> _services = [];
 
     [Fact]
     public async Task A_drop_in_azurite_is_ingested_trained_purified_retrained_and_indexed_across_separate_services()
     {
-        RequireReachable("RabbitMQ", 5672);
-        RequireReachable("Azurite", 10000);
+        TestServices.RequireRabbitMq();
+        TestServices.RequireAzurite();
         var prefix = $"sys{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):D3}";
         var env = new Dictionary<string, string>
         {
             ["Pipeline__Transport"] = "RabbitMq",
             ["Pipeline__BlobStore"] = "Azure",
-            ["Pipeline__AzureConnectionString"] = Azurite,
+            ["Pipeline__AzureConnectionString"] = TestServices.AzureConnectionString,
+            ["Pipeline__RabbitMq__Host"] = TestServices.RabbitHost,
             ["Pipeline__EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
             ["Pipeline__Ingest__DropNamePrefix"] = prefix,
             ["Pipeline__Ingest__ShardSize"] = "40",
@@ -140,17 +138,6 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
 
     private static string Describe(RunDetails run) =>
         $"{run.Run.RunId} {run.Run.Status}: " + string.Join("; ", run.Stages.Select(s => $"{s.Stage}={s.Status} {s.DetailJson}"));
-
-    private static void RequireReachable(string name, int port)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            if (c.ConnectAsync("127.0.0.1", port).Wait(3000) && c.Connected) return;
-        }
-        catch (Exception) { }
-        throw new InvalidOperationException($"{name} is not reachable on 127.0.0.1:{port}: start it with infra/scripts/start-services.sh (./test.sh does)");
-    }
 
     public void Dispose()
     {

@@ -1,8 +1,11 @@
 using System.Net.Sockets;
 
-namespace Pipeline.Ingest.Tests;
+namespace Pipeline.TestSupport;
 
-/// <summary>Where the Azure tests find Azurite. When it is not reachable they fail (never skip), naming the script that starts it.</summary>
+/// <summary>
+/// Where the integration tests find RabbitMQ and Azurite. When one is not reachable the tests fail (never skip)
+/// with a message naming the script that starts it.
+/// </summary>
 public static class TestServices
 {
     public const string AzuriteConnectionString =
@@ -11,9 +14,11 @@ public static class TestServices
     private const string HowToStart =
         "start it with `infra/scripts/start-services.sh` (install once with `infra/scripts/install-services.sh`; .ci/run does both)";
 
-    public static string AzureConnectionString =>
-        Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING") is { Length: > 0 } v ? v : AzuriteConnectionString;
+    public static string RabbitHost => Env("RABBITMQ_HOST", "127.0.0.1");
+    public static ushort RabbitPort => ushort.Parse(Env("RABBITMQ_PORT", "5672"));
+    public static string AzureConnectionString => Env("AZURE_STORAGE_CONNECTION_STRING", AzuriteConnectionString);
 
+    private static readonly Lazy<string?> RabbitProblem = new(() => Probe("RabbitMQ", RabbitHost, RabbitPort));
     private static readonly Lazy<string?> AzuriteProblem = new(() =>
     {
         var endpoint = AzureConnectionString.Split(';')
@@ -21,6 +26,11 @@ public static class TestServices
             .Select(kv => new Uri(kv[1])).FirstOrDefault();
         return endpoint is null ? null : Probe("Azurite (blob)", endpoint.Host, endpoint.Port); // real Azure: no probe
     });
+
+    public static void RequireRabbitMq()
+    {
+        if (RabbitProblem.Value is { } problem) throw new InvalidOperationException(problem);
+    }
 
     public static void RequireAzurite()
     {
@@ -40,4 +50,7 @@ public static class TestServices
             return $"{name} is not reachable at {host}:{port} ({e.GetBaseException().Message}): {HowToStart}";
         }
     }
+
+    private static string Env(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
 }
