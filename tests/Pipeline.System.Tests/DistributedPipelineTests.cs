@@ -101,6 +101,13 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.Equal(runsBefore, (await ledger.ListRunsAsync()).Count);
         Assert.Equal(RunStatus.Completed, (await ledger.GetRunAsync(retrain.RunId))!.Run.Status);
+
+        // Rolling the alias back to the first model is a write: refused without the key, done with it.
+        var rollback = $"/api/aliases/faces?collection=faces-{runId}";
+        Assert.Equal(403, (int)(await http.PutAsync(rollback, null)).StatusCode);
+        using (var keyed = new HttpRequestMessage(HttpMethod.Put, rollback) { Headers = { { "X-Api-Key", "system-test-key" } } })
+            Assert.True((await http.SendAsync(keyed)).IsSuccessStatusCode);
+        Assert.Equal($"faces-{runId}", (await Search(http, probe)).GetProperty("collection").GetString());
         Assert.All(_services, s => Assert.False(s.Exited, $"{s.Name} died:\n{s.Log}"));
     }
 
