@@ -13,20 +13,20 @@ namespace Pipeline.Face.Backbones;
 public sealed class IResNet : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly PReLU prelu;
     private readonly Sequential layers;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm bn2;
     private readonly Dropout dropout;
     private readonly Linear fc;
-    private readonly BatchNorm1d features;
+    private readonly BatchNorm features;
 
     public IResNet(BackboneSpec spec) : base("iresnet")
     {
         Spec = spec;
         int inplanes = spec.Width(0);
         conv1 = Conv2d(3, inplanes, 3, stride: spec.StemStride, padding: 1, bias: false);
-        bn1 = BatchNorm2d(inplanes, eps: 1e-5);
+        bn1 = new BatchNorm(inplanes);
         prelu = PReLU(inplanes, 0.25);
         var stages = new List<(string, Module<Tensor, Tensor>)>();
         for (int s = 0; s < 4; s++)
@@ -39,10 +39,10 @@ public sealed class IResNet : Module<Tensor, Tensor>
             }
         }
         layers = Sequential(stages);
-        bn2 = BatchNorm2d(inplanes, eps: 1e-5);
+        bn2 = new BatchNorm(inplanes);
         dropout = Dropout(spec.Dropout);
         fc = Linear(inplanes * spec.FinalSpatial * spec.FinalSpatial, spec.EmbeddingSize);
-        features = BatchNorm1d(spec.EmbeddingSize, eps: 1e-5);
+        features = new BatchNorm(spec.EmbeddingSize);
         RegisterComponents();
 
         using (no_grad())
@@ -50,11 +50,9 @@ public sealed class IResNet : Module<Tensor, Tensor>
             foreach (var (_, m) in named_modules())
             {
                 if (m is Conv2d c) init.normal_(c.weight, 0, 0.1);
-                else if (m is BatchNorm2d bn) { init.constant_(bn.weight!, 1); init.constant_(bn.bias!, 0); }
             }
-            init.constant_(features.weight!, 1.0);
         }
-        features.weight!.requires_grad = false;
+        features.Weight.requires_grad = false;
     }
 
     public BackboneSpec Spec { get; }
@@ -71,21 +69,21 @@ public sealed class IResNet : Module<Tensor, Tensor>
 
     private sealed class IBasicBlock : Module<Tensor, Tensor>
     {
-        private readonly BatchNorm2d bn1, bn2, bn3;
+        private readonly BatchNorm bn1, bn2, bn3;
         private readonly Conv2d conv1, conv2;
         private readonly PReLU prelu;
         private readonly Sequential? downsample;
 
         public IBasicBlock(int inplanes, int planes, int stride) : base("iblock")
         {
-            bn1 = BatchNorm2d(inplanes, eps: 1e-5);
+            bn1 = new BatchNorm(inplanes);
             conv1 = Conv2d(inplanes, planes, 3, stride: 1, padding: 1, bias: false);
-            bn2 = BatchNorm2d(planes, eps: 1e-5);
+            bn2 = new BatchNorm(planes);
             prelu = PReLU(planes, 0.25);
             conv2 = Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
-            bn3 = BatchNorm2d(planes, eps: 1e-5);
+            bn3 = new BatchNorm(planes);
             if (stride != 1 || inplanes != planes)
-                downsample = Sequential(Conv2d(inplanes, planes, 1, stride: stride, bias: false), BatchNorm2d(planes, eps: 1e-5));
+                downsample = Sequential(Conv2d(inplanes, planes, 1, stride: stride, bias: false), new BatchNorm(planes));
             RegisterComponents();
         }
 

@@ -10,6 +10,11 @@ namespace Pipeline.Face.Training;
 public sealed class SgdMomentum(IReadOnlyList<Tensor> parameters, double momentum, double weightDecay) : IDisposable
 {
     private readonly Tensor?[] _buffers = new Tensor?[parameters.Count];
+    // Scalars held for the optimizer's lifetime: an implicit temporary can be finalised while the
+    // native call that uses it is still running (seen here as corrupted scalars in long runs).
+    private readonly Scalar _momentum = momentum.ToScalar();
+    private readonly Scalar _weightDecay = weightDecay.ToScalar();
+    private readonly Scalar _one = 1.0.ToScalar();
 
     public IReadOnlyList<Tensor> Parameters => parameters;
 
@@ -21,16 +26,18 @@ public sealed class SgdMomentum(IReadOnlyList<Tensor> parameters, double momentu
     public void Step(double lr)
     {
         using var _ = no_grad();
+        using var step = (-lr).ToScalar();
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i];
             var g = p.grad;
             if (g is null) continue;
-            var d = weightDecay != 0 ? g.add(p, alpha: weightDecay) : g.clone();
+            var d = g.add(p, alpha: _weightDecay);
             if (_buffers[i] is null) _buffers[i] = d.DetachFromDisposeScope(); // optimizer state outlives the step's scope
-            else { _buffers[i]!.mul_(momentum).add_(d); d.Dispose(); }
-            p.add_(_buffers[i]!, alpha: -lr);
+            else { _buffers[i]!.mul_(_momentum).add_(d, alpha: _one); d.Dispose(); }
+            p.add_(_buffers[i]!, alpha: step);
         }
+        GC.KeepAlive(step);
     }
 
     /// <summary>Momentum buffers by parameter index; parameters not yet stepped are absent.</summary>
@@ -49,5 +56,8 @@ public sealed class SgdMomentum(IReadOnlyList<Tensor> parameters, double momentu
     public void Dispose()
     {
         foreach (var b in _buffers) b?.Dispose();
+        _momentum.Dispose();
+        _weightDecay.Dispose();
+        _one.Dispose();
     }
 }
