@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary>The `pipeline` verbs as a user runs them: real process, real files, the --json contract on stdout.</summary>
+public sealed class CliVerbTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pipeline-cli-").FullName;
+
+    [Fact]
+    public void Synth_train_purify_evaluate_and_embed_work_end_to_end_with_json_summaries()
+    {
+        var synth = Run("synth", "--out", P("faces"), "--identities", "12", "--per-identity", "10", "--closed-noise", "0.2",
+            "--holdout-identities", "12", "--pairs-per-fold", "6", "--seed", "5", "--json");
+        Assert.Equal(120, synth.GetProperty("train_images").GetInt32());
+
+        var env = new Dictionary<string, string> { ["PIPELINE_CACHE"] = P("cache") };
+        var train = Run(env, "train", "--data", P("faces/train"), "--out", P("k3"), "--subcenters", "3", "--epochs", "2", "--batch", "16", "--json");
+        Assert.Equal(2, train.GetProperty("history").GetArrayLength());
+        Assert.True(File.Exists(P("k3/model.json")));
+        Assert.False(Directory.Exists(P("k3/checkpoint")), "checkpoints are removed once the model is written");
+
+        Run(env, "purify", "--model", P("k3"), "--data", P("faces/train"), "--out", P("report.json"), "--angle", "75", "--json");
+        using (var report = JsonDocument.Parse(File.ReadAllText(P("report.json"))))
+        {
+            var samples = report.RootElement.GetProperty("samples");
+            Assert.Equal(120, samples.GetArrayLength());
+            var first = samples[0];
+            foreach (var key in new[] { "path", "identity", "decision", "reason", "angle", "subcenter" })
+                Assert.True(first.TryGetProperty(key, out _), $"report sample lacks '{key}'");
+            Assert.Contains(first.GetProperty("decision").GetString(), new[] { "keep", "drop" });
+            Assert.Equal(75, report.RootElement.GetProperty("threshold_degrees").GetDouble());
+        }
+
+        var eval = Run(env, "evaluate", "--model", P("k3"), "--data", P("faces/holdout"), "--pairs", P("faces/holdout/pairs.txt"), "--json");
+        Assert.InRange(eval.GetProperty("accuracy").GetDouble(), 0.0, 1.0);
+        Assert.True(eval.TryGetProperty("std", out _));
+        Assert.True(eval.GetProperty("tar_at_far").TryGetProperty("1e-2", out _));
+
+        Run(env, "embed", "--model", P("k3"), "--data", P("faces/train"), "--out", P("emb.npy"), "--json");
+        Assert.Equal(120 * 512 * 4 + 128, new FileInfo(P("emb.npy")).Length);
+    }
+
+    [Fact]
+    public void A_missing_dataset_is_one_clear_error_naming_it()
+    {
+        var (code, _, err) = Exec(null, "train", "--data", P("nope"), "--out", P("m"));
+        Assert.Equal(1, code);
+        Assert.Contains(P("nope"), err);
+        Assert.DoesNotContain("   at ", err); // no stack trace
+    }
+
+    [Fact]
+    public void Every_verb_has_help()
+    {
+        foreach (var verb in new[] { "demo", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "retrain", "search" })
+        {
+            var (code, output, _) = Exec(null, verb, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains("Usage:", output);
+        }
+    }
+
+    private string P(string relative) => Path.Combine(_dir, relative);
+
+    private JsonElement Run(params string[] args) => Run(null, args);
+
+    private JsonElement Run(Dictionary<string, string>? env, params string[] args)
+    {
+        var (code, output, err) = Exec(env, args);
+        Assert.True(code == 0, $"pipeline {string.Join(' ', args)} exited {code}:\n{err}");
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    private static (int Code, string Out, string Err) Exec(Dictionary<string, string>? env, params string[] args)
+    {
+        var dll = Path.Combine(Root(), "tools", "Pipeline.Cli", "bin", Configuration(), "net10.0", "pipeline.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    private static string Root()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(d!.FullName, "Pipeline.sln"))) d = d.Parent;
+        return d.FullName;
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+}
