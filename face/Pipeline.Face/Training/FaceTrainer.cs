@@ -27,6 +27,7 @@ public static class FaceTrainer
         if (data.Count < 2) throw new ArgumentException($"{trainedOn ?? "dataset"}: {data.Count} samples; training needs at least 2");
         var device = TorchRuntime.ResolveDevice(options.Device);
         var clock = Stopwatch.StartNew();
+        data = ImageSetResize.To(data, options.InputSize);
 
         torch.manual_seed(options.Seed);
         var spec = BackboneSpec.Create(options.Backbone, options.InputSize);

@@ -12,6 +12,21 @@ namespace Pipeline.ServiceDefaults;
 /// </summary>
 public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
 {
+    // One download per local folder at a time: shard consumers of one process run concurrently.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _folderLocks = new();
+
+    private async Task<IDisposable> LockAsync(string folder, CancellationToken ct)
+    {
+        var gate = _folderLocks.GetOrAdd(folder, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
     public IBlobStore Blobs => blobs;
     public string WorkRoot => Path.GetFullPath(settings.WorkRoot);
 
@@ -26,6 +41,7 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
     public async Task<ImageSet> LoadDatasetAsync(string datasetId, IReadOnlyList<int>? shards = null, CancellationToken ct = default)
     {
         var dir = Path.Combine(WorkRoot, "datasets", datasetId);
+        using var _ = await LockAsync(dir, ct);
         var manifest = await ReadManifestAsync(datasetId, ct);
         Directory.CreateDirectory(dir);
         await using (var m = File.Create(Path.Combine(dir, DatasetFiles.Manifest))) manifest.WriteTo(m);
@@ -66,6 +82,7 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
     public async Task<FaceModel> LoadModelAsync(ModelRef model, CancellationToken ct)
     {
         var dir = Path.Combine(WorkRoot, "models", model.RunId, model.Stage);
+        using var _ = await LockAsync(dir, ct);
         if (!FaceModel.Exists(dir))
         {
             var staging = dir + ".partial-" + Guid.NewGuid().ToString("N")[..8];
