@@ -23,6 +23,7 @@ public static class IndexNames
 
     public static string ShardSumsPrefix(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "index/";
     public static string ShardSums(string runId, int shard) => $"{ShardSumsPrefix(runId)}shard-{shard:D5}.json";
+    public static string PublishClaim(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "_PUBLISHING";
     public static string Published(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "published.json";
 }
 

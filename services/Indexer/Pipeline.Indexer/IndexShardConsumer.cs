@@ -48,9 +48,8 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         await store.PutJsonAsync(BlobContainers.Models, IndexNames.ShardSums(m.RunId, m.Shard), new ShardTemplateSums(m.Shard, set.Count, sums, counts), ct);
         log.LogInformation("index {Run}: shard {Shard}/{Shards}, {Points} points", m.RunId, m.Shard + 1, m.Shards, set.Count);
 
-        var done = await store.Blobs.ListAsync(BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), ct);
-        if (done.Count < m.Shards) return;
-        var claim = await store.Blobs.TryClaimAsync(BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId) + "_PUBLISHING", _owner, TimeSpan.FromMinutes(10), ct);
+        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), m.Shards,
+            IndexNames.PublishClaim(m.RunId), _owner, ct);
         if (claim is null) return;
         var published = await store.GetJsonAsync<IndexPublished>(BlobContainers.Models, IndexNames.Published(m.RunId), ct);
         await context.Publish(published ?? await Publish(m, collection, ct));

@@ -35,9 +35,8 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         }
         log.LogInformation("purify {Run}: shard {Shard}/{Shards} scored", m.RunId, m.Shard + 1, m.Shards);
 
-        var done = await store.Blobs.ListAsync(BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), ct);
-        if (done.Count < m.Shards) return;
-        var claim = await store.Blobs.TryClaimAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", _owner, TimeSpan.FromMinutes(10), ct);
+        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), m.Shards,
+            BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", _owner, ct);
         if (claim is null) return;
         if (await store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), ct)) return;
         await context.Publish(await Decide(m, ct));
