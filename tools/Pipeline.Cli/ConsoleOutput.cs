@@ -25,13 +25,30 @@ public static class ConsoleOutput
         else Console.Error.WriteLine(humanText);
     }
 
-    /// <summary>Runs a verb body and turns expected failures into one clear line and exit code 1.</summary>
+    /// <summary>
+    /// Runs a verb body and turns failures into one clear line and exit code 1: expected ones (bad
+    /// input, unreachable services) by their message; anything else too, with its type, and the
+    /// stack trace when PIPELINE_DEBUG=1.
+    /// </summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
         try { return await body(); }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException
+                                      or UnauthorizedAccessException or HttpRequestException or TimeoutException or KeyNotFoundException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") == "1") Console.Error.WriteLine(e);
+            else Console.Error.WriteLine("(set PIPELINE_DEBUG=1 for the stack trace)");
             return 1;
         }
     }
