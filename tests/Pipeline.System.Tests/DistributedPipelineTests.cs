@@ -29,22 +29,7 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         TestServices.RequireRabbitMq();
         TestServices.RequireAzurite();
         var prefix = $"sys{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):D3}";
-        var env = new Dictionary<string, string>
-        {
-            ["Pipeline__Transport"] = "RabbitMq",
-            ["Pipeline__BlobStore"] = "Azure",
-            ["Pipeline__AzureConnectionString"] = TestServices.AzureConnectionString,
-            ["Pipeline__RabbitMq__Host"] = TestServices.RabbitHost,
-            ["Pipeline__EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
-            ["Pipeline__Ingest__DropNamePrefix"] = prefix,
-            ["Pipeline__Ingest__ShardSize"] = "40",
-            ["Pipeline__DropPollSeconds"] = "1",
-            ["Pipeline__ProgressIntervalSeconds"] = "1",
-            ["Pipeline__ApiKey"] = "system-test-key",
-            ["PIPELINE_THREADS"] = "1",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Pipeline"] = "Information",
-        };
+        var env = Env(prefix);
         await using var ledgerHost = LedgerHost(env);
         await ledgerHost.StartAsync();
         var ledger = ledgerHost.Services.GetRequiredService<RunLedger>();
@@ -111,6 +96,84 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         Assert.All(_services, s => Assert.False(s.Exited, $"{s.Name} died:\n{s.Log}"));
     }
 
+    private Dictionary<string, string> Env(string prefix) => new()
+    {
+        ["Pipeline__Transport"] = "RabbitMq",
+        ["Pipeline__RabbitMq__Host"] = TestServices.RabbitHost,
+        ["Pipeline__BlobStore"] = "Azure",
+        ["Pipeline__AzureConnectionString"] = TestServices.AzureConnectionString,
+        ["Pipeline__EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
+        ["Pipeline__Ingest__DropNamePrefix"] = prefix,
+        ["Pipeline__Ingest__ShardSize"] = "40",
+        ["Pipeline__DropPollSeconds"] = "1",
+        ["Pipeline__ProgressIntervalSeconds"] = "1",
+        ["Pipeline__ApiKey"] = "system-test-key",
+        ["PIPELINE_THREADS"] = "1",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Pipeline"] = "Information",
+    };
+
+    [Fact]
+    public async Task A_trainer_killed_mid_run_is_resumed_from_its_checkpoint_by_another_instance()
+    {
+        TestServices.RequireRabbitMq();
+        TestServices.RequireAzurite();
+        var prefix = $"crash{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):D3}";
+        var env = Env(prefix);
+        env["Pipeline__TrainingClaimSeconds"] = "6";
+        env["Pipeline__JobRescanSeconds"] = "2";
+        env["Pipeline__CheckpointEverySteps"] = "3";
+        await using var ledgerHost = LedgerHost(env);
+        await ledgerHost.StartAsync();
+        var ledger = ledgerHost.Services.GetRequiredService<RunLedger>();
+        var blobs = ledgerHost.Services.GetRequiredService<IBlobStore>();
+
+        // An ingested dataset, packed here and put where Ingest would put it.
+        var synth = Path.Combine(_tmp, "synth");
+        new SyntheticFaceGenerator(new SyntheticFaceOptions { Identities = 10, PerIdentity = 10, HoldoutIdentities = 0, Seed = 9 }).Generate(synth, null, default);
+        var datasetId = prefix + "-set";
+        var packed = Path.Combine(_tmp, "packed");
+        DatasetPacker.Pack(DatasetSource.Open(Path.Combine(synth, "train")), new PackOptions { DatasetId = datasetId, ImageSize = 64 }, DatasetFiles.WriterFor(packed));
+        foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
+            await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{Path.GetFileName(f)}", f);
+
+        var runId = RunIds.FromKey(prefix);
+        var plan = RunPlan.Default with { Epochs = 8, BatchSize = 16, Seed = 9 };
+        var first = new ServiceProcess("Trainer", new Dictionary<string, string>(env) { ["Pipeline__WorkRoot"] = Path.Combine(_tmp, "trainer-a") });
+        _services.Add(first);
+        await first.WaitHealthyAsync(TimeSpan.FromSeconds(90));
+        await ledgerHost.Services.GetRequiredService<IBus>().Publish(new TrainModel(runId, plan, Stages.SubCenter,
+            new DatasetRef(datasetId, BlobPaths.DatasetManifest(datasetId)), 3, DateTimeOffset.UtcNow));
+
+        // Kill it once a checkpoint past the first epoch is in the bucket: mid-run, nothing handed over.
+        var latest = $"{runId}/{Stages.SubCenter}/checkpoint/LATEST";
+        var until = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var text = await blobs.GetTextAsync(BlobContainers.Models, latest);
+            if (text is not null && long.Parse(text.Trim()["step-".Length..]) >= 9) break;
+            Assert.True(DateTime.UtcNow < until, $"no checkpoint after 3 minutes:\n{first.Log}");
+            await Task.Delay(200);
+        }
+        first.Dispose();
+        _services.Remove(first);
+        Assert.False(await blobs.ExistsAsync(BlobContainers.Models, $"{runId}/{Stages.SubCenter}/trained.json"));
+
+        var second = new ServiceProcess("Trainer", new Dictionary<string, string>(env) { ["Pipeline__WorkRoot"] = Path.Combine(_tmp, "trainer-b") });
+        _services.Add(second);
+        until = DateTime.UtcNow.AddMinutes(4);
+        while (!await blobs.ExistsAsync(BlobContainers.Models, $"{runId}/{Stages.SubCenter}/trained.json"))
+        {
+            Assert.True(DateTime.UtcNow < until, $"the second trainer did not finish the job:\n{second.Log}");
+            Assert.False(second.Exited, second.Log);
+            await Task.Delay(500);
+        }
+        Assert.Contains("resuming from checkpoint", second.Log);
+        Assert.True(await blobs.ExistsAsync(BlobContainers.Models, $"{runId}/{Stages.SubCenter}/final/model.json"));
+        var run = await WaitForRun(ledger, runId, TimeSpan.FromSeconds(30), stage: Stages.SubCenter);
+        Assert.Contains(run.Stages, s => s.Stage == Stages.SubCenter && s.Status == StageStatus.Completed);
+    }
+
     private WebApplication LedgerHost(Dictionary<string, string> env) =>
         PipelineHost.Build([], c => c.AddInMemoryCollection(env.Where(kv => kv.Key.StartsWith("Pipeline__"))
             .Select(kv => new KeyValuePair<string, string?>(kv.Key.Replace("__", ":"), kv.Value))
@@ -127,7 +190,7 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private async Task<RunDetails> WaitForRun(RunLedger ledger, string runId, TimeSpan timeout)
+    private async Task<RunDetails> WaitForRun(RunLedger ledger, string runId, TimeSpan timeout, string? stage = null)
     {
         var until = DateTime.UtcNow + timeout;
         RunDetails? run = null;
@@ -135,6 +198,7 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         {
             run = await ledger.GetRunAsync(runId);
             if (run is not null && run.Run.Status is RunStatus.Completed or RunStatus.Failed) return run;
+            if (run is not null && stage is not null && run.Stages.Any(s => s.Stage == stage && s.Status is StageStatus.Completed or StageStatus.Failed)) return run;
             var dead = _services.FirstOrDefault(s => s.Exited);
             if (dead is not null) throw new InvalidOperationException($"{dead.Name} exited:\n{dead.Log}");
             await Task.Delay(500);

@@ -17,6 +17,10 @@ public sealed class ServiceSettings
     public double ProgressIntervalSeconds { get; set; } = 5;
     /// <summary>Checkpoint (and upload it) every this many optimizer steps, besides each epoch end.</summary>
     public int CheckpointEverySteps { get; set; } = 200;
+    /// <summary>Seconds a trainer's claim on a job lasts unless renewed: how soon another instance takes over a dead one's job.</summary>
+    public double TrainingClaimSeconds { get; set; } = 120;
+    /// <summary>Seconds between scans for unfinished training jobs (after a crash, any instance resumes them).</summary>
+    public double JobRescanSeconds { get; set; } = 60;
     /// <summary>Seconds between drop-container polls (Azure Blob has no events on Azurite).</summary>
     public double DropPollSeconds { get; set; } = 2;
     /// <summary>Key required by the search API for anything that writes; empty disables writes.</summary>

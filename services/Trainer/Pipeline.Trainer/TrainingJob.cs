@@ -47,13 +47,24 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
             bus.Publish(new TrainingProgressed(job.RunId, job.Plan, job.Stage, p.Epoch, p.Epochs, p.Step, p.Loss, p.Accuracy, p.ImagesPerSecond, DateTimeOffset.UtcNow), ct)
                 .GetAwaiter().GetResult();
         }
-        void Mirror() => store.UploadDirectoryAsync(checkpointDir, BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), ct).GetAwaiter().GetResult();
+        void Mirror() => MirrorCheckpointAsync(checkpointDir, ct).GetAwaiter().GetResult();
 
         TrainingResult result;
         try
         {
-            result = await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, resume, Progress,
-                trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: Mirror), ct);
+            try
+            {
+                result = await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, resume, Progress,
+                    trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: Mirror), ct);
+            }
+            catch (Exception e) when (resume && e is IOException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                // A checkpoint that cannot be read is not worth the job: start it again from scratch.
+                log.LogWarning("{Run}/{Stage}: checkpoint unreadable ({Reason}); training from scratch", job.RunId, job.Stage, e.Message);
+                new CheckpointStore(checkpointDir).Clear();
+                result = await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, false, Progress,
+                    trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: Mirror), ct);
+            }
         }
         catch (TrainingCollapsedException e)
         {
@@ -76,6 +87,22 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
         log.LogInformation("trained {Run}/{Stage} in {Seconds:F0} s: loss {Loss:F3}, accuracy {Accuracy:P1}", job.RunId, job.Stage, result.Elapsed.TotalSeconds, last.Loss, last.Accuracy);
         return new ModelTrained(job.RunId, job.Plan, job.Stage, new ModelRef(job.RunId, job.Stage, JobPaths.Final(job.RunId, job.Stage)),
             job.Dataset, job.SubCenters, metrics, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// Copies the newest local checkpoint to the bucket: its step folder first, the LATEST pointer
+    /// last, then removes older step folders there, so a reader never follows LATEST to a
+    /// checkpoint that is not all there (a kill mid-upload leaves the previous one intact).
+    /// </summary>
+    private async Task MirrorCheckpointAsync(string checkpointDir, CancellationToken ct)
+    {
+        var prefix = JobPaths.Checkpoint(job.RunId, job.Stage);
+        var latest = File.ReadAllText(Path.Combine(checkpointDir, "LATEST")).Trim();
+        await store.UploadDirectoryAsync(Path.Combine(checkpointDir, latest), BlobContainers.Models, $"{prefix}{latest}/", ct);
+        await store.Blobs.UploadFileAsync(BlobContainers.Models, prefix + "LATEST", Path.Combine(checkpointDir, "LATEST"), ct: ct);
+        foreach (var stale in await store.Blobs.ListAsync(BlobContainers.Models, prefix, ct))
+            if (!stale.Path.StartsWith($"{prefix}{latest}/") && stale.Path != prefix + "LATEST")
+                await store.Blobs.DeleteAsync(BlobContainers.Models, stale.Path, ct);
     }
 
     private StageFailed Failed(string reason)

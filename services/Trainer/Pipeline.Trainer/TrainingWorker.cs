@@ -8,7 +8,7 @@ using Pipeline.ServiceDefaults;
 namespace Pipeline.Trainer;
 
 /// <summary>
-/// Runs accepted jobs one at a time. Every minute (and at start) it also looks for jobs in the
+/// Runs accepted jobs one at a time. Every minute (JobRescanSeconds; and at start) it also looks for jobs in the
 /// models container that nobody finished (job.json without trained.json or failed.json): after
 /// a crash or restart, whichever instance claims such a job first resumes it from its last
 /// uploaded checkpoint. A claim expires unless renewed, so a dead instance's job is taken over.
@@ -16,8 +16,8 @@ namespace Pipeline.Trainer;
 public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, IBus bus, ServiceSettings settings, ILogger<TrainingWorker> log)
     : BackgroundService
 {
-    private static readonly TimeSpan ClaimTtl = TimeSpan.FromMinutes(2);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private TimeSpan ClaimTtl => TimeSpan.FromSeconds(settings.TrainingClaimSeconds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,7 +52,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             {
                 log.LogWarning(e, "scan for unfinished training jobs failed; trying again later");
             }
-            try { await Task.Delay(TimeSpan.FromSeconds(60), ct); } catch (OperationCanceledException) { return; }
+            try { await Task.Delay(TimeSpan.FromSeconds(settings.JobRescanSeconds), ct); } catch (OperationCanceledException) { return; }
         }
     }
 
@@ -97,6 +97,21 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             log.LogInformation("{Run}/{Stage} stopped with the service; it resumes from its checkpoint", job.RunId, job.Stage);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One bad job must not stop the worker: record it as failed (no endless retries) and go on.
+            log.LogError(e, "{Run}/{Stage} failed unexpectedly", job.RunId, job.Stage);
+            var failed = new StageFailed(job.RunId, job.Plan, job.Stage, $"{e.GetType().Name}: {e.Message}", DateTimeOffset.UtcNow);
+            try
+            {
+                await store.PutJsonAsync(BlobContainers.Models, JobPaths.Failed(job.RunId, job.Stage), failed, ct);
+                await bus.Publish(failed, ct);
+            }
+            catch (Exception report) when (report is not OperationCanceledException)
+            {
+                log.LogError(report, "{Run}/{Stage}: could not record the failure; the job will be retried", job.RunId, job.Stage);
+            }
         }
         finally
         {
