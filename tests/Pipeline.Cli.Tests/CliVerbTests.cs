@@ -54,7 +54,7 @@ public sealed class CliVerbTests : IDisposable
     [Fact]
     public void Every_verb_has_help()
     {
-        foreach (var verb in new[] { "demo", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "retrain", "search" })
+        foreach (var verb in new[] { "demo", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "retrain", "search", "invert" })
         {
             var (code, output, _) = Exec(null, verb, "--help");
             Assert.Equal(0, code);

@@ -13,4 +13,5 @@ root.Subcommands.Add(DropCommand.Create());
 root.Subcommands.Add(RunsCommand.Create());
 root.Subcommands.Add(RetrainCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(InvertCommand.Create());
 return await root.Parse(args).InvokeAsync();
