@@ -29,6 +29,8 @@ public static class EmbeddedPipeline
             ["Pipeline:ProgressIntervalSeconds"] = "2",
             ["Pipeline:Ingest:ShardSize"] = "1024",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Logs to stderr: stdout carries only the verb's --json summary.
+            ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
             ["Logging:LogLevel:Pipeline"] = "Information",
             ["urls"] = urls ?? "http://127.0.0.1:0",
         };
