@@ -12,10 +12,14 @@ if (( ${#missing[@]} )); then
   SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
   echo "test.sh: installing ${missing[*]} from Debian" >&2
   # Keep Debian's maintainer scripts from starting a system-wide broker: ours runs on loopback.
-  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+  made_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  $SUDO rm -f /usr/sbin/policy-rc.d
+  [[ -n "$made_policy" ]] && $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 bash infra/scripts/install-services.sh
 bash infra/scripts/start-services.sh >/dev/null
