@@ -19,7 +19,7 @@ if (( ${#missing[@]} )); then
   fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  [[ -n "$made_policy" ]] && $SUDO rm -f /usr/sbin/policy-rc.d
+  if [[ -n "$made_policy" ]]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 bash infra/scripts/install-services.sh
 bash infra/scripts/start-services.sh >/dev/null
