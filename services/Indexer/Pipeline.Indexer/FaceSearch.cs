@@ -4,7 +4,6 @@ using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
 using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
-using SkiaSharp;
 
 namespace Pipeline.Indexer;
 
@@ -73,12 +72,6 @@ public sealed class FaceSearch(IVectorIndex index, ArtifactStore store)
         int i = -1;
         for (int k = 0; k < set.Count; k++) if (set.Paths[k] == path) { i = k; break; }
         if (i < 0) return null;
-        using var bitmap = new SKBitmap(new SKImageInfo(set.Size, set.Size, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgb = set.Image(i);
-        var rgba = new byte[set.Size * set.Size * 4];
-        for (int p = 0; p < set.Size * set.Size; p++) { rgba[p * 4] = rgb[p * 3]; rgba[p * 4 + 1] = rgb[p * 3 + 1]; rgba[p * 4 + 2] = rgb[p * 3 + 2]; rgba[p * 4 + 3] = 255; }
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
+        return RgbPng.Encode(set.Image(i), set.Size, set.Size);
     }
 }

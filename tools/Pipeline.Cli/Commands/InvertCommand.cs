@@ -3,7 +3,6 @@ using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Inversion;
 using Pipeline.Face.Models;
-using SkiaSharp;
 
 namespace Pipeline.Cli.Commands;
 
@@ -48,17 +47,14 @@ public static class InvertCommand
         return cmd;
     }
 
+    /// <summary>The batch side by side in one PNG.</summary>
     private static void WriteStrip(string path, InversionResult r)
     {
-        using var bitmap = new SKBitmap(new SKImageInfo(r.Size * r.Batch, r.Size, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        int row = r.Size * 3, strip = r.Batch * row;
+        var rgb = new byte[r.Size * strip];
         for (int b = 0; b < r.Batch; b++)
             for (int y = 0; y < r.Size; y++)
-                for (int x = 0; x < r.Size; x++)
-                {
-                    int o = ((b * r.Size + y) * r.Size + x) * 3;
-                    bitmap.SetPixel(b * r.Size + x, y, new SKColor(r.Pixels[o], r.Pixels[o + 1], r.Pixels[o + 2]));
-                }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, data.ToArray());
+                r.Pixels.AsSpan((b * r.Size + y) * row, row).CopyTo(rgb.AsSpan(y * strip + b * row, row));
+        File.WriteAllBytes(path, RgbPng.Encode(rgb, r.Size * r.Batch, r.Size));
     }
 }
