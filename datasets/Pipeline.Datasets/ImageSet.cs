@@ -30,11 +30,19 @@ public sealed class ImageSet
     public ReadOnlySpan<byte> Image(int i) => Pixels.AsSpan(i * ImageBytes, ImageBytes);
 
     /// <summary>
-    /// The samples at <paramref name="indices"/>; identities left with no sample are removed and
-    /// labels renumbered, so a model trained on the subset has no dead classes.
+    /// The samples at <paramref name="indices"/>. By default identities left with no sample are
+    /// removed and labels renumbered, so a model trained on the subset has no dead classes; with
+    /// <paramref name="keepIdentities"/> the identity list and labels stay as they are (a shard of
+    /// a dataset whose model knows every identity).
     /// </summary>
-    public ImageSet Subset(IReadOnlyList<int> indices)
+    public ImageSet Subset(IReadOnlyList<int> indices, bool keepIdentities = false)
     {
+        if (keepIdentities)
+        {
+            var kept = new byte[(long)indices.Count * ImageBytes];
+            for (int k = 0; k < indices.Count; k++) Image(indices[k]).CopyTo(kept.AsSpan(k * ImageBytes, ImageBytes));
+            return new ImageSet(Size, kept, indices.Select(i => Labels[i]).ToArray(), indices.Select(i => Paths[i]).ToArray(), Identities);
+        }
         var remap = new Dictionary<int, int>();
         var identities = new List<string>();
         var labels = new int[indices.Count];

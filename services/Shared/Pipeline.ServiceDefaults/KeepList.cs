@@ -20,14 +20,6 @@ public sealed record KeepList(string DatasetId, string RunId, string Rule, doubl
             ?? throw new InvalidDataException($"{BlobContainers.Datasets}/{dataset.ManifestPath}: keep-list not found");
         var kept = keep.KeptPaths.ToHashSet(StringComparer.Ordinal);
         var indices = Enumerable.Range(0, set.Count).Where(i => kept.Contains(set.Paths[i])).ToArray();
-        return shards is null ? set.Subset(indices) : SubsetKeepingIdentities(set, indices);
-    }
-
-    /// <summary>A shard's kept samples with the dataset's identity list intact (labels stay global).</summary>
-    private static ImageSet SubsetKeepingIdentities(ImageSet set, int[] indices)
-    {
-        var pixels = new byte[(long)indices.Length * set.ImageBytes];
-        for (int k = 0; k < indices.Length; k++) set.Image(indices[k]).CopyTo(pixels.AsSpan(k * set.ImageBytes, set.ImageBytes));
-        return new ImageSet(set.Size, pixels, indices.Select(i => set.Labels[i]).ToArray(), indices.Select(i => set.Paths[i]).ToArray(), set.Identities);
+        return set.Subset(indices, keepIdentities: shards is not null);
     }
 }

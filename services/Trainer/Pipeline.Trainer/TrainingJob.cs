@@ -33,8 +33,8 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
             return Failed($"{job.Dataset.ManifestPath}: {e.Message}");
         }
 
-        int restored = Directory.Exists(checkpointDir) ? 0
-            : await store.DownloadDirectoryAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), checkpointDir, ct);
+        if (!Directory.Exists(checkpointDir)) // another instance's checkpoint, if any, continues here
+            await store.DownloadDirectoryAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), checkpointDir, ct);
         bool resume = new CheckpointStore(checkpointDir).Exists;
         log.LogInformation("training {Run}/{Stage}: {Samples} samples, {Classes} identities, K={K}, {Epochs} epochs{Resume}",
             job.RunId, job.Stage, data.Count, data.ClassCount, job.SubCenters, options.Epochs, resume ? " (resuming from checkpoint)" : "");
