@@ -40,6 +40,31 @@ public class PurifierTests
     }
 
     [Fact]
+    public void Class_mean_score_measures_each_angle_to_the_mean_embedding_of_the_class()
+    {
+        // One class; sub-centers put every sample near x, but the mean of the four embeddings lies
+        // at 45 deg between x and y (two at x, two at y): each sample is 45 deg from it.
+        float[] centers = [1, 0, 0, 0, 0, 1];
+        var emb = new[] { At(0, 1, 0), At(0, 1, 0), At(1, 0, 0), At(1, 0, 0), At(0, 2, 0) }.SelectMany(s => s).ToArray();
+        // Fifth sample: class 1 alone, its own mean: 0 deg.
+        var report = SubCenterPurifier.Decide(emb, 3, [0, 0, 0, 0, 1], [.. centers, .. centers], 2,
+            ["a/1", "a/2", "a/3", "a/4", "b/1"], ["a", "b"], DropRule.Fixed(40) with { Score = DropScore.ClassMean });
+
+        Assert.Equal("class-mean", report.Score);
+        Assert.Equal([45, 45, 45, 45, 0], report.Samples.Select(s => Math.Round(s.Angle, 3)));
+        Assert.Equal(["drop", "drop", "drop", "drop", "keep"], report.Samples.Select(s => s.Decision));
+        Assert.Contains("deg to the class mean, not under 40.0", report.Samples[0].Reason);
+        Assert.Equal(0, report.Samples[0].DominantSubcenter); // still reported (y is as far from x as from z: ties go to the first)
+    }
+
+    [Fact]
+    public void Class_mean_score_without_embeddings_is_refused()
+    {
+        var rule = DropRule.Auto with { Score = DropScore.ClassMean };
+        Assert.Throws<ArgumentException>(() => SubCenterPurifier.Decide(new float[2], 1, [0, 0], ["a/1", "a/2"], ["a"], rule));
+    }
+
+    [Fact]
     public void Each_class_has_its_own_dominant_sub_center()
     {
         // Class 0's samples gather at its sub-center 1 (y); class 1's at its sub-center 0 (z).

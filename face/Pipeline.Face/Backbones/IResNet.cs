@@ -14,7 +14,7 @@ public sealed class IResNet : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm bn1;
-    private readonly PReLU prelu;
+    private readonly PRelu prelu;
     private readonly Sequential layers;
     private readonly BatchNorm bn2;
     private readonly Dropout dropout;
@@ -27,7 +27,7 @@ public sealed class IResNet : Module<Tensor, Tensor>
         int inplanes = spec.Width(0);
         conv1 = Conv2d(3, inplanes, 3, stride: spec.StemStride, padding: 1, bias: false);
         bn1 = new BatchNorm(inplanes);
-        prelu = PReLU(inplanes, 0.25);
+        prelu = new PRelu(inplanes);
         var stages = new List<(string, Module<Tensor, Tensor>)>();
         for (int s = 0; s < 4; s++)
         {
@@ -71,7 +71,7 @@ public sealed class IResNet : Module<Tensor, Tensor>
     {
         private readonly BatchNorm bn1, bn2, bn3;
         private readonly Conv2d conv1, conv2;
-        private readonly PReLU prelu;
+        private readonly PRelu prelu;
         private readonly Sequential? downsample;
 
         public IBasicBlock(int inplanes, int planes, int stride) : base("iblock")
@@ -79,7 +79,7 @@ public sealed class IResNet : Module<Tensor, Tensor>
             bn1 = new BatchNorm(inplanes);
             conv1 = Conv2d(inplanes, planes, 3, stride: 1, padding: 1, bias: false);
             bn2 = new BatchNorm(planes);
-            prelu = PReLU(planes, 0.25);
+            prelu = new PRelu(planes);
             conv2 = Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
             bn3 = new BatchNorm(planes);
             if (stride != 1 || inplanes != planes)

@@ -9,8 +9,12 @@ public sealed record SampleDecision(string Path, string Identity, string Decisio
     public bool Keep => Decision == PurificationReport.KeepDecision;
 }
 
-/// <summary>The whole purification: the rule, the threshold it came to, and every decision.</summary>
-public sealed record PurificationReport(string Rule, double ThresholdDegrees, ThresholdChoice? Threshold, int Kept, int Dropped, IReadOnlyList<SampleDecision> Samples)
+/// <summary>
+/// The whole purification: the rule, the threshold it came to, what the angles were measured to
+/// (the dominant sub-center, or the class mean), and every decision.
+/// </summary>
+public sealed record PurificationReport(string Rule, double ThresholdDegrees, ThresholdChoice? Threshold, int Kept, int Dropped,
+    IReadOnlyList<SampleDecision> Samples, string Score = "dominant-subcenter")
 {
     public const string KeepDecision = "keep";
     public const string DropDecision = "drop";

@@ -6,7 +6,8 @@ namespace Pipeline.Face.Purification;
 /// The paper's automatic cleaning (section 3.4): with a sub-center model, each sample goes to
 /// its nearest sub-center among its class's K; the sub-center with the most samples is the
 /// class's dominant one; a sample is kept only if its angle to the dominant sub-center is under
-/// the threshold. Pure arithmetic on normalised embeddings and centers: no model, no I/O.
+/// the threshold (or, with <see cref="DropScore.ClassMean"/>, the angle to the class's mean
+/// embedding is). Pure arithmetic on normalised embeddings and centers: no model, no I/O.
 /// </summary>
 public static class SubCenterPurifier
 {
@@ -16,7 +17,32 @@ public static class SubCenterPurifier
         ReadOnlySpan<float> subCenters, int k, IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule)
     {
         if (subCenters.Length != identities.Count * k * dim) throw new ArgumentException("sub-centers must be classes x K x dim");
-        return Decide(OwnClassCosines(embeddings, dim, labels, subCenters, k), k, labels, paths, identities, rule);
+        var cosines = OwnClassCosines(embeddings, dim, labels, subCenters, k);
+        var toMean = rule.Score == DropScore.ClassMean ? ClassMeanAngles(embeddings, dim, labels, identities.Count) : null;
+        return Decide(cosines, k, labels, paths, identities, rule, toMean);
+    }
+
+    /// <summary>Each sample's angle (degrees) to the normalised mean embedding of its class.</summary>
+    public static double[] ClassMeanAngles(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes)
+    {
+        int n = labels.Count;
+        if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
+        var means = new float[classes * dim];
+        for (int i = 0; i < n; i++)
+        {
+            var m = means.AsSpan(labels[i] * dim, dim);
+            TensorPrimitives.Add(m, embeddings.Slice(i * dim, dim), m);
+        }
+        for (int c = 0; c < classes; c++)
+        {
+            var m = means.AsSpan(c * dim, dim);
+            float norm = TensorPrimitives.Norm(m);
+            if (norm > 0) TensorPrimitives.Divide(m, norm, m);
+        }
+        var angles = new double[n];
+        for (int i = 0; i < n; i++)
+            angles[i] = Math.Acos(Math.Clamp(TensorPrimitives.Dot(embeddings.Slice(i * dim, dim), means.AsSpan(labels[i] * dim, dim)), -1f, 1f)) * 180.0 / Math.PI;
+        return angles;
     }
 
     /// <summary>Each sample's cosine to each of its own class's K sub-centers (N x K): all the rule needs.</summary>
@@ -32,9 +58,13 @@ public static class SubCenterPurifier
     }
 
     /// <param name="cosines">N x K: each sample's cosine to its own class's sub-centers.</param>
+    /// <param name="classMeanAngles">With <see cref="DropScore.ClassMean"/>: each sample's angle to its class mean.</param>
     public static PurificationReport Decide(ReadOnlySpan<float> cosines, int k, IReadOnlyList<int> labels,
-        IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule)
+        IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule, IReadOnlyList<double>? classMeanAngles = null)
     {
+        bool byMean = rule.Score == DropScore.ClassMean;
+        if (byMean && classMeanAngles?.Count != labels.Count)
+            throw new ArgumentException("the class-mean score needs every sample's angle to its class mean (embeddings, not only cosines)");
         int n = labels.Count, classes = identities.Count;
         if (cosines.Length != n * k) throw new ArgumentException("cosines must be N x K");
         var nearest = new int[n];
@@ -55,7 +85,8 @@ public static class SubCenterPurifier
 
         var angles = new double[n];
         for (int i = 0; i < n; i++)
-            angles[i] = Math.Acos(Math.Clamp(cosines[i * k + dominant[labels[i]]], -1f, 1f)) * 180.0 / Math.PI;
+            angles[i] = byMean ? classMeanAngles![i] : Math.Acos(Math.Clamp(cosines[i * k + dominant[labels[i]]], -1f, 1f)) * 180.0 / Math.PI;
+        string to = byMean ? "the class mean" : "dominant sub-center";
 
         ThresholdChoice? choice = rule.IsAuto ? AngleThreshold.Choose(angles) : null;
         double threshold = choice?.Degrees ?? rule.AngleDegrees;
@@ -67,13 +98,15 @@ public static class SubCenterPurifier
             int c = labels[i];
             bool keep = angles[i] < threshold;
             string where = nearest[i] == dominant[c] ? "nearest to the dominant sub-center" : $"nearest to non-dominant sub-center {nearest[i]}";
+            string target = byMean ? to : $"{to} {dominant[c]}";
             string reason = keep
-                ? $"{angles[i]:F1} deg to dominant sub-center {dominant[c]}, under {threshold:F1} ({where})"
-                : $"{angles[i]:F1} deg to dominant sub-center {dominant[c]}, not under {threshold:F1} ({where})";
+                ? $"{angles[i]:F1} deg to {target}, under {threshold:F1} ({where})"
+                : $"{angles[i]:F1} deg to {target}, not under {threshold:F1} ({where})";
             decisions[i] = new SampleDecision(paths[i], identities[c], keep ? PurificationReport.KeepDecision : PurificationReport.DropDecision,
                 reason, Math.Round(angles[i], 3), nearest[i], dominant[c]);
             if (keep) kept++;
         }
-        return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions);
+        return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions,
+            byMean ? "class-mean" : "dominant-subcenter");
     }
 }

@@ -19,6 +19,12 @@ public sealed class ServiceSettings
     public int CheckpointEverySteps { get; set; } = 200;
     /// <summary>Seconds a trainer's claim on a job lasts unless renewed: how soon another instance takes over a dead one's job.</summary>
     public double TrainingClaimSeconds { get; set; } = 120;
+    /// <summary>
+    /// How often a training that diverges (the collapse detector stops it) is started again from
+    /// scratch at half the learning rate before the stage fails: plain ArcFace on noisy data sits
+    /// close to the edge (PAPER.md section 6), and one unlucky run should not fail a whole run.
+    /// </summary>
+    public int DivergenceRetries { get; set; } = 2;
     /// <summary>Seconds between scans for unfinished training jobs (after a crash, any instance resumes them).</summary>
     public double JobRescanSeconds { get; set; } = 60;
     /// <summary>Seconds between drop-container polls (Azure Blob has no events on Azurite).</summary>

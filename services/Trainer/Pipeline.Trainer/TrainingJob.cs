@@ -50,25 +50,27 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
         void Mirror() => MirrorCheckpointAsync(checkpointDir, ct).GetAwaiter().GetResult();
 
         TrainingResult result;
-        try
+        for (int attempt = 0; ; attempt++)
         {
             try
             {
-                result = await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, resume, Progress,
-                    trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: Mirror), ct);
+                result = await TrainAsync(data, options, checkpointDir, resume, Progress, Mirror, ct);
+                break;
             }
-            catch (Exception e) when (resume && e is IOException or InvalidDataException or System.Text.Json.JsonException)
+            catch (TrainingCollapsedException e) when (attempt < settings.DivergenceRetries)
             {
-                // A checkpoint that cannot be read is not worth the job: start it again from scratch.
-                log.LogWarning("{Run}/{Stage}: checkpoint unreadable ({Reason}); training from scratch", job.RunId, job.Stage, e.Message);
+                double lower = options.EffectiveLearningRate / 2;
+                log.LogWarning("{Run}/{Stage} diverged at lr {Lr} ({Reason}); training again from scratch at lr {Lower}",
+                    job.RunId, job.Stage, options.EffectiveLearningRate, e.Message, lower);
+                options = options with { LearningRate = lower };
+                resume = false;
                 new CheckpointStore(checkpointDir).Clear();
-                result = await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, false, Progress,
-                    trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: Mirror), ct);
+                await DeleteRemoteCheckpointAsync(ct);
             }
-        }
-        catch (TrainingCollapsedException e)
-        {
-            return Failed(e.Message);
+            catch (TrainingCollapsedException e)
+            {
+                return Failed(attempt == 0 ? e.Message : $"{e.Message} (try {attempt + 1} of {attempt + 1}, at lr {options.EffectiveLearningRate:G3}: each divergence halved it)");
+            }
         }
 
         using (result.Model)
@@ -81,12 +83,35 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
         var metrics = new TrainingMetrics(options.Epochs, last.Loss, last.Accuracy, DurationSeconds: result.Elapsed.TotalSeconds);
         await store.PutJsonAsync(BlobContainers.Models, BlobPaths.Metrics(job.RunId, job.Stage),
             new { metrics, options, history = result.History, samples = data.Count, identities = data.ClassCount }, ct);
-        foreach (var stale in await store.Blobs.ListAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), ct))
-            await store.Blobs.DeleteAsync(BlobContainers.Models, stale.Path, ct);
+        await DeleteRemoteCheckpointAsync(ct);
         Directory.Delete(local, recursive: true);
         log.LogInformation("trained {Run}/{Stage} in {Seconds:F0} s: loss {Loss:F3}, accuracy {Accuracy:P1}", job.RunId, job.Stage, result.Elapsed.TotalSeconds, last.Loss, last.Accuracy);
         return new ModelTrained(job.RunId, job.Plan, job.Stage, new ModelRef(job.RunId, job.Stage, JobPaths.Final(job.RunId, job.Stage)),
             job.Dataset, job.SubCenters, metrics, DateTimeOffset.UtcNow);
+    }
+
+    private async Task<TrainingResult> TrainAsync(ImageSet data, TrainingOptions options, string checkpointDir, bool resume,
+        Action<TrainingProgress> progress, Action mirror, CancellationToken ct)
+    {
+        try
+        {
+            return await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, resume, progress,
+                trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct);
+        }
+        catch (Exception e) when (resume && e is IOException or InvalidDataException or JsonException)
+        {
+            // A checkpoint that cannot be read is not worth the job: start it again from scratch.
+            log.LogWarning("{Run}/{Stage}: checkpoint unreadable ({Reason}); training from scratch", job.RunId, job.Stage, e.Message);
+            new CheckpointStore(checkpointDir).Clear();
+            return await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, false, progress,
+                trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct);
+        }
+    }
+
+    private async Task DeleteRemoteCheckpointAsync(CancellationToken ct)
+    {
+        foreach (var stale in await store.Blobs.ListAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), ct))
+            await store.Blobs.DeleteAsync(BlobContainers.Models, stale.Path, ct);
     }
 
     /// <summary>
