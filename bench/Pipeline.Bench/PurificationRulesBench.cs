@@ -41,9 +41,8 @@ public sealed class PurificationRulesBench : IBenchmark
         Report("class mean embedding", SubCenterPurifier.ClassMeanAngles(emb, dim, set.Labels, classes), noisy, kind);
 
         // Mean of samples nearest the dominant sub-center.
-        var domMean = Means(emb, dim, set.Labels, classes, i => paper.Samples[i].Subcenter == paper.Samples[i].DominantSubcenter);
-        var domAngles = Angles(emb, dim, set.Labels, domMean);
-        Report("mean of dominant members", domAngles, noisy, kind);
+        var domMean = SubCenterPurifier.ClassMeans(emb, dim, set.Labels, classes, i => paper.Samples[i].Subcenter == paper.Samples[i].DominantSubcenter);
+        Report("mean of dominant members", SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, domMean), noisy, kind);
 
         // Iterative: mean of the samples under the automatic threshold, from the dominant sub-center.
         var angles = paperAngles;
@@ -52,8 +51,8 @@ public sealed class PurificationRulesBench : IBenchmark
         {
             double t = AngleThreshold.Choose(angles).Degrees;
             var a = angles;
-            var next = Means(emb, dim, set.Labels, classes, i => a[i] < t);
-            angles = Angles(emb, dim, set.Labels, next);
+            var next = SubCenterPurifier.ClassMeans(emb, dim, set.Labels, classes, i => a[i] < t);
+            angles = SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, next);
             centers = next;
             Report($"kept-mean iteration {it + 1}", angles, noisy, kind);
         }
@@ -66,7 +65,7 @@ public sealed class PurificationRulesBench : IBenchmark
             for (int c = 0; c < classes; c++)
             {
                 if (c == set.Labels[i]) continue;
-                double ang = Angle(emb.AsSpan(i * dim, dim), centers.AsSpan(c * dim, dim));
+                double ang = SubCenterPurifier.AngleDegrees(TensorPrimitives.Dot(emb.AsSpan(i * dim, dim), centers.AsSpan(c * dim, dim)));
                 best = Math.Min(best, ang);
             }
             margin[i] = angles[i] - best + 90;
@@ -74,31 +73,6 @@ public sealed class PurificationRulesBench : IBenchmark
         Report("own - nearest other (+90)", margin, noisy, kind);
         return Task.FromResult(0);
     }
-
-    private static float[] Means(float[] emb, int dim, int[] labels, int classes, Func<int, bool> take)
-    {
-        var m = new float[classes * dim];
-        var count = new int[classes];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (!take(i)) continue;
-            TensorPrimitives.Add(m.AsSpan(labels[i] * dim, dim), emb.AsSpan(i * dim, dim), m.AsSpan(labels[i] * dim, dim));
-            count[labels[i]]++;
-        }
-        for (int c = 0; c < classes; c++)
-        {
-            var s = m.AsSpan(c * dim, dim);
-            float norm = TensorPrimitives.Norm(s);
-            if (norm > 0) TensorPrimitives.Divide(s, norm, s);
-        }
-        return m;
-    }
-
-    private static double[] Angles(float[] emb, int dim, int[] labels, float[] centers) =>
-        Enumerable.Range(0, labels.Length).Select(i => Angle(emb.AsSpan(i * dim, dim), centers.AsSpan(labels[i] * dim, dim))).ToArray();
-
-    private static double Angle(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
-        Math.Acos(Math.Clamp(TensorPrimitives.Dot(a, b), -1f, 1f)) * 180 / Math.PI;
 
     private static string? _dump;
 

@@ -12,19 +12,14 @@ namespace Pipeline.Face.Backbones;
 /// </summary>
 public sealed class PRelu : nn.Module<Tensor, Tensor>
 {
-    private readonly Parameter weight;
-
-    public PRelu(int channels, double init = 0.25) : base("prelu")
-    {
-        weight = new Parameter(full(channels, init));
-        register_parameter("weight", weight);
-    }
+    public PRelu(int channels, double init = 0.25) : base("prelu") =>
+        register_parameter("weight", new Parameter(full(channels, init)));
 
     public Parameter Weight => get_parameter("weight")!;
 
     public override Tensor forward(Tensor x)
     {
-        var w = get_parameter("weight")!;
+        var w = Weight; // by name: Module.to(device) swaps the registered tensors
         return is_grad_enabled() && (x.requires_grad || w.requires_grad)
             ? PReluFunction.apply(x, w)
             : nn.functional.prelu(x, w);

@@ -23,13 +23,17 @@ public static class SubCenterPurifier
     }
 
     /// <summary>Each sample's angle (degrees) to the normalised mean embedding of its class.</summary>
-    public static double[] ClassMeanAngles(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes)
+    public static double[] ClassMeanAngles(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes) =>
+        AnglesToClassCenters(embeddings, dim, labels, ClassMeans(embeddings, dim, labels, classes));
+
+    /// <summary>classes x dim: each class's normalised mean embedding over the samples <paramref name="include"/> takes (all by default); zero for a class with none.</summary>
+    public static float[] ClassMeans(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes, Func<int, bool>? include = null)
     {
-        int n = labels.Count;
-        if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
+        if (embeddings.Length != labels.Count * dim) throw new ArgumentException("embeddings must be N x dim");
         var means = new float[classes * dim];
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < labels.Count; i++)
         {
+            if (include is not null && !include(i)) continue;
             var m = means.AsSpan(labels[i] * dim, dim);
             TensorPrimitives.Add(m, embeddings.Slice(i * dim, dim), m);
         }
@@ -39,11 +43,20 @@ public static class SubCenterPurifier
             float norm = TensorPrimitives.Norm(m);
             if (norm > 0) TensorPrimitives.Divide(m, norm, m);
         }
-        var angles = new double[n];
-        for (int i = 0; i < n; i++)
-            angles[i] = Math.Acos(Math.Clamp(TensorPrimitives.Dot(embeddings.Slice(i * dim, dim), means.AsSpan(labels[i] * dim, dim)), -1f, 1f)) * 180.0 / Math.PI;
+        return means;
+    }
+
+    /// <summary>Each sample's angle (degrees) to its own class's row of <paramref name="centers"/> (classes x dim).</summary>
+    public static double[] AnglesToClassCenters(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, ReadOnlySpan<float> centers)
+    {
+        var angles = new double[labels.Count];
+        for (int i = 0; i < angles.Length; i++)
+            angles[i] = AngleDegrees(TensorPrimitives.Dot(embeddings.Slice(i * dim, dim), centers.Slice(labels[i] * dim, dim)));
         return angles;
     }
+
+    /// <summary>The angle, in degrees, between unit vectors with this cosine.</summary>
+    public static double AngleDegrees(float cosine) => Math.Acos(Math.Clamp(cosine, -1f, 1f)) * 180.0 / Math.PI;
 
     /// <summary>Each sample's cosine to each of its own class's K sub-centers (N x K): all the rule needs.</summary>
     public static float[] OwnClassCosines(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, ReadOnlySpan<float> subCenters, int k)
@@ -85,7 +98,7 @@ public static class SubCenterPurifier
 
         var angles = new double[n];
         for (int i = 0; i < n; i++)
-            angles[i] = byMean ? classMeanAngles![i] : Math.Acos(Math.Clamp(cosines[i * k + dominant[labels[i]]], -1f, 1f)) * 180.0 / Math.PI;
+            angles[i] = byMean ? classMeanAngles![i] : AngleDegrees(cosines[i * k + dominant[labels[i]]]);
         string to = byMean ? "the class mean" : "dominant sub-center";
 
         ThresholdChoice? choice = rule.IsAuto ? AngleThreshold.Choose(angles) : null;

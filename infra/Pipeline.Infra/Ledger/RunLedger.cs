@@ -69,6 +69,7 @@ public sealed class RunLedger
             await using var connection = Open();
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
             var at = Format(entry.At);
+            object plan = entry.Plan is null ? DBNull.Value : JsonSerializer.Serialize(entry.Plan);
 
             await using (var insert = Command(connection, tx, """
                 INSERT INTO runs (run_id, status, current_stage, dataset_id, created_at, updated_at, plan_json)
@@ -85,7 +86,7 @@ public sealed class RunLedger
                 insert.Parameters.AddWithValue("$status", entry.Status);
                 insert.Parameters.AddWithValue("$dataset", (object?)entry.DatasetId ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$at", at);
-                insert.Parameters.AddWithValue("$plan", entry.Plan is null ? DBNull.Value : JsonSerializer.Serialize(entry.Plan));
+                insert.Parameters.AddWithValue("$plan", plan);
                 insert.Parameters.AddWithValue("$type", entry.MessageType);
                 insert.Parameters.AddWithValue("$detail", (object?)entry.DetailJson ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$key", (object?)entry.DedupeKey ?? DBNull.Value);
@@ -115,7 +116,7 @@ public sealed class RunLedger
                 update.Parameters.AddWithValue("$status", entry.Status);
                 update.Parameters.AddWithValue("$dataset", (object?)entry.DatasetId ?? DBNull.Value);
                 update.Parameters.AddWithValue("$at", at);
-                update.Parameters.AddWithValue("$plan", entry.Plan is null ? DBNull.Value : JsonSerializer.Serialize(entry.Plan));
+                update.Parameters.AddWithValue("$plan", plan);
                 await update.ExecuteNonQueryAsync(ct);
             }
             await tx.CommitAsync(ct);

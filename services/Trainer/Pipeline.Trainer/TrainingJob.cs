@@ -93,18 +93,18 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
     private async Task<TrainingResult> TrainAsync(ImageSet data, TrainingOptions options, string checkpointDir, bool resume,
         Action<TrainingProgress> progress, Action mirror, CancellationToken ct)
     {
+        Task<TrainingResult> Run(bool fromCheckpoint) => Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, fromCheckpoint, progress,
+            trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct);
         try
         {
-            return await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, resume, progress,
-                trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct);
+            return await Run(resume);
         }
         catch (Exception e) when (resume && e is IOException or InvalidDataException or JsonException)
         {
             // A checkpoint that cannot be read is not worth the job: start it again from scratch.
             log.LogWarning("{Run}/{Stage}: checkpoint unreadable ({Reason}); training from scratch", job.RunId, job.Stage, e.Message);
             new CheckpointStore(checkpointDir).Clear();
-            return await Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, false, progress,
-                trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct);
+            return await Run(false);
         }
     }
 
