@@ -76,7 +76,7 @@ public sealed class PurificationRulesBench : IBenchmark
 
     private static string? _dump;
 
-    private static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind)
+    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind)
     {
         if (_dump is not null)
             File.WriteAllLines(Path.Combine(_dump, string.Concat(name.Where(char.IsLetterOrDigit)) + ".csv"),

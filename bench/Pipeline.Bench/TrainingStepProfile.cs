@@ -15,9 +15,10 @@ public sealed class TrainingStepProfile : IBenchmark
     public string Name => "train-profile";
     public string Description => "time per part of a tiny@64 training step";
 
-    public Task<int> RunAsync(string[] args)
+    public Task<int> RunAsync(string[] args) => Task.FromResult(TorchRuntime.OnOwnThread(() => Profile(args)));
+
+    private static int Profile(string[] args)
     {
-        TorchRuntime.ConfigureThreads();
         int classes = TrainingBench.Arg(args, "--classes", 200), batch = TrainingBench.Arg(args, "--batch", 64), steps = TrainingBench.Arg(args, "--steps", 40);
         var rng = new Random(1);
         var pixels = new byte[batch * 8 * 64 * 64 * 3];
@@ -56,6 +57,6 @@ public sealed class TrainingStepProfile : IBenchmark
         double total = t.Sum();
         for (int i = 0; i < 5; i++) Console.WriteLine($"{names[i],-14} {t[i] / steps,7:F2} ms ({t[i] / total:P0})");
         Console.WriteLine($"step {total / steps:F1} ms = {batch * steps * 1000 / total:F0} img/s");
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -37,6 +37,13 @@ public sealed record RunPlan
     /// <summary>Also train plain ArcFace (K=1) on the raw data, to measure what purification gained.</summary>
     public bool Baseline { get; init; }
 
+    /// <summary>
+    /// Learning rate of the baseline; null: <see cref="LearningRate"/>. Plain ArcFace on heavily noisy
+    /// data is the least stable stage (the paper's observation; on the demo's 40 % noise it diverged
+    /// at the lr the other stages train well with), and a diverged stage is retried at half the lr.
+    /// </summary>
+    public double? BaselineLearningRate { get; init; }
+
     /// <summary>Alias the final model's collection is published under.</summary>
     public string IndexAlias { get; init; } = "faces";
 

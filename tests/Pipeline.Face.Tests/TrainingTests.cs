@@ -78,6 +78,28 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Embedding_the_model_after_each_epoch_leaves_training_unchanged()
+    {
+        var data = TinyFaces.Create(classes: 5, perClass: 12, seed: 9);
+        var options = Quick(epochs: 3, k: 3);
+        var plain = FaceTrainer.Train(data, options);
+        var epochs = new List<int>();
+        var watched = FaceTrainer.Train(data, options, epochEnded: (epoch, model) =>
+        {
+            epochs.Add(epoch);
+            Assert.Equal(data.Count * 512, new Embedder(model).Embed(data).Length); // eval mode, BN statistics read
+        });
+
+        Assert.Equal([1, 2, 3], epochs);
+        var a = plain.Model.Backbone.state_dict().Concat(plain.Model.Head.state_dict()).ToList();
+        var b = watched.Model.Backbone.state_dict().Concat(watched.Model.Head.state_dict()).ToDictionary();
+        foreach (var (name, t) in a)
+            Assert.True(t.equal(b[name]).all().item<bool>(), $"{name} differs when the model is embedded between epochs");
+        plain.Model.Dispose();
+        watched.Model.Dispose();
+    }
+
+    [Fact]
     public void Saved_model_loads_and_embeds_identically()
     {
         var data = TinyFaces.Create(classes: 4, perClass: 8);

@@ -17,7 +17,10 @@ public sealed class Embedder(FaceModel model, Device? device = null, int batchSi
 
     public int Dimension => model.Info.Backbone.EmbeddingSize;
 
-    public float[] Embed(ImageSet set, IReadOnlyList<int>? indices = null, Action<int, int>? progress = null, CancellationToken ct = default)
+    public float[] Embed(ImageSet set, IReadOnlyList<int>? indices = null, Action<int, int>? progress = null, CancellationToken ct = default) =>
+        TorchRuntime.OnOwnThread(() => EmbedHere(set, indices, progress, ct));
+
+    private float[] EmbedHere(ImageSet set, IReadOnlyList<int>? indices, Action<int, int>? progress, CancellationToken ct)
     {
         var rows = indices ?? Enumerable.Range(0, set.Count).ToArray();
         var result = new float[(long)rows.Count * Dimension];

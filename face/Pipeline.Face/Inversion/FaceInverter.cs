@@ -48,7 +48,10 @@ public static class FaceInverter
         return Run(model, options ?? new(), progress, e => nn.functional.normalize(e, p: 2, dim: 1).matmul(own.t()).max(1).values);
     }
 
-    private static InversionResult Run(FaceModel model, InversionOptions o, Action<int, double>? progress, Func<Tensor, Tensor> cosineToTarget)
+    private static InversionResult Run(FaceModel model, InversionOptions o, Action<int, double>? progress, Func<Tensor, Tensor> cosineToTarget) =>
+        TorchRuntime.OnOwnThread(() => RunHere(model, o, progress, cosineToTarget));
+
+    private static InversionResult RunHere(FaceModel model, InversionOptions o, Action<int, double>? progress, Func<Tensor, Tensor> cosineToTarget)
     {
         var backbone = model.Backbone;
         int size = backbone.Spec.InputSize;

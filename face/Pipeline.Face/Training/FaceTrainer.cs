@@ -19,9 +19,15 @@ public sealed record TrainingResult(FaceModel Model, IReadOnlyList<EpochMetrics>
 /// </summary>
 public static class FaceTrainer
 {
+    /// <param name="epochEnded">Called after each epoch with its number and the model (on the training device, any mode);
+    /// training resumes in train mode on that device afterwards.</param>
     public static TrainingResult Train(ImageSet data, TrainingOptions options, string? checkpointDir = null,
         bool resume = false, Action<TrainingProgress>? progress = null, string? trainedOn = null, CancellationToken ct = default,
-        Action? checkpointSaved = null)
+        Action? checkpointSaved = null, Action<int, FaceModel>? epochEnded = null) =>
+        TorchRuntime.OnOwnThread(() => TrainHere(data, options, checkpointDir, resume, progress, trainedOn, ct, checkpointSaved, epochEnded));
+
+    private static TrainingResult TrainHere(ImageSet data, TrainingOptions options, string? checkpointDir, bool resume,
+        Action<TrainingProgress>? progress, string? trainedOn, CancellationToken ct, Action? checkpointSaved, Action<int, FaceModel>? epochEnded)
     {
         options.Validate();
         if (data.Count < 2) throw new ArgumentException($"{trainedOn ?? "dataset"}: {data.Count} samples; training needs at least 2");
@@ -75,26 +81,14 @@ public static class FaceTrainer
                 using var scope = NewDisposeScope();
                 torch.manual_seed(StepSeed(options.Seed, globalStep));
                 generator.manual_seed(StepSeed(options.Seed, globalStep));
-                var idx = order.AsSpan(step * batch, batch);
-                var x = BatchTensors.Images(data, idx, options.InputSize, flips.AsSpan(step * batch, batch), device);
-                var y = BatchTensors.Labels(data, idx, device);
-
-                var embeddings = model.Backbone.call(x);
-                var (logits, labels, cos) = model.Head.Logits(embeddings, y);
-                var loss = nn.functional.cross_entropy(logits, labels);
                 optimizer.ZeroGrad();
-                loss.backward();
+                var stats = ForwardBackward(model, data, order, flips, step * batch, batch, options.InputSize, device);
                 nn.utils.clip_grad_norm_(backboneParams, options.GradientClip);
                 lr = schedule.At(globalStep);
                 optimizer.Step(lr);
-
-                using (no_grad())
-                {
-                    var plain = cos.detach();
-                    lossSum += loss.item<float>() * batch;
-                    correct += plain.argmax(1).eq(labels).sum().item<long>();
-                    angleSum += plain.gather(1, labels.unsqueeze(1)).clamp(-1, 1).acos().sum().item<float>() * 180.0 / Math.PI;
-                }
+                lossSum += stats.Loss;
+                correct += stats.Correct;
+                angleSum += stats.AngleDegrees;
                 seen += batch;
                 seenThisSession += batch;
                 var ips = seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
@@ -111,6 +105,13 @@ public static class FaceTrainer
             history.Add(new EpochMetrics(epoch, lossSum / seen, correct / seen, angleSum / seen, lr,
                 seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds));
             CollapseDetector.Check(history, options.WarmupEpochs);
+            if (epochEnded is not null)
+            {
+                epochEnded(epoch, model);
+                model.To(device);
+                model.Backbone.train();
+                model.Head.train();
+            }
             if (store is not null)
             {
                 store.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0));
@@ -123,6 +124,28 @@ public static class FaceTrainer
         model.Head.Sampler = null;
         model.To(CPU);
         return new TrainingResult(model, history, clock.Elapsed);
+    }
+
+    /// <summary>Sums of a step's statistics over its samples: loss, top-1 hits, angle to the own class (degrees).</summary>
+    private readonly record struct StepStats(double Loss, double Correct, double AngleDegrees);
+
+    /// <summary>Forward and backward of one batch, <paramref name="count"/> samples of the epoch order from <paramref name="start"/>.</summary>
+    private static StepStats ForwardBackward(FaceModel model, ImageSet data, int[] order, bool[] flips, int start, int count, int inputSize, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var idx = order.AsSpan(start, count);
+        var x = BatchTensors.Images(data, idx, inputSize, flips.AsSpan(start, count), device);
+        var y = BatchTensors.Labels(data, idx, device);
+        var embeddings = model.Backbone.call(x);
+        var (logits, labels, cos) = model.Head.Logits(embeddings, y);
+        var loss = nn.functional.cross_entropy(logits, labels);
+        loss.backward();
+        using (no_grad())
+        {
+            var plain = cos.detach();
+            return new StepStats(loss.item<float>() * count, plain.argmax(1).eq(labels).sum().item<long>(),
+                plain.gather(1, labels.unsqueeze(1)).clamp(-1, 1).acos().sum().item<float>() * 180.0 / Math.PI);
+        }
     }
 
     /// <summary>The permutation and flips of one epoch, a pure function of (seed, epoch).</summary>

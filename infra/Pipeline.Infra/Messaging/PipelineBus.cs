@@ -35,6 +35,8 @@ public static class PipelineBus
         });
         services.AddMassTransit(x =>
         {
+            // MassTransit 8.4+ reports usage to its vendor by default: a pipeline for private datasets sends nothing out.
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             x.SetKebabCaseEndpointNameFormatter();
             registerConsumers?.Invoke(x);
             if (options.IsRabbitMq())

@@ -12,7 +12,7 @@ public static class PlanOptions
         InputSize = job.Plan.InputSize,
         Epochs = job.Stage == Stages.Final ? job.Plan.FinalEpochs : job.Plan.Epochs,
         BatchSize = job.Plan.BatchSize,
-        LearningRate = job.Plan.LearningRate,
+        LearningRate = job.Stage == Stages.Baseline ? job.Plan.BaselineLearningRate ?? job.Plan.LearningRate : job.Plan.LearningRate,
         SubCenters = job.SubCenters,
         Seed = job.Plan.Seed,
         Device = job.Plan.Device,

@@ -93,8 +93,9 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
     private async Task<TrainingResult> TrainAsync(ImageSet data, TrainingOptions options, string checkpointDir, bool resume,
         Action<TrainingProgress> progress, Action mirror, CancellationToken ct)
     {
-        Task<TrainingResult> Run(bool fromCheckpoint) => Task.Run(() => FaceTrainer.Train(data, options, checkpointDir, fromCheckpoint, progress,
-            trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct);
+        // Long-running: a whole training must not hold a pool thread (FaceTrainer trains on a thread of its own).
+        Task<TrainingResult> Run(bool fromCheckpoint) => Task.Factory.StartNew(() => FaceTrainer.Train(data, options, checkpointDir, fromCheckpoint, progress,
+            trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             return await Run(resume);

@@ -20,12 +20,14 @@ public static class RetrainCommand
         var k = new Option<int?>("--subcenters") { Description = "Sub-centers K of the first stage" };
         var angle = new Option<double?>("--angle") { Description = "Drop at this angle to the dominant sub-center instead of the automatic threshold" };
         var seed = new Option<int?>("--seed") { Description = "Training seed" };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate of every stage (default 0.1 x batch / 512)" };
         var baseline = new Option<bool>("--baseline") { Description = "Also train K=1 on the raw data for comparison" };
+        var baselineLr = new Option<double?>("--baseline-lr") { Description = "Learning rate of the baseline (default: --lr); plain ArcFace on noisy data may need a lower one" };
         var requestId = new Option<string?>("--request-id") { Description = "Idempotency key: the same key never starts a second run (default: a new one)" };
         var json = CommonOptions.Json();
         var cmd = new Command("retrain", "Publish RetrainRequested: a new run (K=3, purify, K=1, index) on an ingested dataset. " +
             "With the in-memory transport (embedded default) the pipeline runs here until the run ends; with RabbitMQ the services do the work");
-        foreach (var o in new Option[] { dataset, epochs, finalEpochs, k, angle, seed, baseline, requestId, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { dataset, epochs, finalEpochs, k, angle, seed, lr, baseline, baselineLr, requestId, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
             var plan = RunPlan.Default;
@@ -34,7 +36,9 @@ public static class RetrainCommand
             if (r.GetValue(k) is int kk) plan = plan with { SubCenters = kk };
             if (r.GetValue(angle) is double a) plan = plan with { DropRule = DropRules.Angle, DropAngleDegrees = a };
             if (r.GetValue(seed) is int s) plan = plan with { Seed = s };
+            if (r.GetValue(lr) is double l) plan = plan with { LearningRate = l };
             if (r.GetValue(baseline)) plan = plan with { Baseline = true };
+            if (r.GetValue(baselineLr) is double bl) plan = plan with { Baseline = true, BaselineLearningRate = bl };
             var request = new RetrainRequested(r.GetValue(requestId) ?? Guid.NewGuid().ToString("N"), r.GetValue(dataset)!, plan,
                 $"cli:{Environment.UserName}@{Environment.MachineName}", DateTimeOffset.UtcNow);
             var options = CliConfiguration.PipelineOptions();

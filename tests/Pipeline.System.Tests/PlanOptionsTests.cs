@@ -1,0 +1,29 @@
+using Pipeline.Contracts;
+using Pipeline.Trainer;
+
+namespace Pipeline.SystemTests;
+
+public class PlanOptionsTests
+{
+    private static TrainModel Job(RunPlan plan, string stage, int k) =>
+        new("r-1", plan, stage, new DatasetRef("d", "datasets/d/manifest.json"), k, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public void The_baseline_trains_at_its_own_learning_rate_and_every_other_stage_at_the_plans()
+    {
+        var plan = RunPlan.Default with { LearningRate = 0.025, BaselineLearningRate = 0.0125, Epochs = 7, FinalEpochs = 4 };
+        Assert.Equal(0.0125, PlanOptions.For(Job(plan, Stages.Baseline, 1), 0).EffectiveLearningRate);
+        Assert.Equal(0.025, PlanOptions.For(Job(plan, Stages.SubCenter, 3), 0).EffectiveLearningRate);
+        Assert.Equal(0.025, PlanOptions.For(Job(plan, Stages.Final, 1), 0).EffectiveLearningRate);
+        Assert.Equal(4, PlanOptions.For(Job(plan, Stages.Final, 1), 0).Epochs);
+        Assert.Equal(7, PlanOptions.For(Job(plan, Stages.Baseline, 1), 0).Epochs);
+    }
+
+    [Fact]
+    public void Without_a_baseline_rate_the_baseline_trains_like_the_other_stages()
+    {
+        var plan = RunPlan.Default with { LearningRate = 0.04 };
+        Assert.Equal(0.04, PlanOptions.For(Job(plan, Stages.Baseline, 1), 0).EffectiveLearningRate);
+        Assert.Equal(0.1 * 64 / 512, PlanOptions.For(Job(RunPlan.Default, Stages.Baseline, 1), 0).EffectiveLearningRate);
+    }
+}
