@@ -9,7 +9,7 @@ namespace Pipeline.Bench;
 /// <summary>
 /// How noise separation evolves while a sub-center model trains: after every epoch, every training
 /// sample is embedded and scored (dominant sub-center, class mean) against truth.csv.
-/// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--lr 0.025] [--seed 1]
+/// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--lr 0.025] [--seed 1] [--decay-epochs E]
 /// </summary>
 public sealed class PurificationEpochsBench : IBenchmark
 {
@@ -28,6 +28,7 @@ public sealed class PurificationEpochsBench : IBenchmark
             Epochs = int.Parse(Arg(args, "--epochs", "10")!),
             LearningRate = double.Parse(Arg(args, "--lr", "0.025")!),
             Seed = int.Parse(Arg(args, "--seed", "1")!),
+            DecayEpochs = Arg(args, "--decay-epochs", "") is { Length: > 0 } d ? double.Parse(d) : null,
             Device = "cpu",
         };
         // --train-on clean: an oracle that trains on the truly clean samples only, then scores every sample:

@@ -20,6 +20,16 @@ public class PlanOptionsTests
     }
 
     [Fact]
+    public void The_sub_center_stage_stops_half_way_down_its_decay_unless_the_plan_says_otherwise()
+    {
+        var plan = RunPlan.Default with { Epochs = 10 };
+        Assert.Equal(20, PlanOptions.For(Job(plan, Stages.SubCenter, 3), 0).DecayEpochs);
+        Assert.Null(PlanOptions.For(Job(plan, Stages.Final, 1), 0).DecayEpochs);
+        Assert.Null(PlanOptions.For(Job(plan, Stages.Baseline, 1), 0).DecayEpochs);
+        Assert.Equal(10, PlanOptions.For(Job(plan with { SubCenterDecayEpochs = 10 }, Stages.SubCenter, 3), 0).DecayEpochs);
+    }
+
+    [Fact]
     public void Without_a_baseline_rate_the_baseline_trains_like_the_other_stages()
     {
         var plan = RunPlan.Default with { LearningRate = 0.04 };

@@ -46,7 +46,7 @@ public static class FaceTrainer
         int batch = Math.Min(options.BatchSize, data.Count);
         int stepsPerEpoch = data.Count / batch;
         var schedule = new LearningRateSchedule(options.EffectiveLearningRate,
-            (long)Math.Round(options.WarmupEpochs * stepsPerEpoch), (long)options.Epochs * stepsPerEpoch, options.PolyPower);
+            (long)Math.Round(options.WarmupEpochs * stepsPerEpoch), (long)Math.Round((options.DecayEpochs ?? options.Epochs) * stepsPerEpoch), options.PolyPower);
         var store = checkpointDir is null ? null : new CheckpointStore(checkpointDir);
 
         var state = new CheckpointState(1, 0, 0, [], options, 0, 0, 0, 0);

@@ -19,6 +19,11 @@ public sealed record TrainingOptions
     public double WeightDecay { get; init; } = 5e-4;
     public double WarmupEpochs { get; init; } = 1;
     public double PolyPower { get; init; } = 2.0;
+    /// <summary>
+    /// Epochs over which the polynomial decay would reach zero; null: <see cref="Epochs"/>. Longer
+    /// stops training part-way down the curve, at a higher rate.
+    /// </summary>
+    public double? DecayEpochs { get; init; }
     public double GradientClip { get; init; } = 5.0;
     public int SubCenters { get; init; } = 1;
     public MarginSpec Margin { get; init; } = MarginSpec.ArcFace;
@@ -36,6 +41,7 @@ public sealed record TrainingOptions
         if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1 (got {Epochs})");
         if (BatchSize < 2) throw new ArgumentException($"batch size must be >= 2 (got {BatchSize}): BatchNorm needs a batch");
         if (SubCenters < 1) throw new ArgumentException($"sub-centers must be >= 1 (got {SubCenters})");
+        if (DecayEpochs < Epochs) throw new ArgumentException($"decay epochs ({DecayEpochs}) must be at least the epochs ({Epochs})");
         if (EffectiveLearningRate <= 0) throw new ArgumentException("learning rate must be positive");
     }
 }

@@ -11,6 +11,7 @@ public static class PlanOptions
         Backbone = job.Plan.Backbone,
         InputSize = job.Plan.InputSize,
         Epochs = job.Stage == Stages.Final ? job.Plan.FinalEpochs : job.Plan.Epochs,
+        DecayEpochs = job.Stage == Stages.SubCenter ? job.Plan.SubCenterDecayEpochs ?? 2.0 * job.Plan.Epochs : null,
         BatchSize = job.Plan.BatchSize,
         LearningRate = job.Stage == Stages.Baseline ? job.Plan.BaselineLearningRate ?? job.Plan.LearningRate : job.Plan.LearningRate,
         SubCenters = job.SubCenters,
