@@ -15,7 +15,7 @@ public sealed class IngestBench : IBenchmark
 
     public async Task<int> RunAsync(string[] args)
     {
-        int images = Arg(args, "--images", 4000), parallelism = Arg(args, "--parallelism", Environment.ProcessorCount), repeat = Arg(args, "--repeat", 3);
+        int images = BenchArgs.Int(args, "--images", 4000), parallelism = BenchArgs.Int(args, "--parallelism", Environment.ProcessorCount), repeat = BenchArgs.Int(args, "--repeat", 3);
         string root = Path.Combine(Path.GetTempPath(), $"ingest-bench-{Environment.ProcessId}");
         try
         {
@@ -53,11 +53,5 @@ public sealed class IngestBench : IBenchmark
         {
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
     }
 }

@@ -18,35 +18,29 @@ public sealed class PurificationRulesBench : IBenchmark
 
     public Task<int> RunAsync(string[] args)
     {
-        string model = Arg(args, "--model"), data = Arg(args, "--data"), truthPath = Arg(args, "--truth");
-        int d = Array.IndexOf(args, "--dump");
-        _dump = d >= 0 ? args[d + 1] : null;
-        if (_dump is not null) Directory.CreateDirectory(_dump);
+        string model = BenchArgs.Required(args, "--model"), data = BenchArgs.Required(args, "--data"), truthPath = BenchArgs.Required(args, "--truth");
+        var dump = BenchArgs.Text(args, "--dump");
+        if (dump is not null) Directory.CreateDirectory(dump);
         using var face = FaceModel.Load(model);
         var set = DatasetLoader.Load(data);
         var truth = TruthTable.Load(truthPath);
         var noisy = set.Paths.Select(p => truth[p].IsNoisy).ToArray();
         var kind = set.Paths.Select(p => truth[p].Noise).ToArray();
-        int dim = face.Info.Backbone.EmbeddingSize, k = face.Info.SubCenters, n = set.Count, classes = set.ClassCount;
-        var emb = new Embedder(face).Embed(set);
-        using var centersT = face.Head.NormalisedSubCenters();
-        var sub = centersT.contiguous().data<float>().ToArray();
-
-        var cos = SubCenterPurifier.OwnClassCosines(emb, dim, set.Labels, sub, k);
-        var paper = SubCenterPurifier.Decide(cos, k, set.Labels, set.Paths, set.Identities, DropRule.Auto);
+        int dim = face.Info.Backbone.EmbeddingSize, n = set.Count, classes = set.ClassCount;
+        var (emb, paper) = EmbedAndDecide(face, set);
         var paperAngles = paper.Samples.Select(s => s.Angle).ToArray();
-        Report("dominant sub-center (paper)", paperAngles, noisy, kind);
+        Report("dominant sub-center (paper)", paperAngles, noisy, kind, dump);
 
         // Class mean of embeddings (the library's DropScore.ClassMean).
-        Report("class mean embedding", SubCenterPurifier.ClassMeanAngles(emb, dim, set.Labels, classes), noisy, kind);
+        Report("class mean embedding", SubCenterPurifier.ClassMeanAngles(emb, dim, set.Labels, classes), noisy, kind, dump);
 
         // Mean of samples nearest the dominant sub-center.
         var domMean = SubCenterPurifier.ClassMeans(emb, dim, set.Labels, classes, i => paper.Samples[i].Subcenter == paper.Samples[i].DominantSubcenter);
-        Report("mean of dominant members", SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, domMean), noisy, kind);
+        Report("mean of dominant members", SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, domMean), noisy, kind, dump);
 
         // Iterative: mean of the samples under the automatic threshold, from the dominant sub-center.
         var angles = paperAngles;
-        float[] centers = sub;
+        float[] centers = [];
         for (int it = 0; it < 5; it++)
         {
             double t = AngleThreshold.Choose(angles).Degrees;
@@ -54,7 +48,7 @@ public sealed class PurificationRulesBench : IBenchmark
             var next = SubCenterPurifier.ClassMeans(emb, dim, set.Labels, classes, i => a[i] < t);
             angles = SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, next);
             centers = next;
-            Report($"kept-mean iteration {it + 1}", angles, noisy, kind);
+            Report($"kept-mean iteration {it + 1}", angles, noisy, kind, dump);
         }
 
         // Margin against the nearest other class centre (closed-set noise belongs to another class).
@@ -70,16 +64,24 @@ public sealed class PurificationRulesBench : IBenchmark
             }
             margin[i] = angles[i] - best + 90;
         }
-        Report("own - nearest other (+90)", margin, noisy, kind);
+        Report("own - nearest other (+90)", margin, noisy, kind, dump);
         return Task.FromResult(0);
     }
 
-    private static string? _dump;
-
-    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind)
+    /// <summary>Every sample's embedding and the paper's decisions (automatic threshold) with a sub-center model.</summary>
+    internal static (float[] Embeddings, PurificationReport Paper) EmbedAndDecide(FaceModel model, ImageSet set)
     {
-        if (_dump is not null)
-            File.WriteAllLines(Path.Combine(_dump, string.Concat(name.Where(char.IsLetterOrDigit)) + ".csv"),
+        var emb = new Embedder(model).Embed(set);
+        using var centers = model.Head.NormalisedSubCenters();
+        var cos = SubCenterPurifier.OwnClassCosines(emb, model.Info.Backbone.EmbeddingSize, set.Labels, centers.contiguous().data<float>().ToArray(), model.Info.SubCenters);
+        return (emb, SubCenterPurifier.Decide(cos, model.Info.SubCenters, set.Labels, set.Paths, set.Identities, DropRule.Auto));
+    }
+
+    /// <param name="dump">A folder to write the scores to (score,noisy per line), or null.</param>
+    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind, string? dump = null)
+    {
+        if (dump is not null)
+            File.WriteAllLines(Path.Combine(dump, string.Concat(name.Where(char.IsLetterOrDigit)) + ".csv"),
                 score.Select((v, i) => $"{v:F3},{(noisy[i] ? 1 : 0)}"));
         var t = AngleThreshold.Choose(score);
         int tp = 0, fp = 0, nz = noisy.Count(x => x), clean = noisy.Length - nz, closedTp = 0, openTp = 0;
@@ -105,11 +107,5 @@ public sealed class PurificationRulesBench : IBenchmark
         }
         Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Degrees,6:F1} ({t.Method})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
             $"kept {(double)(clean - fp) / clean:F3}  closed R {(double)closedTp / Math.Max(1, closed):F3} open R {(double)openTp / Math.Max(1, open):F3}  P@R.9 {bestP:F3}");
-    }
-
-    private static string Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{name} is required");
     }
 }

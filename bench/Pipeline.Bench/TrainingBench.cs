@@ -21,40 +21,37 @@ public sealed class TrainingBench : IBenchmark
 
     public Task<int> RunAsync(string[] args)
     {
-        int classes = Arg(args, "--classes", 500);
+        int classes = BenchArgs.Int(args, "--classes", 500);
         Console.WriteLine($"threads: {TorchRuntime.Threads}");
         double peak = TorchRuntime.OnOwnThread(MatmulPeak);
         Console.WriteLine($"matmul peak (2048^2 float32): {peak:F1} GFLOP/s");
         // tiny@64: several short runs, the median of their second epochs (identical runs on this VM
         // differ by up to 20 %).
-        int runs = Arg(args, "--runs", 7);
+        int runs = BenchArgs.Int(args, "--runs", 7);
         var tiny = Random(1280, 64, classes);
-        var list = new List<double>();
-        for (int i = 0; i < runs; i++)
-        {
-            var result = FaceTrainer.Train(tiny, new TrainingOptions { Epochs = 2, BatchSize = 64, SubCenters = 3, Device = "cpu", WarmupEpochs = 0 });
-            list.Add(result.History[^1].ImagesPerSecond);
-            result.Model.Dispose();
-        }
-        double tinyGflop = 3 * BackboneFlops.Forward(BackboneSpec.Create("tiny", 64)) / 1e9;
+        var list = Enumerable.Range(0, runs).Select(_ => SecondEpochImagesPerSecond("tiny", 64, tiny)).ToList();
+        double tinyGflop = GflopPerImage("tiny", 64);
         double median = list.Order().ElementAt(list.Count / 2);
         Console.WriteLine($"tiny@64 batch 64 K=3 {classes} classes: median {median:F1} img/s over {list.Count} runs " +
             $"({string.Join(" ", list.Select(v => v.ToString("F0")))}), {tinyGflop * median:F1} GFLOP/s ({tinyGflop * median / peak:P0} of matmul peak)");
-        foreach (var (backbone, size, images) in new[] { ("r18", 112, 256) })
-        {
-            var spec = BackboneSpec.Create(backbone, size);
-            double gflopPerImage = 3 * BackboneFlops.Forward(spec) / 1e9;
-            var data = Random(images, size, classes);
-            var options = new TrainingOptions { Backbone = backbone, InputSize = size, Epochs = 2, BatchSize = 64, SubCenters = 3, Device = "cpu", WarmupEpochs = 0 };
-            var result = FaceTrainer.Train(data, options);
-            var e = result.History[^1]; // the second epoch: warm caches and allocator
-            Console.WriteLine($"{backbone}@{size} batch 64 K=3 {classes} classes: {e.ImagesPerSecond:F1} img/s, " +
-                $"{gflopPerImage * e.ImagesPerSecond:F1} GFLOP/s ({gflopPerImage * e.ImagesPerSecond / peak:P0} of matmul peak), " +
-                $"{gflopPerImage / 3:F3} GFLOP forward per image");
-            result.Model.Dispose();
-        }
+
+        double r18 = SecondEpochImagesPerSecond("r18", 112, Random(256, 112, classes)), r18Gflop = GflopPerImage("r18", 112);
+        Console.WriteLine($"r18@112 batch 64 K=3 {classes} classes: {r18:F1} img/s, " +
+            $"{r18Gflop * r18:F1} GFLOP/s ({r18Gflop * r18 / peak:P0} of matmul peak), {r18Gflop / 3:F3} GFLOP forward per image");
         return Task.FromResult(0);
     }
+
+    /// <summary>Two epochs of K=3 training, batch 64; the second is timed (warm caches and allocator).</summary>
+    private static double SecondEpochImagesPerSecond(string backbone, int size, ImageSet data)
+    {
+        var options = new TrainingOptions { Backbone = backbone, InputSize = size, Epochs = 2, BatchSize = 64, SubCenters = 3, Device = "cpu", WarmupEpochs = 0 };
+        var result = FaceTrainer.Train(data, options);
+        result.Model.Dispose();
+        return result.History[^1].ImagesPerSecond;
+    }
+
+    /// <summary>3 x the analytic forward FLOPs of one image (forward + the two backward products), in GFLOP.</summary>
+    private static double GflopPerImage(string backbone, int size) => 3 * BackboneFlops.Forward(BackboneSpec.Create(backbone, size)) / 1e9;
 
     private static double MatmulPeak()
     {
@@ -77,11 +74,6 @@ public sealed class TrainingBench : IBenchmark
             Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray());
     }
 
-    internal static int Arg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
-    }
 }
 
 /// <summary>Multiply-adds x 2 of an IResNet forward pass, counted from its shape (convs and the FC).</summary>

@@ -19,7 +19,7 @@ public sealed class TrainingStepProfile : IBenchmark
 
     private static int Profile(string[] args)
     {
-        int classes = TrainingBench.Arg(args, "--classes", 200), batch = TrainingBench.Arg(args, "--batch", 64), steps = TrainingBench.Arg(args, "--steps", 40);
+        int classes = BenchArgs.Int(args, "--classes", 200), batch = BenchArgs.Int(args, "--batch", 64), steps = BenchArgs.Int(args, "--steps", 40);
         var rng = new Random(1);
         var pixels = new byte[batch * 8 * 64 * 64 * 3];
         rng.NextBytes(pixels);
