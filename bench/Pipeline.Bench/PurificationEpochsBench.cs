@@ -1,4 +1,5 @@
 using Pipeline.Datasets;
+using Pipeline.Face.Heads;
 using Pipeline.Face.Purification;
 using Pipeline.Face.Training;
 
@@ -8,6 +9,8 @@ namespace Pipeline.Bench;
 /// How noise separation evolves while a sub-center model trains: after every epoch, every training
 /// sample is embedded and scored (dominant sub-center, class mean) against truth.csv.
 /// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--lr 0.025] [--seed 1] [--decay-epochs E]
+///   [--width W] [--embedding D] [--dropout P] [--wd WD] [--margin M] [--scale S]
+///   [--self-purify-from E [--self-purify-posterior P]] [--score-every N]
 ///   [--train-on all|clean|fold0|fold1|REPORT.json] [--dump DIR]
 /// </summary>
 public sealed class PurificationEpochsBench : IBenchmark
@@ -28,8 +31,16 @@ public sealed class PurificationEpochsBench : IBenchmark
             LearningRate = BenchArgs.Double(args, "--lr") ?? 0.025,
             Seed = BenchArgs.Int(args, "--seed", 1),
             DecayEpochs = BenchArgs.Double(args, "--decay-epochs"),
+            Width = BenchArgs.Double(args, "--width"),
+            EmbeddingSize = BenchArgs.Int(args, "--embedding", 512),
+            Dropout = BenchArgs.Double(args, "--dropout") ?? 0,
+            WeightDecay = BenchArgs.Double(args, "--wd") ?? 5e-4,
+            Margin = MarginSpec.ArcFace with { M2 = BenchArgs.Double(args, "--margin") ?? 0.5, Scale = BenchArgs.Double(args, "--scale") ?? 64 },
+            SelfPurifyFrom = BenchArgs.Int(args, "--self-purify-from", 0),
+            SelfPurifyPosterior = BenchArgs.Double(args, "--self-purify-posterior") ?? 0.9,
             Device = "cpu",
         };
+        int scoreEvery = BenchArgs.Int(args, "--score-every", 1);
         // --train-on clean: an oracle that trains on the truly clean samples only, then scores every sample:
         // the separation an ideal purification round could reach with this model and budget.
         // --train-on REPORT.json: a second round, trained on an earlier purification's keep list.
@@ -44,8 +55,9 @@ public sealed class PurificationEpochsBench : IBenchmark
         var dump = BenchArgs.Text(args, "--dump");
         if (dump is not null) Directory.CreateDirectory(dump);
         Console.WriteLine($"training on {trainSet.Count} samples, {trainSet.Paths.Count(p => truth[p].IsNoisy)} of them noisy");
-        FaceTrainer.Train(trainSet, options, epochEnded: (epoch, model) =>
+        var result = FaceTrainer.Train(trainSet, options, epochEnded: (epoch, model) =>
         {
+            if (epoch % scoreEvery != 0 && epoch != options.Epochs) return;
             var (emb, paper) = PurificationRulesBench.EmbedAndDecide(model, set);
             var meanAngles = SubCenterPurifier.ClassMeanAngles(emb, model.Info.Backbone.EmbeddingSize, set.Labels, set.ClassCount);
             Console.WriteLine($"epoch {epoch}");
@@ -57,7 +69,9 @@ public sealed class PurificationEpochsBench : IBenchmark
                 File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}.csv"), Enumerable.Range(0, set.Count).Select(i =>
                     $"{set.Paths[i]},{(noisy[i] ? 1 : 0)},{(seen.Contains(set.Paths[i]) ? 1 : 0)},{paper.Samples[i].Angle:F3},{meanAngles[i]:F3}"));
             }
-        }, progress: null).Model.Dispose();
+        }, progress: null);
+        result.Model.Dispose();
+        Console.WriteLine($"samples trained on per epoch: {string.Join(" ", result.History.Select(h => h.Samples))}; {result.Elapsed.TotalSeconds:F0} s");
         return Task.FromResult(0);
     }
 

@@ -105,7 +105,7 @@ public sealed class PurificationRulesBench : IBenchmark
             if (noisy[desc[r]]) dtp++;
             if (dtp >= 0.9 * nz) { bestP = (double)dtp / (r + 1); break; }
         }
-        Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Degrees,6:F1} ({t.Method})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
+        Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Degrees,6:F1} ({t.Method}; N({t.CleanMean:F1},{t.CleanStd:F1}) N({t.NoisyMean:F1},{t.NoisyStd:F1}) w1 {t.NoisyWeight:F2} D {t.Separation:F2})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
             $"kept {(double)(clean - fp) / clean:F3}  closed R {(double)closedTp / Math.Max(1, closed):F3} open R {(double)openTp / Math.Max(1, open):F3}  P@R.9 {bestP:F3}");
     }
 }

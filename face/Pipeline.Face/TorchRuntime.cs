@@ -40,6 +40,7 @@ public static class TorchRuntime
 
     private static readonly Lock ThreadsLock = new();
     private static bool _defaultSet;
+    [ThreadStatic] private static bool _onWorkThread;
     private static Action<int>? _ompSetNumThreads, _mklSetNumThreadsLocal;
 
     /// <summary>
@@ -73,6 +74,7 @@ public static class TorchRuntime
     public static T OnOwnThread<T>(Func<T> work)
     {
         ConfigureThreads();
+        if (_onWorkThread) return work(); // nested (an embedding inside a training): this thread already has its team
         T result = default!;
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? error = null;
         var thread = new Thread(() =>
@@ -83,6 +85,7 @@ public static class TorchRuntime
                 // This thread's OpenMP and MKL settings only; at::set_num_threads would also change the default new threads take.
                 if (_ompSetNumThreads is { } omp && _mklSetNumThreadsLocal is { } mkl) { omp(Threads); mkl(Threads); }
                 else torch.set_num_threads(Threads);
+                _onWorkThread = true;
                 result = work();
             }
             catch (Exception e) { error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }

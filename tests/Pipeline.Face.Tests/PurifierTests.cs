@@ -92,6 +92,28 @@ public class PurifierTests
         Assert.InRange(choice.NoisyWeight, 0.27, 0.33);
     }
 
+    [Theory]
+    [InlineData(0.6, 50, 8, 85, 5)]   // the noisy mode is the narrower one: the clean tail wins again past ~110
+    [InlineData(0.7, 40, 7, 85, 9)]
+    [InlineData(0.8, 60, 12, 80, 3)]  // a narrow noisy mode that never reaches 0.9 posterior below its mean
+    public void Posterior_angle_is_where_the_noisy_mode_first_claims_the_given_share(double w0, double mu0, double sd0, double mu1, double sd1)
+    {
+        var choice = new ThresholdChoice(0, AngleThreshold.MixtureCrossing, mu0, sd0, mu1, sd1, 1 - w0, 0);
+        static double Density(double x, double w, double mu, double sd) => w / sd * Math.Exp(-0.5 * (x - mu) * (x - mu) / (sd * sd));
+        double Posterior(double x) => Density(x, 1 - w0, mu1, sd1) / (Density(x, w0, mu0, sd0) + Density(x, 1 - w0, mu1, sd1));
+        // Reference: the first angle on a fine scan from the clean mean at which the posterior reaches 0.9, capped at the noisy mean.
+        double expected = mu1;
+        for (double x = mu0; x <= mu1; x += 1e-4)
+            if (Posterior(x) >= 0.9) { expected = x; break; }
+        choice = choice with { Degrees = Enumerable.Range(0, 100_000).Select(i => mu0 + i * (mu1 - mu0) / 100_000).First(x => Posterior(x) >= 0.5) };
+
+        Assert.Equal(expected, AngleThreshold.PosteriorAngle(choice, 0.9)!.Value, 2);
+    }
+
+    [Fact]
+    public void Posterior_angle_is_undefined_for_a_single_mode() =>
+        Assert.Null(AngleThreshold.PosteriorAngle(new ThresholdChoice(90, "single mode: median + 3 robust sigma", 40, 8, 0, 1, 0, 0), 0.9));
+
     [Fact]
     public void Auto_threshold_on_clean_data_drops_only_the_far_tail()
     {

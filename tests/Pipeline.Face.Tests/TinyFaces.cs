@@ -42,4 +42,18 @@ internal static class TinyFaces
         }
         return new ImageSet(size, pixels, labels, paths, Enumerable.Range(0, classes).Select(c => $"id{c:D3}").ToArray());
     }
+
+    /// <summary>
+    /// <see cref="Create"/> with closed-set label noise: the last <paramref name="mislabelled"/> samples of
+    /// every class are filed under the next class. Returns the set and which samples carry a wrong label.
+    /// </summary>
+    public static (ImageSet Set, bool[] Noisy) CreateNoisy(int classes, int perClass, int mislabelled, int seed = 1)
+    {
+        var clean = Create(classes, perClass, seed: seed);
+        var labels = clean.Labels.ToArray();
+        var noisy = new bool[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+            if (i % perClass >= perClass - mislabelled) { labels[i] = (labels[i] + 1) % classes; noisy[i] = true; }
+        return (new ImageSet(clean.Size, clean.Pixels.ToArray(), labels, clean.Paths, clean.Identities), noisy);
+    }
 }

@@ -68,10 +68,7 @@ public class TrainingTests
             }));
             var resumed = FaceTrainer.Train(data, options, dir, resume: true);
 
-            var a = straight.Model.Backbone.state_dict().Concat(straight.Model.Head.state_dict()).ToList();
-            var b = resumed.Model.Backbone.state_dict().Concat(resumed.Model.Head.state_dict()).ToDictionary();
-            foreach (var (name, t) in a)
-                Assert.True(t.equal(b[name]).all().item<bool>(), $"{name} differs after resume");
+            ModelAssert.SameWeights(straight.Model, resumed.Model, "after resume");
             Assert.Equal(straight.History.Select(h => h.Loss), resumed.History.Select(h => h.Loss));
         }
         finally { Directory.Delete(dir, true); }
@@ -91,10 +88,7 @@ public class TrainingTests
         });
 
         Assert.Equal([1, 2, 3], epochs);
-        var a = plain.Model.Backbone.state_dict().Concat(plain.Model.Head.state_dict()).ToList();
-        var b = watched.Model.Backbone.state_dict().Concat(watched.Model.Head.state_dict()).ToDictionary();
-        foreach (var (name, t) in a)
-            Assert.True(t.equal(b[name]).all().item<bool>(), $"{name} differs when the model is embedded between epochs");
+        ModelAssert.SameWeights(plain.Model, watched.Model, "when the model is embedded between epochs");
         plain.Model.Dispose();
         watched.Model.Dispose();
     }

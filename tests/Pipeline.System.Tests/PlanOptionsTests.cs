@@ -30,6 +30,17 @@ public class PlanOptionsTests
     }
 
     [Fact]
+    public void Only_the_sub_center_stage_purifies_itself_while_it_trains()
+    {
+        var plan = RunPlan.Default with { Epochs = 10 };
+        Assert.Equal(5, PlanOptions.For(Job(plan, Stages.SubCenter, 3), 0).SelfPurifyFrom);
+        Assert.Equal(3, PlanOptions.For(Job(plan with { SubCenterSelfPurifyFrom = 3 }, Stages.SubCenter, 3), 0).SelfPurifyFrom);
+        Assert.Equal(0, PlanOptions.For(Job(plan, Stages.Final, 1), 0).SelfPurifyFrom);
+        Assert.Equal(0, PlanOptions.For(Job(plan, Stages.Baseline, 1), 0).SelfPurifyFrom);
+        Assert.Equal(0, PlanOptions.For(Job(plan with { SubCenterSelfPurifyFrom = 0 }, Stages.SubCenter, 3), 0).SelfPurifyFrom);
+    }
+
+    [Fact]
     public void Without_a_baseline_rate_the_baseline_trains_like_the_other_stages()
     {
         var plan = RunPlan.Default with { LearningRate = 0.04 };

@@ -12,6 +12,8 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
 /// </summary>
 public static class AngleThreshold
 {
+    public const string MixtureCrossing = "gaussian mixture crossing";
+
     public static ThresholdChoice Choose(IReadOnlyList<double> angles)
     {
         if (angles.Count < 10) return new ThresholdChoice(DropRule.PaperAngle, "too few samples: paper angle", 0, 0, 0, 0, 0, 0);
@@ -32,7 +34,30 @@ public static class AngleThreshold
             double mid = (lo + hi) / 2;
             if (LogDensity(mid, w[0], mu[0], sd[0]) > LogDensity(mid, w[1], mu[1], sd[1])) lo = mid; else hi = mid;
         }
-        return new ThresholdChoice((lo + hi) / 2, "gaussian mixture crossing", mu[0], sd[0], mu[1], sd[1], w[1], separation);
+        return new ThresholdChoice((lo + hi) / 2, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation);
+    }
+
+    /// <summary>
+    /// The angle from which the noisy mode of <paramref name="choice"/>'s mixture claims a sample with at
+    /// least <paramref name="posterior"/>, searched between the crossing (posterior 0.5) and the noisy
+    /// mean, and at most that mean: when the noisy mode is the narrower one, the clean mode's wider
+    /// tail claims the far angles again, so the posterior is not monotone past it. Null when the
+    /// choice found a single mode.
+    /// </summary>
+    public static double? PosteriorAngle(ThresholdChoice choice, double posterior)
+    {
+        if (choice.Method != MixtureCrossing) return null;
+        double w1 = choice.NoisyWeight, w0 = 1 - w1;
+        double Posterior(double x) =>
+            1 / (1 + Math.Exp(LogDensity(x, w0, choice.CleanMean, choice.CleanStd) - LogDensity(x, w1, choice.NoisyMean, choice.NoisyStd)));
+        double lo = Math.Min(choice.Degrees, choice.NoisyMean), hi = choice.NoisyMean;
+        if (Posterior(hi) < posterior) return hi;
+        for (int i = 0; i < 60; i++)
+        {
+            double mid = (lo + hi) / 2;
+            if (Posterior(mid) < posterior) lo = mid; else hi = mid;
+        }
+        return hi;
     }
 
     private static double LogDensity(double x, double w, double mu, double sd) =>

@@ -7,7 +7,7 @@ namespace Pipeline.Face.Training;
 
 /// <summary>Where a run stands: enough, with the weights and momentum, to continue bit-exactly.</summary>
 public sealed record CheckpointState(int Epoch, int StepInEpoch, long GlobalStep, List<EpochMetrics> History, TrainingOptions Options,
-    double EpochLossSum, double EpochCorrect, double EpochAngleSum, long EpochSamples);
+    double EpochLossSum, double EpochCorrect, double EpochAngleSum, long EpochSamples, int[]? Excluded = null);
 
 /// <summary>
 /// Durable, resumable checkpoints: each one is written whole into its own folder

@@ -36,7 +36,7 @@ public static class FaceTrainer
         data = ImageSetResize.To(data, options.InputSize);
 
         torch.manual_seed(options.Seed);
-        var spec = BackboneSpec.Create(options.Backbone, options.InputSize);
+        var spec = BackboneSpec.Create(options.Backbone, options.InputSize, options.Width) with { EmbeddingSize = options.EmbeddingSize, Dropout = options.Dropout };
         var info = new ModelInfo(spec, options.SubCenters, options.Margin, data.Identities, trainedOn, DateTimeOffset.UtcNow);
         var model = new FaceModel(info, options.PartialFcRate).To(device);
         var backboneParams = model.Backbone.parameters().Where(p => p.requires_grad).ToList();
@@ -58,6 +58,7 @@ public static class FaceTrainer
         }
 
         var history = state.History;
+        var excluded = state.Excluded;
         using var generator = new Generator((ulong)options.Seed, device);
         model.Head.Sampler = options.PartialFcRate < 1 ? generator : null;
         model.Backbone.train();
@@ -65,7 +66,8 @@ public static class FaceTrainer
 
         for (int epoch = state.Epoch; epoch <= options.Epochs; epoch++)
         {
-            var (order, flips) = EpochOrder(data.Count, options, epoch);
+            var (order, flips) = EpochOrder(data.Count, options, epoch, excluded);
+            int epochSteps = Math.Max(1, order.Length / batch);
             var epochClock = Stopwatch.StartNew();
             bool resumedMidEpoch = epoch == state.Epoch && state.StepInEpoch > 0;
             double lossSum = resumedMidEpoch ? state.EpochLossSum : 0, correct = resumedMidEpoch ? state.EpochCorrect : 0;
@@ -75,7 +77,7 @@ public static class FaceTrainer
             long globalStep = (long)(epoch - 1) * stepsPerEpoch + firstStep;
             double lr = 0;
 
-            for (int step = firstStep; step < stepsPerEpoch; step++, globalStep++)
+            for (int step = firstStep; step < epochSteps; step++, globalStep++)
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
@@ -84,7 +86,7 @@ public static class FaceTrainer
                 optimizer.ZeroGrad();
                 var stats = ForwardBackward(model, data, order, flips, step * batch, batch, options.InputSize, device);
                 nn.utils.clip_grad_norm_(backboneParams, options.GradientClip);
-                lr = schedule.At(globalStep);
+                lr = schedule.At((epoch - 1L) * stepsPerEpoch + step * (long)stepsPerEpoch / epochSteps);
                 optimizer.Step(lr);
                 lossSum += stats.Loss;
                 correct += stats.Correct;
@@ -92,18 +94,18 @@ public static class FaceTrainer
                 seen += batch;
                 seenThisSession += batch;
                 var ips = seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
-                progress?.Invoke(new TrainingProgress(epoch, options.Epochs, step + 1, stepsPerEpoch, lossSum / seen, correct / seen, ips, lr));
+                progress?.Invoke(new TrainingProgress(epoch, options.Epochs, step + 1, epochSteps, lossSum / seen, correct / seen, ips, lr));
 
-                bool epochEnd = step + 1 == stepsPerEpoch;
+                bool epochEnd = step + 1 == epochSteps;
                 if (store is not null && !epochEnd && options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0)
                 {
-                    store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen));
+                    store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen, excluded));
                     checkpointSaved?.Invoke();
                 }
             }
 
             history.Add(new EpochMetrics(epoch, lossSum / seen, correct / seen, angleSum / seen, lr,
-                seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds));
+                seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds, order.Length));
             CollapseDetector.Check(history, options.WarmupEpochs);
             if (epochEnded is not null)
             {
@@ -112,9 +114,19 @@ public static class FaceTrainer
                 model.Backbone.train();
                 model.Head.train();
             }
+            if (options.SelfPurifyFrom > 0 && epoch >= options.SelfPurifyFrom && epoch < options.Epochs)
+            {
+                ct.ThrowIfCancellationRequested();
+                var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device);
+                model.To(device);
+                model.Backbone.train();
+                model.Head.train();
+                excluded = keep is null ? null : Enumerable.Range(0, data.Count).Where(i => !keep[i]).ToArray();
+                if (data.Count - (excluded?.Length ?? 0) < batch) excluded = null; // never starve the next epoch of a batch
+            }
             if (store is not null)
             {
-                store.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0));
+                store.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0, excluded));
                 checkpointSaved?.Invoke();
             }
         }
@@ -148,8 +160,8 @@ public static class FaceTrainer
         }
     }
 
-    /// <summary>The permutation and flips of one epoch, a pure function of (seed, epoch).</summary>
-    public static (int[] Order, bool[] Flips) EpochOrder(int count, TrainingOptions options, int epoch)
+    /// <summary>The permutation and flips of one epoch, a pure function of (seed, epoch), less the excluded samples.</summary>
+    public static (int[] Order, bool[] Flips) EpochOrder(int count, TrainingOptions options, int epoch, IReadOnlyCollection<int>? excluded = null)
     {
         var rng = new Random(unchecked(options.Seed * 7919 + epoch * 104_729 + 0x5eed)); // seeded System.Random is stable across processes
         var order = Enumerable.Range(0, count).ToArray();
@@ -157,7 +169,10 @@ public static class FaceTrainer
         var flips = new bool[count];
         if (options.RandomFlip)
             for (int i = 0; i < count; i++) flips[i] = rng.Next(2) == 1;
-        return (order, flips);
+        if (excluded is not { Count: > 0 }) return (order, flips);
+        var skip = new HashSet<int>(excluded);
+        var kept = Enumerable.Range(0, count).Where(k => !skip.Contains(order[k])).ToArray();
+        return (kept.Select(k => order[k]).ToArray(), kept.Select(k => flips[k]).ToArray());
     }
 
     private static long StepSeed(int seed, long step) => seed * 1_000_003L + step;

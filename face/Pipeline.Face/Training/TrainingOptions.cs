@@ -11,6 +11,11 @@ public sealed record TrainingOptions
 {
     public string Backbone { get; init; } = "tiny";
     public int InputSize { get; init; } = 64;
+    /// <summary>Channel multiplier on insightface's 64..512 widths; null: the backbone's own (tiny 0.5, others 1).</summary>
+    public double? Width { get; init; }
+    public int EmbeddingSize { get; init; } = 512;
+    /// <summary>Dropout before the embedding FC (insightface: 0 for large sets, 0.4 for CASIA-sized ones).</summary>
+    public double Dropout { get; init; }
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 64;
     /// <summary>Null: 0.1 x batch / 512 (linear scaling; lr 0.1 at batch 64 collapsed plain ArcFace on small data).</summary>
@@ -25,6 +30,14 @@ public sealed record TrainingOptions
     /// </summary>
     public double? DecayEpochs { get; init; }
     public double GradientClip { get; init; } = 5.0;
+    /// <summary>
+    /// Self-purifying training from this epoch on (0: off): after every epoch from it, the model
+    /// being trained scores every sample and the next epoch trains only on those it would keep
+    /// (<see cref="Purification.SelfPurification"/>).
+    /// </summary>
+    public int SelfPurifyFrom { get; init; }
+    /// <summary>Posterior of the angle mixture's noisy mode above which self-purification leaves a sample out.</summary>
+    public double SelfPurifyPosterior { get; init; } = 0.9;
     public int SubCenters { get; init; } = 1;
     public MarginSpec Margin { get; init; } = MarginSpec.ArcFace;
     public double PartialFcRate { get; init; } = 1.0;
@@ -42,6 +55,11 @@ public sealed record TrainingOptions
         if (BatchSize < 2) throw new ArgumentException($"batch size must be >= 2 (got {BatchSize}): BatchNorm needs a batch");
         if (SubCenters < 1) throw new ArgumentException($"sub-centers must be >= 1 (got {SubCenters})");
         if (DecayEpochs < Epochs) throw new ArgumentException($"decay epochs ({DecayEpochs}) must be at least the epochs ({Epochs})");
+        if (Width <= 0) throw new ArgumentException($"width multiplier must be positive (got {Width})");
+        if (EmbeddingSize < 2) throw new ArgumentException($"embedding size must be >= 2 (got {EmbeddingSize})");
+        if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
+        if (SelfPurifyFrom < 0) throw new ArgumentException($"self-purification epoch must be >= 0 (got {SelfPurifyFrom})");
+        if (SelfPurifyPosterior is <= 0 or >= 1) throw new ArgumentException($"self-purification posterior must be in (0, 1) (got {SelfPurifyPosterior})");
         if (EffectiveLearningRate <= 0) throw new ArgumentException("learning rate must be positive");
     }
 }

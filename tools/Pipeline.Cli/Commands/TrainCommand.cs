@@ -22,12 +22,13 @@ public static class TrainCommand
         var partialFc = new Option<double>("--partial-fc") { Description = "Partial FC sample rate of negative classes (1 = off)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same model)", DefaultValueFactory = _ => 1 };
         var decay = new Option<double?>("--decay-epochs") { Description = "Epochs over which the lr would decay to zero (default: --epochs); the pipeline's sub-center stage uses twice its epochs" };
+        var selfPurify = new Option<int>("--self-purify-from") { Description = "From this epoch on, train each next epoch only on the samples the model would keep (0 = off; the pipeline's sub-center stage uses half its epochs)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
 
         var cmd = new Command("train", "Train a (sub-center) ArcFace model on a face dataset");
-        foreach (var o in new Option[] { data, output, k, epochs, backbone, inputSize, batch, lr, decay, margin, partialFc, seed, resume, device, json })
+        foreach (var o in new Option[] { data, output, k, epochs, backbone, inputSize, batch, lr, decay, selfPurify, margin, partialFc, seed, resume, device, json })
             cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
@@ -37,6 +38,7 @@ public static class TrainCommand
                 BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), SubCenters = r.GetValue(k),
                 Margin = MarginSpec.Parse(r.GetValue(margin)!), PartialFcRate = r.GetValue(partialFc),
                 Seed = r.GetValue(seed), Device = r.GetValue(device)!, CheckpointEverySteps = 200, DecayEpochs = r.GetValue(decay),
+                SelfPurifyFrom = r.GetValue(selfPurify),
             };
             options.Validate();
             var set = DatasetInput.Load(r.GetValue(data)!, options.InputSize);

@@ -1,0 +1,28 @@
+using Pipeline.Datasets;
+using Pipeline.Face.Embedding;
+using Pipeline.Face.Models;
+
+namespace Pipeline.Face.Purification;
+
+/// <summary>
+/// Self-purifying training, an extension of the paper's loop measured in bench/RESULTS.md: after an
+/// epoch, the model being trained embeds every sample, scores it by its angle to its class's mean
+/// embedding, fits the automatic threshold's two-mode mixture to those angles, and the next epoch
+/// trains only on the samples the noisy mode claims with less than the given posterior. A noisy
+/// sample left out is no longer memorised, so its angle keeps growing while the clean ones the
+/// model still trains on tighten: the stage's own drop rule then separates noise better (AUC of
+/// the paper's rule 0.921 -> 0.957 and 0.909 -> 0.939 on the demo's images in two sample orders)
+/// for the price of one embedding pass an epoch, which the smaller epochs pay back. Every epoch decides afresh, so a sample left out can
+/// come back.
+/// </summary>
+public static class SelfPurification
+{
+    /// <summary>Which samples to train on next (true = train), or null when the angles show one mode (nothing to leave out).</summary>
+    public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null)
+    {
+        var embeddings = new Embedder(model, device).Embed(set);
+        var angles = SubCenterPurifier.ClassMeanAngles(embeddings, model.Info.Backbone.EmbeddingSize, set.Labels, set.ClassCount);
+        if (AngleThreshold.PosteriorAngle(AngleThreshold.Choose(angles), posterior) is not { } limit) return null;
+        return angles.Select(a => a < limit).ToArray();
+    }
+}
