@@ -29,7 +29,7 @@ public sealed record RunPlan
     /// sample after each epoch and the next epoch trains only on those it would keep. Null: half
     /// the stage's epochs (5 of 10); 0: off, the paper's loop as published. At equal epochs it lifted
     /// the AUC of the paper's drop rule on three synthetic set-ups, 0.921 -> 0.957, 0.991 -> 0.993 and
-    /// 0.895 -> 0.930, and 0.909 -> 0.939 on the demo's data as the demo packs it (bench/RESULTS.md).
+    /// 0.895 -> 0.930, and 0.909 -> 0.954 on the demo's data as the demo packs it (bench/RESULTS.md).
     /// </summary>
     public int? SubCenterSelfPurifyFrom { get; init; }
 

@@ -93,11 +93,13 @@ public class TrainingTests
         watched.Model.Dispose();
     }
 
-    [Fact]
-    public void Saved_model_loads_and_embeds_identically()
+    [Theory]
+    [InlineData(null, 512, 0.0)]
+    [InlineData(0.25, 64, 0.4)]
+    public void Saved_model_loads_and_embeds_identically(double? width, int embeddingSize, double dropout)
     {
         var data = TinyFaces.Create(classes: 4, perClass: 8);
-        var result = FaceTrainer.Train(data, Quick(epochs: 1, k: 3));
+        var result = FaceTrainer.Train(data, Quick(epochs: 1, k: 3) with { Width = width, EmbeddingSize = embeddingSize, Dropout = dropout });
         var dir = Path.Combine(Path.GetTempPath(), "model-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -105,6 +107,9 @@ public class TrainingTests
             using var loaded = FaceModel.Load(dir);
             Assert.Equal(result.Model.Info.Identities, loaded.Info.Identities);
             Assert.Equal(3, loaded.Info.SubCenters);
+            Assert.Equal(result.Model.Info.Backbone with { Layers = [] }, loaded.Info.Backbone with { Layers = [] });
+            Assert.Equal(embeddingSize, loaded.Info.Backbone.EmbeddingSize);
+            Assert.Equal(width ?? 0.5, loaded.Info.Backbone.WidthMultiplier);
             var e1 = new Embedder(result.Model).Embed(data);
             var e2 = new Embedder(loaded).Embed(data);
             Assert.Equal(e1, e2);

@@ -39,18 +39,19 @@ public static class AngleThreshold
 
     /// <summary>
     /// The angle from which the noisy mode of <paramref name="choice"/>'s mixture claims a sample with at
-    /// least <paramref name="posterior"/>, searched between the crossing (posterior 0.5) and the noisy
-    /// mean, and at most that mean: when the noisy mode is the narrower one, the clean mode's wider
-    /// tail claims the far angles again, so the posterior is not monotone past it. Null when the
-    /// choice found a single mode.
+    /// least <paramref name="posterior"/>, searched between the two means, and at most the noisy mean:
+    /// when the noisy mode is the narrower one, the clean mode's wider tail claims the far angles
+    /// again, so the posterior is not monotone past it. The fitted mixture is used even when
+    /// <see cref="Choose"/> judged its modes too close for a crossing (Ashman's D under 2): the high
+    /// posterior keeps the angle conservative. Null when the fit has no second component.
     /// </summary>
     public static double? PosteriorAngle(ThresholdChoice choice, double posterior)
     {
-        if (choice.Method != MixtureCrossing) return null;
+        if (choice.NoisyWeight < 0.02 || choice.NoisyMean <= choice.CleanMean) return null;
         double w1 = choice.NoisyWeight, w0 = 1 - w1;
         double Posterior(double x) =>
             1 / (1 + Math.Exp(LogDensity(x, w0, choice.CleanMean, choice.CleanStd) - LogDensity(x, w1, choice.NoisyMean, choice.NoisyStd)));
-        double lo = Math.Min(choice.Degrees, choice.NoisyMean), hi = choice.NoisyMean;
+        double lo = choice.CleanMean, hi = choice.NoisyMean;
         if (Posterior(hi) < posterior) return hi;
         for (int i = 0; i < 60; i++)
         {

@@ -11,13 +11,13 @@ namespace Pipeline.Face.Purification;
 /// trains only on the samples the noisy mode claims with less than the given posterior. A noisy
 /// sample left out is no longer memorised, so its angle keeps growing while the clean ones the
 /// model still trains on tighten: the stage's own drop rule then separates noise better (AUC of
-/// the paper's rule 0.921 -> 0.957 and 0.909 -> 0.939 on the demo's images in two sample orders)
-/// for the price of one embedding pass an epoch, which the smaller epochs pay back. Every epoch decides afresh, so a sample left out can
-/// come back.
+/// the paper's rule 0.921 -> 0.957 and 0.909 -> 0.954 on the demo's images in two sample orders)
+/// for the price of one embedding pass an epoch, which the smaller epochs pay back. Every epoch
+/// decides afresh, so a sample left out can come back.
 /// </summary>
 public static class SelfPurification
 {
-    /// <summary>Which samples to train on next (true = train), or null when the angles show one mode (nothing to leave out).</summary>
+    /// <summary>Which samples to train on next (true = train), or null when the mixture has no second component (nothing to leave out).</summary>
     public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null)
     {
         var embeddings = new Embedder(model, device).Embed(set);
