@@ -93,6 +93,31 @@ public class TrainingTests
         watched.Model.Dispose();
     }
 
+    [Fact]
+    public async Task A_seeded_model_gets_the_same_weights_while_other_threads_build_models()
+    {
+        var info = new ModelInfo(Backbones.BackboneSpec.Create("tiny", 64), 3, Heads.MarginSpec.ArcFace, ["a", "b", "c"], null, DateTimeOffset.UnixEpoch);
+        using var reference = new FaceModel(info, seed: 42);
+        using var stop = new CancellationTokenSource();
+        var noise = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested) { using var loaded = new FaceModel(info); using var other = new FaceModel(info, seed: 7); }
+        })).ToArray();
+        try
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                using var again = new FaceModel(info, seed: 42);
+                ModelAssert.SameWeights(reference, again, "while other threads draw from libtorch's generator");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(noise);
+        }
+    }
+
     [Theory]
     [InlineData(null, 512, 0.0)]
     [InlineData(0.25, 64, 0.4)]

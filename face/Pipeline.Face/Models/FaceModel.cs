@@ -18,11 +18,30 @@ public sealed class FaceModel : IDisposable
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public FaceModel(ModelInfo info, double partialFcRate = 1.0)
+    /// <summary>Serialises every model construction: initial weights come from libtorch's one process-wide generator.</summary>
+    private static readonly Lock InitLock = new();
+
+    /// <param name="seed">Seeds the initial weights. Construction holds a process-wide lock, so another
+    /// model built (or loaded) at the same moment on another thread cannot take draws from this one's.</param>
+    public FaceModel(ModelInfo info, double partialFcRate = 1.0, long? seed = null)
     {
         Info = info;
-        Backbone = new IResNet(info.Backbone);
-        Head = new MarginHead(info.Backbone.EmbeddingSize, info.Identities.Count, info.SubCenters, info.Margin, partialFcRate);
+        lock (InitLock)
+        {
+            if (seed is { } s) torch.manual_seed(s);
+            Backbone = new IResNet(info.Backbone);
+            Head = new MarginHead(info.Backbone.EmbeddingSize, info.Identities.Count, info.SubCenters, info.Margin, partialFcRate);
+        }
+    }
+
+    /// <summary>
+    /// Seeds libtorch's process-wide generator under the construction lock, so it never lands in the
+    /// middle of another thread's model construction. (Dropout draws from it: a run with dropout is
+    /// reproducible only when nothing else in the process draws at the same time.)
+    /// </summary>
+    internal static void SeedProcessGenerator(long seed)
+    {
+        lock (InitLock) torch.manual_seed(seed);
     }
 
     public ModelInfo Info { get; }

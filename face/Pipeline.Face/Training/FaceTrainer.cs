@@ -35,10 +35,9 @@ public static class FaceTrainer
         var clock = Stopwatch.StartNew();
         data = ImageSetResize.To(data, options.InputSize);
 
-        torch.manual_seed(options.Seed);
         var spec = BackboneSpec.Create(options.Backbone, options.InputSize, options.Width) with { EmbeddingSize = options.EmbeddingSize, Dropout = options.Dropout };
         var info = new ModelInfo(spec, options.SubCenters, options.Margin, data.Identities, trainedOn, DateTimeOffset.UtcNow);
-        var model = new FaceModel(info, options.PartialFcRate).To(device);
+        var model = new FaceModel(info, options.PartialFcRate, options.Seed).To(device);
         var backboneParams = model.Backbone.parameters().Where(p => p.requires_grad).ToList();
         var allParams = backboneParams.Concat(model.Head.parameters()).ToList<Tensor>();
         using var optimizer = new SgdMomentum(allParams, options.Momentum, options.WeightDecay);
@@ -81,7 +80,7 @@ public static class FaceTrainer
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                torch.manual_seed(StepSeed(options.Seed, globalStep));
+                if (options.Dropout > 0) FaceModel.SeedProcessGenerator(StepSeed(options.Seed, globalStep)); // only dropout draws from it
                 generator.manual_seed(StepSeed(options.Seed, globalStep));
                 optimizer.ZeroGrad();
                 var stats = ForwardBackward(model, data, order, flips, step * batch, batch, options.InputSize, device);
