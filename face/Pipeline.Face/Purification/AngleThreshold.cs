@@ -27,14 +27,9 @@ public static class AngleThreshold
         if (separation < 2.0 || w[1] < 0.02)
             return new ThresholdChoice(tail, "single mode: median + 3 robust sigma", mu[0], sd[0], mu[1], sd[1], w[1], separation);
 
-        // Crossing of w0*N(mu0,sd0) and w1*N(mu1,sd1) between the two means, by bisection.
-        double lo = mu[0], hi = mu[1];
-        for (int i = 0; i < 60; i++)
-        {
-            double mid = (lo + hi) / 2;
-            if (LogDensity(mid, w[0], mu[0], sd[0]) > LogDensity(mid, w[1], mu[1], sd[1])) lo = mid; else hi = mid;
-        }
-        return new ThresholdChoice((lo + hi) / 2, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation);
+        // Crossing of w0*N(mu0,sd0) and w1*N(mu1,sd1) between the two means.
+        double crossing = Bisect(mu[0], mu[1], x => LogDensity(x, w[0], mu[0], sd[0]) > LogDensity(x, w[1], mu[1], sd[1]));
+        return new ThresholdChoice(crossing, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation);
     }
 
     /// <summary>
@@ -51,14 +46,19 @@ public static class AngleThreshold
         double w1 = choice.NoisyWeight, w0 = 1 - w1;
         double Posterior(double x) =>
             1 / (1 + Math.Exp(LogDensity(x, w0, choice.CleanMean, choice.CleanStd) - LogDensity(x, w1, choice.NoisyMean, choice.NoisyStd)));
-        double lo = choice.CleanMean, hi = choice.NoisyMean;
-        if (Posterior(hi) < posterior) return hi;
+        if (Posterior(choice.NoisyMean) < posterior) return choice.NoisyMean;
+        return Bisect(choice.CleanMean, choice.NoisyMean, x => Posterior(x) < posterior);
+    }
+
+    /// <summary>Where <paramref name="below"/> turns false between lo (true) and hi (false), by 60 halvings.</summary>
+    private static double Bisect(double lo, double hi, Func<double, bool> below)
+    {
         for (int i = 0; i < 60; i++)
         {
             double mid = (lo + hi) / 2;
-            if (Posterior(mid) < posterior) lo = mid; else hi = mid;
+            if (below(mid)) lo = mid; else hi = mid;
         }
-        return hi;
+        return (lo + hi) / 2;
     }
 
     private static double LogDensity(double x, double w, double mu, double sd) =>

@@ -60,8 +60,14 @@ public static class FaceTrainer
         var excluded = state.Excluded;
         using var generator = new Generator((ulong)options.Seed, device);
         model.Head.Sampler = options.PartialFcRate < 1 ? generator : null;
-        model.Backbone.train();
-        model.Head.train();
+        // After anything that embeds with the model between epochs (eval mode, maybe another device).
+        void BackToTraining()
+        {
+            model.To(device);
+            model.Backbone.train();
+            model.Head.train();
+        }
+        BackToTraining();
 
         for (int epoch = state.Epoch; epoch <= options.Epochs; epoch++)
         {
@@ -109,17 +115,13 @@ public static class FaceTrainer
             if (epochEnded is not null)
             {
                 epochEnded(epoch, model);
-                model.To(device);
-                model.Backbone.train();
-                model.Head.train();
+                BackToTraining();
             }
             if (options.SelfPurifyFrom > 0 && epoch >= options.SelfPurifyFrom && epoch < options.Epochs)
             {
                 ct.ThrowIfCancellationRequested();
                 var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device);
-                model.To(device);
-                model.Backbone.train();
-                model.Head.train();
+                BackToTraining();
                 excluded = keep is null ? null : Enumerable.Range(0, data.Count).Where(i => !keep[i]).ToArray();
                 if (data.Count - (excluded?.Length ?? 0) < batch) excluded = null; // never starve the next epoch of a batch
             }
