@@ -52,18 +52,8 @@ public sealed class PurificationRulesBench : IBenchmark
         }
 
         // Margin against the nearest other class centre (closed-set noise belongs to another class).
-        var margin = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            double best = double.MaxValue;
-            for (int c = 0; c < classes; c++)
-            {
-                if (c == set.Labels[i]) continue;
-                double ang = SubCenterPurifier.AngleDegrees(TensorPrimitives.Dot(emb.AsSpan(i * dim, dim), centers.AsSpan(c * dim, dim)));
-                best = Math.Min(best, ang);
-            }
-            margin[i] = angles[i] - best + 90;
-        }
+        var toCenters = SubCenterPurifier.AnglesToCenters(emb, dim, set.Labels, centers);
+        var margin = Enumerable.Range(0, n).Select(toCenters.Margin).ToArray();
         Report("own - nearest other (+90)", margin, noisy, kind, dump);
         return Task.FromResult(0);
     }

@@ -88,13 +88,13 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
         var requestId = "req-" + Guid.NewGuid().ToString("N");
 
         var response = await PostAsync("/api/retrain",
-            new { datasetId = "ds-direct", requestId, epochs = 4, finalEpochs = 6, subCenters = 5, dropRule = "auto", dropAngleDegrees = 80.0 });
+            new { datasetId = "ds-direct", requestId, epochs = 4, finalEpochs = 6, subCenters = 5, dropRule = "auto", dropAngleDegrees = 80.0, dropScore = "class-mean" });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var published = await Host.Retrains.WaitForAsync(r => r.RequestId == requestId);
         Assert.Equal(RunIds.FromKey(requestId), published.RunId);
         Assert.Equal("ds-direct", published.DatasetId);
-        Assert.Equal(RunPlan.Default with { Epochs = 4, FinalEpochs = 6, SubCenters = 5, DropRule = DropRules.Auto, DropAngleDegrees = 80 }, published.Plan);
+        Assert.Equal(RunPlan.Default with { Epochs = 4, FinalEpochs = 6, SubCenters = 5, DropRule = DropRules.Auto, DropAngleDegrees = 80, DropScore = DropScores.ClassMean }, published.Plan);
     }
 
     [Theory]
@@ -104,6 +104,7 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
     [InlineData("""{"datasetId": "d", "subCenters": 0}""", "subCenters")]
     [InlineData("""{"datasetId": "d", "dropRule": "sometimes"}""", "dropRule")]
     [InlineData("""{"datasetId": "d", "dropAngleDegrees": 190}""", "dropAngleDegrees")]
+    [InlineData("""{"datasetId": "d", "dropScore": "nearest"}""", "dropScore")]
     [InlineData("""{"datasetId": "d", "requestId": " "}""", "requestId")]
     [InlineData("""{"datasetId": "d", "epoch": 3}""", "epoch")]
     [InlineData("""{"datasetId": "d", "epochs": "many"}""", "request body")]

@@ -57,11 +57,67 @@ public class PurifierTests
         Assert.Equal(0, report.Samples[0].DominantSubcenter); // still reported (y is as far from x as from z: ties go to the first)
     }
 
+    // Golden values from numpy (normalise rows, class means, arccos of the dot products), not from the code under test.
+    private static readonly float[][] Raw =
+    [
+        [0.9f, 0.1f, -0.2f, 0.3f, 0.0f], [0.7f, 0.4f, 0.1f, -0.1f, 0.2f], [-0.3f, 0.8f, 0.5f, 0.1f, -0.2f], [0.1f, 0.9f, -0.1f, 0.3f, 0.1f],
+        [0.6f, 0.5f, 0.2f, 0.0f, 0.1f], [0.0f, -0.2f, 0.3f, 0.9f, 0.4f], [-0.1f, 0.1f, 0.2f, 0.6f, -0.8f],
+    ];
+    private static readonly int[] RawLabels = [0, 0, 1, 1, 1, 3, 3]; // class 2 has no samples
+
+    private static float[] Normalised(float[][] rows) =>
+        rows.SelectMany(r => { var n = MathF.Sqrt(r.Sum(x => x * x)); return r.Select(x => x / n); }).ToArray();
+
     [Fact]
-    public void Class_mean_score_without_embeddings_is_refused()
+    public void Angles_to_class_means_and_the_nearest_other_class_match_numpy()
     {
-        var rule = DropRule.Auto with { Score = DropScore.ClassMean };
-        Assert.Throws<ArgumentException>(() => SubCenterPurifier.Decide(new float[2], 1, [0, 0], ["a/1", "a/2"], ["a"], rule));
+        var emb = Normalised(Raw);
+        var means = SubCenterPurifier.ClassMeans(emb, 5, RawLabels, 4);
+        var angles = SubCenterPurifier.AnglesToCenters(emb, 5, RawLabels, means);
+
+        double[] own = [20.4908, 20.4908, 36.3026, 23.8053, 37.2883, 38.0336, 38.0336];
+        double[] other = [72.8917, 50.5974, 74.8565, 64.2780, 27.7006, 86.3897, 78.2396];
+        double[] margin = [37.5991, 59.8934, 51.4461, 49.5272, 99.5877, 41.6439, 49.7940];
+        for (int i = 0; i < own.Length; i++)
+        {
+            Assert.Equal(own[i], angles.Own[i], 2);
+            Assert.Equal(other[i], angles.NearestOther[i], 2);
+            Assert.Equal(margin[i], angles.Margin(i), 2);
+        }
+        Assert.Equal([1, 1, 3, 0, 0, 0, 1], angles.NearestOtherClass); // never the empty class 2 (its zero row is 90 deg from all)
+    }
+
+    [Fact]
+    public void Class_margin_drops_a_sample_nearer_another_class_and_names_that_class()
+    {
+        // Sample 4 is filed under b but lies nearer a's mean: margin 99.6 > 90. Every other sample's own class is nearest.
+        var emb = Normalised(Raw);
+        float[] centers = new float[4 * 2 * 5]; // K = 2 sub-centers, unused by this score
+        var report = SubCenterPurifier.Decide(emb, 5, RawLabels, centers, 2,
+            Enumerable.Range(0, 7).Select(i => $"s{i}").ToArray(), ["a", "b", "c", "d"], DropRule.Fixed(90) with { Score = DropScore.ClassMargin });
+
+        Assert.Equal("class-margin", report.Score);
+        Assert.Equal(["keep", "keep", "keep", "keep", "drop", "keep", "keep"], report.Samples.Select(s => s.Decision));
+        Assert.Equal(99.588, report.Samples[4].Angle, 2);
+        Assert.Contains("37.3 deg to the class mean, 27.7 to a's", report.Samples[4].Reason);
+        Assert.Contains("not under 90.0", report.Samples[4].Reason);
+    }
+
+    [Theory]
+    [InlineData("subcenter", DropScore.DominantSubCenter)]
+    [InlineData("class-mean", DropScore.ClassMean)]
+    [InlineData("class-margin", DropScore.ClassMargin)]
+    public void Score_names_read_back(string name, DropScore score)
+    {
+        Assert.Equal(score, DropRule.ParseScore(name));
+        Assert.Equal(score, DropRule.ParseScore(DropRule.ScoreName(score)));
+    }
+
+    [Fact]
+    public void Class_centre_scores_without_embeddings_are_refused()
+    {
+        foreach (var score in new[] { DropScore.ClassMean, DropScore.ClassMargin })
+            Assert.Throws<ArgumentException>(() => SubCenterPurifier.Decide(new float[2], 1, [0, 0], ["a/1", "a/2"], ["a"], DropRule.Auto with { Score = score }));
     }
 
     [Fact]

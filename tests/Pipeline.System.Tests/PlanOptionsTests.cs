@@ -47,4 +47,13 @@ public class PlanOptionsTests
         Assert.Equal(0.04, PlanOptions.For(Job(plan, Stages.Baseline, 1), 0).EffectiveLearningRate);
         Assert.Equal(0.1 * 64 / 512, PlanOptions.For(Job(RunPlan.Default, Stages.Baseline, 1), 0).EffectiveLearningRate);
     }
+
+    [Fact]
+    public void The_purifier_scores_by_class_margin_unless_a_fixed_angle_asks_for_the_papers_rule_or_the_plan_names_a_score()
+    {
+        Assert.Equal(DropScores.ClassMargin, RunPlan.Default.EffectiveDropScore);
+        Assert.Equal(DropScores.SubCenter, (RunPlan.Default with { DropRule = DropRules.Angle }).EffectiveDropScore);
+        Assert.Equal(DropScores.ClassMean, (RunPlan.Default with { DropRule = DropRules.Angle, DropScore = DropScores.ClassMean }).EffectiveDropScore);
+        Assert.Equal(DropScores.SubCenter, (RunPlan.Default with { DropScore = DropScores.SubCenter }).EffectiveDropScore);
+    }
 }

@@ -7,7 +7,8 @@ namespace Pipeline.Face.Purification;
 /// its nearest sub-center among its class's K; the sub-center with the most samples is the
 /// class's dominant one; a sample is kept only if its angle to the dominant sub-center is under
 /// the threshold (or, with <see cref="DropScore.ClassMean"/>, the angle to the class's mean
-/// embedding is). Pure arithmetic on normalised embeddings and centers: no model, no I/O.
+/// embedding is; with <see cref="DropScore.ClassMargin"/>, that angle less the angle to the nearest
+/// other class's mean, plus 90). Pure arithmetic on normalised embeddings and centers: no model, no I/O.
 /// </summary>
 public static class SubCenterPurifier
 {
@@ -18,8 +19,41 @@ public static class SubCenterPurifier
     {
         if (subCenters.Length != identities.Count * k * dim) throw new ArgumentException("sub-centers must be classes x K x dim");
         var cosines = OwnClassCosines(embeddings, dim, labels, subCenters, k);
-        var toMean = rule.Score == DropScore.ClassMean ? ClassMeanAngles(embeddings, dim, labels, identities.Count) : null;
-        return Decide(cosines, k, labels, paths, identities, rule, toMean);
+        var toMeans = rule.Score == DropScore.DominantSubCenter ? null
+            : AnglesToCenters(embeddings, dim, labels, ClassMeans(embeddings, dim, labels, identities.Count));
+        return Decide(cosines, k, labels, paths, identities, rule, toMeans);
+    }
+
+    /// <summary>
+    /// Each sample's angle (degrees) to its own class's row of <paramref name="centers"/> (classes x dim, normalised)
+    /// and to the nearest other class's row, and which class that is; all-zero rows (classes without samples) are
+    /// never the nearest. O(N x classes x dim), spread over the cores.
+    /// </summary>
+    public static ClassCenterAngles AnglesToCenters(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, ReadOnlySpan<float> centers)
+    {
+        int n = labels.Count, classes = centers.Length / dim;
+        if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
+        if (centers.Length != classes * dim) throw new ArgumentException("centers must be classes x dim");
+        var own = new double[n];
+        var other = new double[n];
+        var otherClass = new int[n];
+        var present = new bool[classes];
+        for (int c = 0; c < classes; c++) present[c] = TensorPrimitives.Norm(centers.Slice(c * dim, dim)) > 0;
+        var e = embeddings.ToArray();
+        var w = centers.ToArray();
+        Parallel.For(0, n, () => new float[classes], (i, _, cos) =>
+        {
+            var x = e.AsSpan(i * dim, dim);
+            for (int c = 0; c < classes; c++) cos[c] = TensorPrimitives.Dot(x, w.AsSpan(c * dim, dim));
+            own[i] = AngleDegrees(cos[labels[i]]);
+            int best = -1;
+            for (int c = 0; c < classes; c++)
+                if (c != labels[i] && present[c] && (best < 0 || cos[c] > cos[best])) best = c;
+            otherClass[i] = best;
+            other[i] = best < 0 ? 180 : AngleDegrees(cos[best]);
+            return cos;
+        }, _ => { });
+        return new ClassCenterAngles(own, other, otherClass);
     }
 
     /// <summary>Each sample's angle (degrees) to the normalised mean embedding of its class.</summary>
@@ -37,13 +71,19 @@ public static class SubCenterPurifier
             var m = means.AsSpan(labels[i] * dim, dim);
             TensorPrimitives.Add(m, embeddings.Slice(i * dim, dim), m);
         }
-        for (int c = 0; c < classes; c++)
-        {
-            var m = means.AsSpan(c * dim, dim);
-            float norm = TensorPrimitives.Norm(m);
-            if (norm > 0) TensorPrimitives.Divide(m, norm, m);
-        }
+        Normalise(means, dim);
         return means;
+    }
+
+    /// <summary>Scales every row of <paramref name="rows"/> (rows x dim) to unit length; all-zero rows stay zero.</summary>
+    public static void Normalise(Span<float> rows, int dim)
+    {
+        for (int r = 0; r < rows.Length / dim; r++)
+        {
+            var row = rows.Slice(r * dim, dim);
+            float norm = TensorPrimitives.Norm(row);
+            if (norm > 0) TensorPrimitives.Divide(row, norm, row);
+        }
     }
 
     /// <summary>Each sample's angle (degrees) to its own class's row of <paramref name="centers"/> (classes x dim).</summary>
@@ -71,13 +111,14 @@ public static class SubCenterPurifier
     }
 
     /// <param name="cosines">N x K: each sample's cosine to its own class's sub-centers.</param>
-    /// <param name="classMeanAngles">With <see cref="DropScore.ClassMean"/>: each sample's angle to its class mean.</param>
+    /// <param name="toClassMeans">With <see cref="DropScore.ClassMean"/> or <see cref="DropScore.ClassMargin"/>: each
+    /// sample's angles to its class mean and the nearest other (<see cref="AnglesToCenters"/> of <see cref="ClassMeans"/>).</param>
     public static PurificationReport Decide(ReadOnlySpan<float> cosines, int k, IReadOnlyList<int> labels,
-        IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule, IReadOnlyList<double>? classMeanAngles = null)
+        IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule, ClassCenterAngles? toClassMeans = null)
     {
-        bool byMean = rule.Score == DropScore.ClassMean;
-        if (byMean && classMeanAngles?.Count != labels.Count)
-            throw new ArgumentException("the class-mean score needs every sample's angle to its class mean (embeddings, not only cosines)");
+        bool byMean = rule.Score != DropScore.DominantSubCenter;
+        if (byMean && toClassMeans?.Own.Count != labels.Count)
+            throw new ArgumentException($"the {DropRule.ScoreName(rule.Score)} score needs every sample's angle to the class means (embeddings, not only cosines)");
         int n = labels.Count, classes = identities.Count;
         if (cosines.Length != n * k) throw new ArgumentException("cosines must be N x K");
         var nearest = new int[n];
@@ -98,8 +139,12 @@ public static class SubCenterPurifier
 
         var angles = new double[n];
         for (int i = 0; i < n; i++)
-            angles[i] = byMean ? classMeanAngles![i] : AngleDegrees(cosines[i * k + dominant[labels[i]]]);
-        string to = byMean ? "the class mean" : "dominant sub-center";
+            angles[i] = rule.Score switch
+            {
+                DropScore.ClassMean => toClassMeans!.Own[i],
+                DropScore.ClassMargin => toClassMeans!.Margin(i),
+                _ => AngleDegrees(cosines[i * k + dominant[labels[i]]]),
+            };
 
         ThresholdChoice? choice = rule.IsAuto ? AngleThreshold.Choose(angles) : null;
         double threshold = choice?.Degrees ?? rule.AngleDegrees;
@@ -111,15 +156,25 @@ public static class SubCenterPurifier
             int c = labels[i];
             bool keep = angles[i] < threshold;
             string where = nearest[i] == dominant[c] ? "nearest to the dominant sub-center" : $"nearest to non-dominant sub-center {nearest[i]}";
-            string target = byMean ? to : $"{to} {dominant[c]}";
-            string reason = keep
-                ? $"{angles[i]:F1} deg to {target}, under {threshold:F1} ({where})"
-                : $"{angles[i]:F1} deg to {target}, not under {threshold:F1} ({where})";
+            string under = keep ? "under" : "not under";
+            string reason = rule.Score switch
+            {
+                DropScore.ClassMean => $"{angles[i]:F1} deg to the class mean, {under} {threshold:F1} ({where})",
+                DropScore.ClassMargin => $"margin {angles[i]:F1} ({toClassMeans!.Own[i]:F1} deg to the class mean, {toClassMeans.NearestOther[i]:F1} to "
+                    + $"{(toClassMeans.NearestOtherClass[i] < 0 ? "no other class" : identities[toClassMeans.NearestOtherClass[i]])}'s, + 90), {under} {threshold:F1} ({where})",
+                _ => $"{angles[i]:F1} deg to dominant sub-center {dominant[c]}, {under} {threshold:F1} ({where})",
+            };
             decisions[i] = new SampleDecision(paths[i], identities[c], keep ? PurificationReport.KeepDecision : PurificationReport.DropDecision,
                 reason, Math.Round(angles[i], 3), nearest[i], dominant[c]);
             if (keep) kept++;
         }
-        return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions,
-            byMean ? "class-mean" : "dominant-subcenter");
+        return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions, DropRule.ScoreName(rule.Score));
     }
+}
+
+/// <summary>Each sample's angle (degrees) to its own class's center, to the nearest other class's center, and that class (-1: none).</summary>
+public sealed record ClassCenterAngles(IReadOnlyList<double> Own, IReadOnlyList<double> NearestOther, IReadOnlyList<int> NearestOtherClass)
+{
+    /// <summary>The class-margin score: own angle less the nearest other's, plus 90 (under 90: the own class is the nearest).</summary>
+    public double Margin(int i) => Own[i] - NearestOther[i] + 90;
 }

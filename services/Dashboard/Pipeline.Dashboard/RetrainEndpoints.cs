@@ -66,6 +66,7 @@ public static class RetrainEndpoints
         SubCenters = body.SubCenters ?? basePlan.SubCenters,
         DropRule = body.DropRule ?? (body.DropAngleDegrees is null ? basePlan.DropRule : DropRules.Angle),
         DropAngleDegrees = body.DropAngleDegrees ?? basePlan.DropAngleDegrees,
+        DropScore = body.DropScore ?? basePlan.DropScore,
         Seed = body.Seed ?? basePlan.Seed,
     };
 
@@ -77,6 +78,8 @@ public static class RetrainEndpoints
         { SubCenters: < 1 } => $"subCenters = {body.SubCenters}: expected at least 1",
         { DropRule: { } rule } when rule is not (DropRules.Angle or DropRules.Auto) =>
             $"dropRule = '{rule}': expected '{DropRules.Angle}' or '{DropRules.Auto}'",
+        { DropScore: { } score } when !DropScores.All.Contains(score) =>
+            $"dropScore = '{score}': expected one of {string.Join(", ", DropScores.All.Select(x => $"'{x}'"))}",
         { DropAngleDegrees: { } a } when !(a > 0 && a < 180) => $"dropAngleDegrees = {a}: expected between 0 and 180 (exclusive)",
         { RequestId: { } r } when string.IsNullOrWhiteSpace(r) || r.Length > MaxRequestIdLength =>
             $"requestId: expected 1..{MaxRequestIdLength} non-blank characters",
@@ -131,7 +134,8 @@ public sealed record RetrainBody(
     int? SubCenters = null,
     string? DropRule = null,
     double? DropAngleDegrees = null,
-    int? Seed = null);
+    int? Seed = null,
+    string? DropScore = null);
 
 /// <summary>Answer to an accepted retrain: the run it starts (GET /api/runs/{runId} once the ledger has it).</summary>
 public sealed record RetrainAccepted(string RequestId, string RunId, string DatasetId, RunPlan Plan, DateTimeOffset RequestedAt);

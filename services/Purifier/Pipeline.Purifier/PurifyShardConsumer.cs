@@ -9,10 +9,12 @@ using Pipeline.ServiceDefaults;
 namespace Pipeline.Purifier;
 
 /// <summary>
-/// Scores one shard with the sub-center model and stores its cosines. When every shard's scores
-/// are in, the instance that wins the claim makes the decisions for the whole dataset (the
-/// dominant sub-center is a per-class count over all shards), writes the keep-list and the
-/// report, and publishes DatasetPurified. Redelivered shards rewrite the same blob.
+/// Scores one shard with the sub-center model and stores its cosines (and, for the class-centre
+/// scores, its embeddings). When every shard's scores are in, the instance that wins the claim
+/// makes the decisions for the whole dataset (the dominant sub-center is a per-class count over all
+/// shards; the class means are sums over all shards, read shard by shard so the decider holds one
+/// shard's embeddings at a time), writes the keep-list and the report, and publishes
+/// DatasetPurified. Redelivered shards rewrite the same blobs.
 /// </summary>
 public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShardConsumer> log) : IConsumer<PurifyShard>
 {
@@ -23,15 +25,19 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         var m = context.Message;
         var ct = context.CancellationToken;
         var datasetId = m.Dataset.DatasetId;
+        var rule = Rule(m.Plan);
         using (var model = await store.LoadModelAsync(m.Model, ct))
         {
             var set = await store.LoadDatasetAsync(datasetId, [m.Shard], ct);
             var embeddings = new Embedder(model).Embed(set, ct: ct);
             using var centers = model.Head.NormalisedSubCenters();
-            var cos = SubCenterPurifier.OwnClassCosines(embeddings, model.Info.Backbone.EmbeddingSize, set.Labels,
+            int dim = model.Info.Backbone.EmbeddingSize;
+            var cos = SubCenterPurifier.OwnClassCosines(embeddings, dim, set.Labels,
                 centers.contiguous().data<float>().ToArray(), model.Info.SubCenters);
+            bool keepEmbeddings = rule.Score != DropScore.DominantSubCenter;
+            if (keepEmbeddings) await ShardCosines.PutEmbeddingsAsync(store.Blobs, datasetId, m.RunId, m.Shard, embeddings, ct);
             await store.PutJsonAsync(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, m.Shard),
-                new ShardCosines(m.Shard, model.Info.SubCenters, set.Paths, set.Labels, cos), ct);
+                new ShardCosines(m.Shard, model.Info.SubCenters, set.Paths, set.Labels, cos, keepEmbeddings ? dim : 0), ct);
         }
         log.LogInformation("purify {Run}: shard {Shard}/{Shards} scored", m.RunId, m.Shard + 1, m.Shards);
 
@@ -40,6 +46,38 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         if (claim is null) return;
         if (await store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), ct)) return;
         await context.Publish(await Decide(m, ct));
+    }
+
+    private static DropRule Rule(RunPlan plan) =>
+        DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with { Score = DropRule.ParseScore(plan.EffectiveDropScore) };
+
+    /// <summary>Two passes over the shards' embeddings: the class means, then each sample's angles to them.</summary>
+    private async Task<ClassCenterAngles> AnglesToClassMeans(PurifyShard m, IReadOnlyList<ShardCosines> parts, int classes, CancellationToken ct)
+    {
+        var datasetId = m.Dataset.DatasetId;
+        int dim = parts[0].Dim;
+        var means = new float[classes * dim];
+        foreach (var part in parts)
+        {
+            var emb = await part.GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, ct);
+            for (int i = 0; i < part.Labels.Count; i++)
+            {
+                var mean = means.AsSpan(part.Labels[i] * dim, dim);
+                System.Numerics.Tensors.TensorPrimitives.Add(mean, emb.AsSpan(i * dim, dim), mean);
+            }
+        }
+        SubCenterPurifier.Normalise(means, dim);
+        List<double> own = [], other = [];
+        List<int> otherClass = [];
+        foreach (var part in parts)
+        {
+            var emb = await part.GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, ct);
+            var angles = SubCenterPurifier.AnglesToCenters(emb, dim, part.Labels, means);
+            own.AddRange(angles.Own);
+            other.AddRange(angles.NearestOther);
+            otherClass.AddRange(angles.NearestOtherClass);
+        }
+        return new ClassCenterAngles(own, other, otherClass);
     }
 
     private async Task<DatasetPurified> Decide(PurifyShard m, CancellationToken ct)
@@ -51,9 +89,10 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
             parts.Add(await store.GetJsonAsync<ShardCosines>(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, i), ct)
                 ?? throw new InvalidDataException($"purify {m.RunId}: scores of shard {i} vanished"));
         int k = parts[0].K;
-        var rule = DropRule.Parse(m.Plan.DropRule, m.Plan.DropAngleDegrees);
+        var rule = Rule(m.Plan);
+        var toMeans = rule.Score == DropScore.DominantSubCenter ? null : await AnglesToClassMeans(m, parts, manifest.Identities.Count, ct);
         var report = SubCenterPurifier.Decide(parts.SelectMany(p => p.Cosines).ToArray(), k,
-            parts.SelectMany(p => p.Labels).ToArray(), parts.SelectMany(p => p.Paths).ToArray(), manifest.Identities, rule);
+            parts.SelectMany(p => p.Labels).ToArray(), parts.SelectMany(p => p.Paths).ToArray(), manifest.Identities, rule, toMeans);
 
         var keep = new KeepList(datasetId, m.RunId, report.Rule, report.ThresholdDegrees, report.Kept, report.Dropped,
             report.Samples.Where(s => s.Keep).Select(s => s.Path).ToArray());

@@ -1,14 +1,43 @@
+using System.Runtime.InteropServices;
+using Pipeline.Infra.Blobs;
+
 namespace Pipeline.Purifier;
 
 /// <summary>
 /// One shard's scores, datasets/&lt;id&gt;/purified-&lt;run&gt;/cosines/shard-NNNNN.json: each sample's cosine
-/// to each of its own class's K sub-centers (N x K), all the decision needs.
+/// to each of its own class's K sub-centers (N x K), all the paper's rule needs. The class-centre
+/// scores also need the embeddings (N x <see cref="Dim"/> float32, little-endian) in
+/// purified-&lt;run&gt;/embeddings/shard-NNNNN.f32; <see cref="Dim"/> is 0 when they were not stored.
 /// </summary>
-public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths, IReadOnlyList<int> Labels, float[] Cosines)
+public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths, IReadOnlyList<int> Labels, float[] Cosines, int Dim = 0)
 {
     public static string PathFor(string datasetId, string runId, int shard) =>
         $"{Prefix(datasetId, runId)}shard-{shard:D5}.json";
 
     public static string Prefix(string datasetId, string runId) =>
-        Pipeline.Infra.Blobs.BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/";
+        BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/";
+
+    public static string EmbeddingsPathFor(string datasetId, string runId, int shard) =>
+        $"{BlobPaths.PurifiedFolder(datasetId, runId)}embeddings/shard-{shard:D5}.f32";
+
+    public static async Task PutEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, int shard, float[] embeddings, CancellationToken ct)
+    {
+        using var content = new MemoryStream(MemoryMarshal.AsBytes(embeddings.AsSpan()).ToArray(), writable: false);
+        await blobs.PutAsync(BlobContainers.Datasets, EmbeddingsPathFor(datasetId, runId, shard), content, overwrite: true, ct);
+    }
+
+    /// <summary>This shard's embeddings (N x <see cref="Dim"/>), checked against its sample count.</summary>
+    public async Task<float[]> GetEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, CancellationToken ct)
+    {
+        var path = EmbeddingsPathFor(datasetId, runId, Shard);
+        if (Dim <= 0) throw new InvalidDataException($"{path}: shard {Shard} was scored without storing its embeddings");
+        await using var stream = await blobs.GetAsync(BlobContainers.Datasets, path, ct)
+            ?? throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, ct);
+        long expected = (long)Paths.Count * Dim * sizeof(float);
+        if (buffer.Length != expected)
+            throw new InvalidDataException($"{path}: {buffer.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
+        return MemoryMarshal.Cast<byte, float>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).ToArray();
+    }
 }

@@ -13,16 +13,17 @@ public static class PurifyCommand
         var model = CommonOptions.Model();
         var data = CommonOptions.Data("The dataset the sub-center model was trained on");
         var angle = new Option<double?>("--angle") { Description = $"Drop samples at or beyond this angle (degrees) to their class's dominant sub-center; default: chosen per run from the angle distribution (the paper used {DropRule.PaperAngle})" };
-        var score = new Option<string>("--score")
+        var score = new Option<string?>("--score")
         {
-            Description = "What the angle is measured to: subcenter (the class's dominant sub-center, the paper's rule) or class-mean "
-                + "(the class's mean embedding; separated noise better on every data set measured, see bench/RESULTS.md)",
-            DefaultValueFactory = _ => "subcenter",
+            Description = "What the score is measured to: subcenter (the class's dominant sub-center, the paper's rule), class-mean "
+                + "(the class's mean embedding) or class-margin (the angle to the class mean less the angle to the nearest other class's mean, "
+                + "plus 90; separated noise best on every synthetic set-up measured, see bench/RESULTS.md). "
+                + "Default: class-margin, or subcenter with --angle (the paper's 75 degrees is an angle to the dominant sub-center)",
         };
         var output = new Option<string>("--out") { Description = "Report to write (JSON: threshold, counts, and every sample's decision, reason, angle, sub-center)", Required = true };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
-        var cmd = new Command("purify", "Find noisy samples with a sub-center ArcFace model (the paper's dominant sub-center rule)");
+        var cmd = new Command("purify", "Find noisy samples with a sub-center ArcFace model (class margin by default, or the paper's dominant sub-center rule)");
         foreach (var o in new Option[] { model, data, angle, score, output, device, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
@@ -30,7 +31,9 @@ public static class PurifyCommand
             if (face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
             var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
-            var rule = (r.GetValue(angle) is double deg ? DropRule.Fixed(deg) : DropRule.Auto) with { Score = DropRule.ParseScore(r.GetValue(score)!) };
+            double? fixedAngle = r.GetValue(angle);
+            var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
+                with { Score = DropRule.ParseScore(r.GetValue(score) ?? (fixedAngle is null ? "class-margin" : "subcenter")) };
             var bar = new ProgressBar("embed");
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
             var outPath = r.GetValue(output)!;

@@ -18,7 +18,12 @@ public static class RetrainCommand
         var epochs = new Option<int?>("--epochs") { Description = "Epochs of the sub-center stage" };
         var finalEpochs = new Option<int?>("--final-epochs") { Description = "Epochs of the final K=1 stage" };
         var k = new Option<int?>("--subcenters") { Description = "Sub-centers K of the first stage" };
-        var angle = new Option<double?>("--angle") { Description = "Drop at this angle to the dominant sub-center instead of the automatic threshold" };
+        var angle = new Option<double?>("--angle") { Description = "Drop at this angle to the dominant sub-center (or at this --drop-score) instead of the automatic threshold" };
+        var dropScore = new Option<string?>("--drop-score")
+        {
+            Description = $"What the purifier scores: {string.Join(", ", DropScores.All)} (default: class-margin with the automatic threshold, the paper's subcenter with --angle)",
+        };
+        dropScore.AcceptOnlyFromAmong([.. DropScores.All]);
         var seed = new Option<int?>("--seed") { Description = "Training seed" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate of every stage (default 0.1 x batch / 512)" };
         var baseline = new Option<bool>("--baseline") { Description = "Also train K=1 on the raw data for comparison" };
@@ -28,7 +33,7 @@ public static class RetrainCommand
         var json = CommonOptions.Json();
         var cmd = new Command("retrain", "Publish RetrainRequested: a new run (K=3, purify, K=1, index) on an ingested dataset. " +
             "With the in-memory transport (embedded default) the pipeline runs here until the run ends; with RabbitMQ the services do the work");
-        foreach (var o in new Option[] { dataset, epochs, finalEpochs, k, angle, seed, lr, baseline, baselineLr, selfPurify, requestId, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { dataset, epochs, finalEpochs, k, angle, dropScore, seed, lr, baseline, baselineLr, selfPurify, requestId, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
             var plan = RunPlan.Default;
@@ -36,6 +41,7 @@ public static class RetrainCommand
             if (r.GetValue(finalEpochs) is int fe) plan = plan with { FinalEpochs = fe };
             if (r.GetValue(k) is int kk) plan = plan with { SubCenters = kk };
             if (r.GetValue(angle) is double a) plan = plan with { DropRule = DropRules.Angle, DropAngleDegrees = a };
+            if (r.GetValue(dropScore) is { } score) plan = plan with { DropScore = score };
             if (r.GetValue(seed) is int s) plan = plan with { Seed = s };
             if (r.GetValue(lr) is double l) plan = plan with { LearningRate = l };
             if (r.GetValue(selfPurify) is int sp) plan = plan with { SubCenterSelfPurifyFrom = sp };

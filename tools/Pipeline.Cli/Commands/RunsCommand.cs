@@ -63,7 +63,7 @@ public static class RunsCommand
             $"run {d.Run.RunId}: {d.Run.Status}, stage {d.Run.CurrentStage ?? "-"}, dataset {d.Run.DatasetId ?? "-"}, created {Time(d.Run.CreatedAt)}, updated {Time(d.Run.UpdatedAt)}",
         };
         if (d.Run.Plan is { } p)
-            lines.Add($"plan: backbone {p.Backbone}, input {p.InputSize}, epochs {p.Epochs}+{p.FinalEpochs}, K={p.SubCenters}, drop {p.DropRule}" +
+            lines.Add($"plan: backbone {p.Backbone}, input {p.InputSize}, epochs {p.Epochs}+{p.FinalEpochs}, K={p.SubCenters}, drop {p.DropRule} by {p.EffectiveDropScore}" +
                       (p.DropRule == DropRules.Angle ? $" {p.DropAngleDegrees:0.#}°" : "") + $", alias {p.IndexAlias}");
         var width = d.Stages.Count == 0 ? 0 : d.Stages.Max(s => s.Stage.Length);
         foreach (var s in d.Stages)
