@@ -63,8 +63,10 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         Assert.Equal(files.Count, keep.Kept + keep.Dropped);
         int shards = (await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/")).Count;
         Assert.True(shards >= 3, "purification was split per shard");
-        // The default score (class margin) needs the class means: every shard stored its embeddings in Azurite.
-        Assert.Equal(shards, (await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/")).Count);
+        // The default score (class margin) needs the class means: the shards' embeddings went through Azurite and were deleted after.
+        var report = await ledgerHost.Services.GetRequiredService<ArtifactStore>().GetJsonAsync<Pipeline.Face.Purification.PurificationReport>(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, runId), default);
+        Assert.Equal("class-margin", report!.Score);
+        Assert.Empty(await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/"));
 
         using var http = new HttpClient { BaseAddress = new Uri(indexer.Url) };
         Assert.Equal($"faces-{runId}", (await http.GetFromJsonAsync<Dictionary<string, string>>("/api/aliases"))!["faces"]);

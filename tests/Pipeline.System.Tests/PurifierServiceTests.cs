@@ -69,8 +69,8 @@ public sealed class PurifierServiceTests : IDisposable
         Assert.NotNull(report);
         int shards = (await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/")).Count;
         Assert.Equal(4, shards);
-        Assert.Equal(score == DropScores.SubCenter ? 0 : 4,
-            (await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/")).Count);
+        // The class-centre score's embeddings were the decision's input only: gone once it is made.
+        Assert.Empty(await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/"));
 
         var whole = ModelPurification.Purify(model, set, DropRule.Fixed(median) with { Score = DropRule.ParseScore(score) });
         Assert.Equal(whole.Score, report.Score);

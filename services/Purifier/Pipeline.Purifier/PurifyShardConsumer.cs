@@ -13,8 +13,8 @@ namespace Pipeline.Purifier;
 /// scores, its embeddings). When every shard's scores are in, the instance that wins the claim
 /// makes the decisions for the whole dataset (the dominant sub-center is a per-class count over all
 /// shards; the class means are sums over all shards, read shard by shard so the decider holds one
-/// shard's embeddings at a time), writes the keep-list and the report, and publishes
-/// DatasetPurified. Redelivered shards rewrite the same blobs.
+/// shard's embeddings at a time), writes the keep-list and the report, publishes DatasetPurified
+/// and deletes the embeddings. Redelivered shards rewrite the same blobs.
 /// </summary>
 public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShardConsumer> log) : IConsumer<PurifyShard>
 {
@@ -46,6 +46,9 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         if (claim is null) return;
         if (await store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), ct)) return;
         await context.Publish(await Decide(m, ct));
+        // The embeddings were only the class means' input (N x 512 floats: 12 GB at MS1M's size); the report keeps every score.
+        for (int i = 0; i < m.Shards; i++)
+            await store.Blobs.DeleteAsync(BlobContainers.Datasets, ShardCosines.EmbeddingsPathFor(datasetId, m.RunId, i), ct);
     }
 
     private static DropRule Rule(RunPlan plan) =>
