@@ -48,4 +48,14 @@ public sealed class DropLayoutTests
         Assert.NotNull(DropWatcher.ParsePlan("null", "p").Problem);
         Assert.NotNull(DropWatcher.ParsePlan("{", "p").Problem);
     }
+
+    [Fact]
+    public void A_plan_names_only_drop_rules_and_scores_the_purifier_knows()
+    {
+        Assert.Equal((RunPlan.Default with { DropScore = "subcenter", DropRule = "angle" }, (string?)null),
+            DropWatcher.ParsePlan("""{ "dropScore": "subcenter", "dropRule": "angle" }""", "p"));
+        Assert.Equal("drops/x/plan.json: dropScore 'nearest': expected one of 'subcenter', 'class-mean', 'class-margin'",
+            DropWatcher.ParsePlan("""{ "dropScore": "nearest" }""", "drops/x/plan.json").Problem);
+        Assert.Equal("p: dropRule 'sometimes': expected 'angle' or 'auto'", DropWatcher.ParsePlan("""{ "dropRule": "sometimes" }""", "p").Problem);
+    }
 }

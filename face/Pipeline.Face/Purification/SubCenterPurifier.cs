@@ -63,16 +63,22 @@ public static class SubCenterPurifier
     /// <summary>classes x dim: each class's normalised mean embedding over the samples <paramref name="include"/> takes (all by default); zero for a class with none.</summary>
     public static float[] ClassMeans(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes, Func<int, bool>? include = null)
     {
-        if (embeddings.Length != labels.Count * dim) throw new ArgumentException("embeddings must be N x dim");
         var means = new float[classes * dim];
+        AddToClassSums(means, embeddings, dim, labels, include);
+        Normalise(means, dim);
+        return means;
+    }
+
+    /// <summary>Adds each sample's embedding to its class's row of <paramref name="sums"/> (classes x dim): class means summed over shards.</summary>
+    public static void AddToClassSums(Span<float> sums, ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, Func<int, bool>? include = null)
+    {
+        if (embeddings.Length != labels.Count * dim) throw new ArgumentException("embeddings must be N x dim");
         for (int i = 0; i < labels.Count; i++)
         {
             if (include is not null && !include(i)) continue;
-            var m = means.AsSpan(labels[i] * dim, dim);
-            TensorPrimitives.Add(m, embeddings.Slice(i * dim, dim), m);
+            var sum = sums.Slice(labels[i] * dim, dim);
+            TensorPrimitives.Add(sum, embeddings.Slice(i * dim, dim), sum);
         }
-        Normalise(means, dim);
-        return means;
     }
 
     /// <summary>Scales every row of <paramref name="rows"/> (rows x dim) to unit length; all-zero rows stay zero.</summary>

@@ -147,14 +147,23 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
         return ParsePlan(text, $"{BlobContainers.Drops}/{drop.PlanPath}");
     }
 
-    /// <summary>A serialized <see cref="RunPlan"/> (camelCase or PascalCase); unknown fields are refused so a typo is not silently ignored.</summary>
+    /// <summary>
+    /// A serialized <see cref="RunPlan"/> (camelCase or PascalCase); unknown fields are refused so a typo is not silently
+    /// ignored, and so are drop rules and scores the Purifier does not know (it would fail the run only at purification).
+    /// </summary>
     public static (RunPlan Plan, string? Problem) ParsePlan(string json, string where)
     {
         try
         {
-            return JsonSerializer.Deserialize<RunPlan>(json, PlanJson) is { } plan
-                ? (plan, null)
-                : (RunPlan.Default, $"{where}: empty plan (null)");
+            return JsonSerializer.Deserialize<RunPlan>(json, PlanJson) switch
+            {
+                null => (RunPlan.Default, $"{where}: empty plan (null)"),
+                { DropRule: var rule } when rule is not (DropRules.Angle or DropRules.Auto) =>
+                    (RunPlan.Default, $"{where}: dropRule '{rule}': expected '{DropRules.Angle}' or '{DropRules.Auto}'"),
+                { DropScore: { } score } when !DropScores.All.Contains(score) =>
+                    (RunPlan.Default, $"{where}: dropScore '{score}': expected one of {string.Join(", ", DropScores.All.Select(s => $"'{s}'"))}"),
+                var plan => (plan, null),
+            };
         }
         catch (JsonException e)
         {

@@ -63,11 +63,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         foreach (var part in parts)
         {
             var emb = await part.GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, ct);
-            for (int i = 0; i < part.Labels.Count; i++)
-            {
-                var mean = means.AsSpan(part.Labels[i] * dim, dim);
-                System.Numerics.Tensors.TensorPrimitives.Add(mean, emb.AsSpan(i * dim, dim), mean);
-            }
+            SubCenterPurifier.AddToClassSums(means, emb, dim, part.Labels);
         }
         SubCenterPurifier.Normalise(means, dim);
         List<double> own = [], other = [];
