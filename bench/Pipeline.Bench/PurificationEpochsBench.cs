@@ -53,32 +53,35 @@ public sealed class PurificationEpochsBench : IBenchmark
             _ => set.Subset(KeptIndices(set, trainOn), keepIdentities: true),
         };
         var dump = BenchArgs.Text(args, "--dump");
-        if (dump is not null) Directory.CreateDirectory(dump);
+        var seen = trainSet.Paths.ToHashSet();
+        if (dump is not null)
+        {
+            Directory.CreateDirectory(dump);
+            File.WriteAllLines(Path.Combine(dump, "meta.csv"), Enumerable.Range(0, set.Count).Select(i =>
+                $"{set.Paths[i]},{set.Labels[i]},{truth[set.Paths[i]].TrueIdentity},{truth[set.Paths[i]].Noise}"));
+        }
         Console.WriteLine($"training on {trainSet.Count} samples, {trainSet.Paths.Count(p => truth[p].IsNoisy)} of them noisy");
         var result = FaceTrainer.Train(trainSet, options, epochEnded: (epoch, model) =>
         {
             if (epoch % scoreEvery != 0 && epoch != options.Epochs) return;
             var (emb, paper) = PurificationRulesBench.EmbedAndDecide(model, set);
-            var meanAngles = SubCenterPurifier.ClassMeanAngles(emb, model.Info.Backbone.EmbeddingSize, set.Labels, set.ClassCount);
+            int dim = model.Info.Backbone.EmbeddingSize;
+            var toMeans = SubCenterPurifier.AnglesToCenters(emb, dim, set.Labels, SubCenterPurifier.ClassMeans(emb, dim, set.Labels, set.ClassCount));
+            var meanAngles = toMeans.Own.ToArray();
             Console.WriteLine($"epoch {epoch}");
             PurificationRulesBench.Report("  dominant sub-center", paper.Samples.Select(s => s.Angle).ToArray(), noisy, kind);
             PurificationRulesBench.Report("  class mean", meanAngles, noisy, kind);
-            int dim = model.Info.Backbone.EmbeddingSize;
-            var toMeans = SubCenterPurifier.AnglesToCenters(emb, dim, set.Labels, SubCenterPurifier.ClassMeans(emb, dim, set.Labels, set.ClassCount));
             PurificationRulesBench.Report("  class margin", Enumerable.Range(0, set.Count).Select(toMeans.Margin).ToArray(), noisy, kind);
             if (dump is not null)
             {
-                var seen = trainSet.Paths.ToHashSet();
                 File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}.csv"), Enumerable.Range(0, set.Count).Select(i =>
                     $"{set.Paths[i]},{(noisy[i] ? 1 : 0)},{(seen.Contains(set.Paths[i]) ? 1 : 0)},{paper.Samples[i].Angle:F3},{meanAngles[i]:F3}"));
                 // Raw material for trying rules offline: embeddings (N x D), sub-centers (C x K x D), float32.
                 File.WriteAllBytes(Path.Combine(dump, $"epoch{epoch}-emb.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(emb.AsSpan()).ToArray());
                 using (var centers = model.Head.NormalisedSubCenters())
                     File.WriteAllBytes(Path.Combine(dump, $"epoch{epoch}-centers.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(centers.contiguous().data<float>().ToArray().AsSpan()).ToArray());
-                File.WriteAllLines(Path.Combine(dump, "meta.csv"), Enumerable.Range(0, set.Count).Select(i =>
-                    $"{set.Paths[i]},{set.Labels[i]},{truth[set.Paths[i]].TrueIdentity},{truth[set.Paths[i]].Noise}"));
-                if (options.SelfPurifyFrom > 0 && epoch >= options.SelfPurifyFrom && epoch < options.Epochs
-                    && SelfPurification.Keep(model, set, options.SelfPurifyPosterior) is { } keep)
+                // The trainer makes the same choice next; it does not hand it out, so the dump repeats the embedding pass.
+                if (options.SelfPurifiesAfter(epoch) && SelfPurification.Keep(model, set, options.SelfPurifyPosterior) is { } keep)
                     File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}-keep.csv"), keep.Select(k => k ? "1" : "0"));
             }
         }, progress: null);

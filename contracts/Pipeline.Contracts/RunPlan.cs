@@ -57,7 +57,7 @@ public sealed record RunPlan
     /// 0.997 / 0.965 / 0.974 against the paper's 0.957 / 0.993 / 0.930 / 0.954; bench/RESULTS.md), and the
     /// paper's dominant sub-center with a fixed angle (the paper's 75 degrees is an angle to it).
     /// </summary>
-    public string EffectiveDropScore => DropScore ?? (DropRule == DropRules.Angle ? DropScores.SubCenter : DropScores.ClassMargin);
+    public string EffectiveDropScore => DropScores.Effective(DropRule, DropScore);
 
     /// <summary>Score above which a sample is dropped with <see cref="DropRules.Angle"/> (paper: 75 degrees to the dominant sub-center).</summary>
     public double DropAngleDegrees { get; init; } = 75.0;
@@ -84,6 +84,11 @@ public sealed record RunPlan
     public string Device { get; init; } = "auto";
 
     public static RunPlan Default { get; } = new();
+
+    /// <summary>"'a' or 'b'", or "one of 'a', 'b', 'c'": the values a plan field takes, for error messages.</summary>
+    public static string Expected(IReadOnlyList<string> values) => values.Count == 2
+        ? $"'{values[0]}' or '{values[1]}'"
+        : "one of " + string.Join(", ", values.Select(v => $"'{v}'"));
 }
 
 /// <summary>Values of <see cref="RunPlan.DropRule"/>.</summary>
@@ -94,6 +99,8 @@ public static class DropRules
 
     /// <summary>The purifier chooses the threshold from the angle distribution.</summary>
     public const string Auto = "auto";
+
+    public static readonly IReadOnlyList<string> All = [Angle, Auto];
 }
 
 /// <summary>Values of <see cref="RunPlan.DropScore"/>.</summary>
@@ -109,4 +116,11 @@ public static class DropScores
     public const string ClassMargin = "class-margin";
 
     public static readonly IReadOnlyList<string> All = [SubCenter, ClassMean, ClassMargin];
+
+    /// <summary>
+    /// The score a purification uses: <paramref name="score"/> when given; otherwise the paper's dominant
+    /// sub-center with a fixed angle (the paper's 75 degrees is an angle to it), the class margin with the
+    /// automatic threshold.
+    /// </summary>
+    public static string Effective(string dropRule, string? score) => score ?? (dropRule == DropRules.Angle ? SubCenter : ClassMargin);
 }

@@ -117,7 +117,7 @@ public static class FaceTrainer
                 epochEnded(epoch, model);
                 BackToTraining();
             }
-            if (options.SelfPurifyFrom > 0 && epoch >= options.SelfPurifyFrom && epoch < options.Epochs)
+            if (options.SelfPurifiesAfter(epoch))
             {
                 ct.ThrowIfCancellationRequested();
                 var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device);

@@ -49,6 +49,9 @@ public sealed record TrainingOptions
 
     public double EffectiveLearningRate => LearningRate ?? 0.1 * BatchSize / 512.0;
 
+    /// <summary>Whether self-purification chooses, after <paramref name="epoch"/>, the samples the next epoch trains on.</summary>
+    public bool SelfPurifiesAfter(int epoch) => SelfPurifyFrom > 0 && epoch >= SelfPurifyFrom && epoch < Epochs;
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1 (got {Epochs})");

@@ -76,10 +76,10 @@ public static class RetrainEndpoints
         { Epochs: < 1 } => $"epochs = {body.Epochs}: expected at least 1",
         { FinalEpochs: < 1 } => $"finalEpochs = {body.FinalEpochs}: expected at least 1",
         { SubCenters: < 1 } => $"subCenters = {body.SubCenters}: expected at least 1",
-        { DropRule: { } rule } when rule is not (DropRules.Angle or DropRules.Auto) =>
-            $"dropRule = '{rule}': expected '{DropRules.Angle}' or '{DropRules.Auto}'",
+        { DropRule: { } rule } when !DropRules.All.Contains(rule) =>
+            $"dropRule = '{rule}': expected {RunPlan.Expected(DropRules.All)}",
         { DropScore: { } score } when !DropScores.All.Contains(score) =>
-            $"dropScore = '{score}': expected one of {string.Join(", ", DropScores.All.Select(x => $"'{x}'"))}",
+            $"dropScore = '{score}': expected {RunPlan.Expected(DropScores.All)}",
         { DropAngleDegrees: { } a } when !(a > 0 && a < 180) => $"dropAngleDegrees = {a}: expected between 0 and 180 (exclusive)",
         { RequestId: { } r } when string.IsNullOrWhiteSpace(r) || r.Length > MaxRequestIdLength =>
             $"requestId: expected 1..{MaxRequestIdLength} non-blank characters",

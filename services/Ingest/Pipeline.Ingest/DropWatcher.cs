@@ -158,10 +158,10 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
             return JsonSerializer.Deserialize<RunPlan>(json, PlanJson) switch
             {
                 null => (RunPlan.Default, $"{where}: empty plan (null)"),
-                { DropRule: var rule } when rule is not (DropRules.Angle or DropRules.Auto) =>
-                    (RunPlan.Default, $"{where}: dropRule '{rule}': expected '{DropRules.Angle}' or '{DropRules.Auto}'"),
+                { DropRule: var rule } when !DropRules.All.Contains(rule) =>
+                    (RunPlan.Default, $"{where}: dropRule '{rule}': expected {RunPlan.Expected(DropRules.All)}"),
                 { DropScore: { } score } when !DropScores.All.Contains(score) =>
-                    (RunPlan.Default, $"{where}: dropScore '{score}': expected one of {string.Join(", ", DropScores.All.Select(s => $"'{s}'"))}"),
+                    (RunPlan.Default, $"{where}: dropScore '{score}': expected {RunPlan.Expected(DropScores.All)}"),
                 var plan => (plan, null),
             };
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Pipeline.Contracts;
 using Pipeline.Face;
 using Pipeline.Face.Models;
 using Pipeline.Face.Purification;
@@ -33,7 +34,7 @@ public static class PurifyCommand
             var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
             double? fixedAngle = r.GetValue(angle);
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
-                with { Score = DropRule.ParseScore(r.GetValue(score) ?? (fixedAngle is null ? "class-margin" : "subcenter")) };
+                with { Score = DropRule.ParseScore(DropScores.Effective(fixedAngle is null ? DropRules.Auto : DropRules.Angle, r.GetValue(score))) };
             var bar = new ProgressBar("embed");
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
             var outPath = r.GetValue(output)!;
