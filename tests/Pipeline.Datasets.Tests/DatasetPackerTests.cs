@@ -35,7 +35,7 @@ public class DatasetPackerTests
         Assert.Equal(4, middle.Count);
         Assert.Equal(all.Paths.Skip(4).Take(4), middle.Paths);
         Assert.Equal(all.Identities, middle.Identities);
-        Assert.Equal(all.Pixels.AsSpan(4 * all.ImageBytes, 4 * all.ImageBytes).ToArray(), middle.Pixels);
+        Assert.Equal(all.CopyPixels().AsSpan(4 * all.ImageBytes, 4 * all.ImageBytes).ToArray(), middle.CopyPixels());
         Assert.Throws<ArgumentOutOfRangeException>(() => DatasetLoader.Load(dir["out"], [3]));
     }
 
@@ -67,7 +67,7 @@ public class DatasetPackerTests
         }
         Assert.Equal(File.ReadAllBytes(dir["out-0/shard-00001.bin"]), blobs["shard-00001.bin"].ToArray());
         var fromBlobs = DatasetLoader.Load(name => new MemoryStream(blobs[name].ToArray()), verifyHashes: true);
-        Assert.Equal(DatasetLoader.Load(dir["out-1"]).Pixels, fromBlobs.Pixels);
+        Assert.Equal(DatasetLoader.Load(dir["out-1"]).CopyPixels(), fromBlobs.CopyPixels());
     }
 
     [Fact]

@@ -12,13 +12,13 @@ public class BackboneLayerTests
     [InlineData(true)]
     public void PRelu_output_and_gradients_equal_libtorchs_prelu(bool channelsLast)
     {
-        manual_seed(5);
-        var x0 = randn(4, 6, 5, 7);
+        using var g = new Generator(5); // not the process-wide one: seeded models built beside this test keep theirs
+        var x0 = randn([4, 6, 5, 7], generator: g);
         // Exact zeros and values on both sides: the gradient at 0 takes the slope, as libtorch's.
         x0[0, 0, 0, 0] = tensor(0f);
         if (channelsLast) x0 = x0.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         var slopes = tensor(new float[] { 0.25f, -0.3f, 0f, 1.5f, 0.1f, 0.7f });
-        var upstream = randn(4, 6, 5, 7);
+        var upstream = randn([4, 6, 5, 7], generator: g);
 
         var ours = new PRelu(6);
         using (no_grad()) ours.Weight.copy_(slopes);
@@ -39,8 +39,8 @@ public class BackboneLayerTests
     [Fact]
     public void PRelu_on_embeddings_reduces_over_every_dimension_but_the_channel()
     {
-        manual_seed(6);
-        var x = randn(8, 3, requires_grad: true);
+        using var g = new Generator(6);
+        var x = randn([8, 3], generator: g).requires_grad_(true);
         var ours = new PRelu(3);
         ours.call(x).sum().backward();
         var expected = x.detach().clamp_max(0).sum(dim: 0);

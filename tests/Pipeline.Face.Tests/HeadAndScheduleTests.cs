@@ -1,4 +1,5 @@
 using Pipeline.Face.Heads;
+using Pipeline.Face.Models;
 using Pipeline.Face.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,9 +11,13 @@ public class HeadAndScheduleTests
     [Fact]
     public void Partial_fc_keeps_every_positive_and_remaps_labels_to_their_own_centers()
     {
-        manual_seed(11);
-        var head = new MarginHead(16, classes: 100, subCenters: 3, MarginSpec.ArcFace, partialFcRate: 0.1);
-        var emb = randn(4, 16);
+        // Draws from the process-wide generator: under the models' construction lock, so a seeded model built
+        // by a test running beside this one keeps its initial weights.
+        var (head, emb) = FaceModel.WithProcessGenerator(() =>
+        {
+            manual_seed(11);
+            return (new MarginHead(16, classes: 100, subCenters: 3, MarginSpec.ArcFace, partialFcRate: 0.1), randn(4, 16));
+        });
         var labels = tensor(new long[] { 3, 97, 3, 50 });
         var (logits, remapped, cos) = head.Logits(emb, labels);
         Assert.Equal(10, logits.shape[1]); // 3 positives + sampled negatives = 10% of 100
@@ -25,7 +30,7 @@ public class HeadAndScheduleTests
     [Fact]
     public void Sub_center_cosine_is_the_best_of_the_class_sub_centers()
     {
-        var head = new MarginHead(2, classes: 2, subCenters: 2, MarginSpec.ArcFace);
+        var head = FaceModel.WithProcessGenerator(() => new MarginHead(2, classes: 2, subCenters: 2, MarginSpec.ArcFace));
         using (no_grad()) head.Weight.copy_(tensor(new float[] { 1, 0, 0, 1, -1, 0, 0, -1 }).view(4, 2));
         var cos = head.ClassCosines(tensor(new float[] { 0, 2 }).view(1, 2));
         Assert.Equal(new float[] { 1, 0 }, cos.data<float>().ToArray());

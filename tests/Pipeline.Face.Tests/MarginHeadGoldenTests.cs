@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeline.Face.Heads;
+using Pipeline.Face.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ public class MarginHeadGoldenTests
         var c = Cases.Single(x => x.GetProperty("name").GetString() == name);
         int k = c.GetProperty("k").GetInt32(), classes = c.GetProperty("classes").GetInt32(), dim = c.GetProperty("dim").GetInt32();
         var margin = new MarginSpec(c.GetProperty("m1").GetDouble(), c.GetProperty("m2").GetDouble(), c.GetProperty("m3").GetDouble(), c.GetProperty("s").GetDouble());
-        var head = new MarginHead(dim, classes, k, margin);
+        var head = FaceModel.WithProcessGenerator(() => new MarginHead(dim, classes, k, margin));
         using (no_grad()) head.Weight.copy_(tensor(Floats(c, "weights")).view(classes * k, dim));
         var x = tensor(Floats(c, "embeddings")).view(-1, dim).requires_grad_(true);
         var labels = tensor(c.GetProperty("labels").EnumerateArray().Select(e => e.GetInt64()).ToArray());

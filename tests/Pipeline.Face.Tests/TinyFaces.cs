@@ -54,6 +54,6 @@ internal static class TinyFaces
         var noisy = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)
             if (i % perClass >= perClass - mislabelled) { labels[i] = (labels[i] + 1) % classes; noisy[i] = true; }
-        return (new ImageSet(clean.Size, clean.Pixels.ToArray(), labels, clean.Paths, clean.Identities), noisy);
+        return (new ImageSet(clean.Size, clean.CopyPixels(), labels, clean.Paths, clean.Identities), noisy);
     }
 }

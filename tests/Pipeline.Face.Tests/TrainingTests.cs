@@ -118,6 +118,27 @@ public class TrainingTests
         }
     }
 
+    [Fact]
+    public async Task A_seeded_model_gets_the_same_weights_while_another_thread_trains_with_dropout()
+    {
+        // Dropout draws from libtorch's process-wide generator on every step; a seeded model built meanwhile
+        // must not lose draws to it (a resume test once started from other weights this way), and the dropout run
+        // itself must train the same weights as when it runs alone.
+        var info = new ModelInfo(Backbones.BackboneSpec.Create("tiny", 64), 3, Heads.MarginSpec.ArcFace, ["a", "b", "c"], null, DateTimeOffset.UnixEpoch);
+        using var reference = new FaceModel(info, seed: 42);
+        var data = TinyFaces.Create(classes: 4, perClass: 8);
+        var options = Quick(epochs: 2, k: 3) with { Width = 0.25, EmbeddingSize = 64, Dropout = 0.4, BatchSize = 8 };
+        using var alone = FaceTrainer.Train(data, options).Model;
+        var training = Task.Run(() => FaceTrainer.Train(data, options).Model);
+        while (!training.IsCompleted)
+        {
+            using var again = new FaceModel(info, seed: 42);
+            ModelAssert.SameWeights(reference, again, "while another thread trains with dropout");
+        }
+        using var beside = await training;
+        ModelAssert.SameWeights(alone, beside, "trained with dropout beside model construction");
+    }
+
     [Theory]
     [InlineData(null, 512, 0.0)]
     [InlineData(0.25, 64, 0.4)]

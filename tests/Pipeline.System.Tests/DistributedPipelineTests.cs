@@ -22,6 +22,8 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
 {
     private readonly string _tmp = Directory.CreateTempSubdirectory("pipeline-system-").FullName;
     private readonly List<ServiceProcess> _services = [];
+    // What the test wrote to the shared Azurite containers, deleted afterwards so repeated runs do not fill the disk.
+    private readonly List<(string Container, string Prefix)> _written = [];
 
     [Fact]
     public async Task A_drop_in_azurite_is_ingested_trained_purified_retrained_and_indexed_across_separate_services()
@@ -51,12 +53,14 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         await blobs.PutTextAsync(BlobContainers.Drops, $"{dropName}/plan.json", JsonSerializer.Serialize(plan));
         await blobs.PutTextAsync(BlobContainers.Drops, $"{dropName}/_READY", "{}");
         var runId = RunIds.FromKey("drop:" + dropName);
+        _written.AddRange([(BlobContainers.Drops, dropName + "/"), (BlobContainers.Models, runId + "/")]);
 
         var run = await WaitForRun(ledger, runId, TimeSpan.FromMinutes(5));
         Assert.True(run.Run.Status == RunStatus.Completed, Describe(run));
         foreach (var stage in new[] { Stages.Ingest, Stages.SubCenter, Stages.Purify, Stages.Final, Stages.Index })
             Assert.True(run.Stages.Any(s => s.Stage == stage && s.Status == StageStatus.Completed), $"stage {stage} not completed: {Describe(run)}");
         var datasetId = run.Run.DatasetId!;
+        _written.Add((BlobContainers.Datasets, datasetId + "/"));
         Assert.True(await blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, runId)));
         var keep = await ledgerHost.Services.GetRequiredService<ArtifactStore>().GetJsonAsync<KeepList>(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, runId), default);
         Assert.NotNull(keep);
@@ -78,6 +82,7 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         // A retrain by message makes a new model version; the alias moves to it; the same request again starts nothing.
         var bus = ledgerHost.Services.GetRequiredService<IBus>();
         var retrain = new RetrainRequested($"{prefix}-retrain", datasetId, plan with { Seed = 4 }, "system-test", DateTimeOffset.UtcNow);
+        _written.Add((BlobContainers.Models, retrain.RunId + "/"));
         await bus.Publish(retrain);
         var second = await WaitForRun(ledger, retrain.RunId, TimeSpan.FromMinutes(5));
         Assert.True(second.Run.Status == RunStatus.Completed, Describe(second));
@@ -138,11 +143,13 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         new SyntheticFaceGenerator(new SyntheticFaceOptions { Identities = 10, PerIdentity = 10, HoldoutIdentities = 0, Seed = 9 }).Generate(synth, null, default);
         var datasetId = prefix + "-set";
         var packed = Path.Combine(_tmp, "packed");
+        _written.Add((BlobContainers.Datasets, datasetId + "/"));
         DatasetPacker.Pack(DatasetSource.Open(Path.Combine(synth, "train")), new PackOptions { DatasetId = datasetId, ImageSize = 64 }, DatasetFiles.WriterFor(packed));
         foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
             await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{Path.GetFileName(f)}", f);
 
         var runId = RunIds.FromKey(prefix);
+        _written.Add((BlobContainers.Models, runId + "/"));
         var plan = RunPlan.Default with { Epochs = 8, BatchSize = 16, Seed = 9 };
         var first = new ServiceProcess("Trainer", new Dictionary<string, string>(env) { ["Pipeline__WorkRoot"] = Path.Combine(_tmp, "trainer-a") });
         _services.Add(first);
@@ -224,5 +231,11 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
             s.Dispose();
         }
         try { Directory.Delete(_tmp, true); } catch (IOException) { }
+        var service = new Azure.Storage.Blobs.BlobServiceClient(TestServices.AzureConnectionString);
+        foreach (var (container, prefix) in _written)
+        {
+            var blobs = service.GetBlobContainerClient(container);
+            foreach (var blob in blobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, default)) blobs.DeleteBlobIfExists(blob.Name);
+        }
     }
 }

@@ -35,13 +35,13 @@ public sealed class FaceModel : IDisposable
     }
 
     /// <summary>
-    /// Seeds libtorch's process-wide generator under the construction lock, so it never lands in the
-    /// middle of another thread's model construction. (Dropout draws from it: a run with dropout is
-    /// reproducible only when nothing else in the process draws at the same time.)
+    /// Runs code that draws from libtorch's process-wide generator (a module's default initialisation,
+    /// <c>randn</c> without a generator) under the construction lock, so it cannot take draws from a
+    /// seeded model being built on another thread, which would then start from other weights.
     /// </summary>
-    internal static void SeedProcessGenerator(long seed)
+    public static T WithProcessGenerator<T>(Func<T> draw)
     {
-        lock (InitLock) torch.manual_seed(seed);
+        lock (InitLock) return draw();
     }
 
     public ModelInfo Info { get; }

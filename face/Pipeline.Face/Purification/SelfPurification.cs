@@ -17,11 +17,26 @@ namespace Pipeline.Face.Purification;
 /// </summary>
 public static class SelfPurification
 {
+    /// <summary>Samples embedded per pass: 512 MB of 512-d embeddings, so no array caps the set's size.</summary>
+    public const int ChunkSamples = 1 << 18;
+
     /// <summary>Which samples to train on next (true = train), or null when the mixture has no second component (nothing to leave out).</summary>
-    public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null)
+    public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null, int chunkSamples = ChunkSamples)
     {
-        var embeddings = new Embedder(model, device).Embed(set);
-        var angles = SubCenterPurifier.ClassMeanAngles(embeddings, model.Info.Backbone.EmbeddingSize, set.Labels, set.ClassCount);
+        int dim = model.Info.Backbone.EmbeddingSize;
+        var embedder = new Embedder(model, device);
+        var chunks = new List<(int Start, float[] Embeddings)>();
+        var means = new float[set.ClassCount * dim];
+        for (int start = 0; start < set.Count; start += chunkSamples)
+        {
+            int n = Math.Min(chunkSamples, set.Count - start);
+            var embeddings = embedder.Embed(set, Enumerable.Range(start, n).ToArray());
+            SubCenterPurifier.AddToClassSums(means, embeddings, dim, new ArraySegment<int>(set.Labels, start, n));
+            chunks.Add((start, embeddings));
+        }
+        SubCenterPurifier.Normalise(means, dim);
+        var angles = chunks.SelectMany(c => SubCenterPurifier.AnglesToClassCenters(c.Embeddings, dim,
+            new ArraySegment<int>(set.Labels, c.Start, c.Embeddings.Length / dim), means)).ToArray();
         if (AngleThreshold.PosteriorAngle(AngleThreshold.Choose(angles), posterior) is not { } limit) return null;
         return angles.Select(a => a < limit).ToArray();
     }

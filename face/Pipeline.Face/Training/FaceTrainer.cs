@@ -33,7 +33,7 @@ public static class FaceTrainer
         if (data.Count < 2) throw new ArgumentException($"{trainedOn ?? "dataset"}: {data.Count} samples; training needs at least 2");
         var device = TorchRuntime.ResolveDevice(options.Device);
         var clock = Stopwatch.StartNew();
-        data = ImageSetResize.To(data, options.InputSize);
+        data = ImageSetResize.ToIfItFits(data, options.InputSize);
 
         var spec = BackboneSpec.Create(options.Backbone, options.InputSize, options.Width) with { EmbeddingSize = options.EmbeddingSize, Dropout = options.Dropout };
         var info = new ModelInfo(spec, options.SubCenters, options.Margin, data.Identities, trainedOn, DateTimeOffset.UtcNow);
@@ -86,10 +86,19 @@ public static class FaceTrainer
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                if (options.Dropout > 0) FaceModel.SeedProcessGenerator(StepSeed(options.Seed, globalStep)); // only dropout draws from it
-                generator.manual_seed(StepSeed(options.Seed, globalStep));
+                long stepSeed = StepSeed(options.Seed, globalStep);
+                generator.manual_seed(stepSeed);
                 optimizer.ZeroGrad();
-                var stats = ForwardBackward(model, data, order, flips, step * batch, batch, options.InputSize, device);
+                int first = step * batch;
+                // Dropout draws from libtorch's process-wide generator: seeded and drawn under the models' construction
+                // lock, so the step is reproducible and a seeded model built meanwhile on another thread keeps its weights.
+                var stats = options.Dropout > 0
+                    ? FaceModel.WithProcessGenerator(() =>
+                    {
+                        manual_seed(stepSeed);
+                        return ForwardBackward(model, data, order, flips, first, batch, options.InputSize, device);
+                    })
+                    : ForwardBackward(model, data, order, flips, first, batch, options.InputSize, device);
                 nn.utils.clip_grad_norm_(backboneParams, options.GradientClip);
                 lr = schedule.At((epoch - 1L) * stepsPerEpoch + step * (long)stepsPerEpoch / epochSteps);
                 optimizer.Step(lr);

@@ -10,20 +10,42 @@ namespace Pipeline.Face.Training;
 /// </summary>
 public static class ImageSetResize
 {
+    /// <summary>
+    /// Share of the machine's memory a resized copy may take. Above it the set is left as it is and
+    /// <see cref="BatchTensors"/> resizes each batch instead: a web-scale set mapped from disk must not be
+    /// copied into memory.
+    /// </summary>
+    public const double MemoryShare = 0.25;
+
+    /// <summary>The set at <paramref name="size"/>: resized in memory when that copy fits <see cref="MemoryShare"/>, else itself.</summary>
+    public static ImageSet ToIfItFits(ImageSet set, int size, long? memoryBytes = null)
+    {
+        long resized = (long)set.Count * size * size * 3;
+        long budget = (long)((memoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) * MemoryShare);
+        return set.Size == size || resized > budget ? set : To(set, size);
+    }
+
+    /// <summary>
+    /// The set resized to <paramref name="size"/>, in memory, one block per <paramref name="chunk"/> images: the
+    /// resize <see cref="BatchTensors"/> applies to a batch, rounded back to bytes.
+    /// </summary>
     public static ImageSet To(ImageSet set, int size, int chunk = 256)
     {
         if (set.Size == size) return set;
-        var pixels = new byte[(long)set.Count * size * size * 3];
+        int outBytes = size * size * 3;
+        var blocks = new List<ReadOnlyMemory<byte>>();
+        var indices = new int[Math.Min(chunk, set.Count)];
         for (int start = 0; start < set.Count; start += chunk)
         {
             int n = Math.Min(chunk, set.Count - start);
+            for (int k = 0; k < n; k++) indices[k] = start + k;
             using var scope = NewDisposeScope();
-            var src = tensor(set.Pixels.AsSpan(start * set.ImageBytes, n * set.ImageBytes).ToArray(), [n, set.Size, set.Size, 3])
-                .permute(0, 3, 1, 2).to(ScalarType.Float32);
-            var dst = nn.functional.interpolate(src, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: size < set.Size)
-                .round().clamp(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
-            dst.data<byte>().CopyTo(pixels.AsSpan(start * size * size * 3, n * size * size * 3));
+            var x = BatchTensors.Images(set, indices.AsSpan(0, n), size, default, CPU); // NCHW view of NHWC memory, in [-1, 1]
+            var bytes = x.mul(127.5).add_(127.5).round_().clamp_(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
+            var block = new byte[n * outBytes];
+            bytes.data<byte>().CopyTo(block);
+            blocks.Add(block);
         }
-        return new ImageSet(size, pixels, set.Labels, set.Paths, set.Identities);
+        return new ImageSet(size, blocks, set.Labels, set.Paths, set.Identities);
     }
 }

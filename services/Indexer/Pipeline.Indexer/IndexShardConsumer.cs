@@ -24,7 +24,7 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         var m = context.Message;
         var ct = context.CancellationToken;
         var collection = IndexNames.Collection(m.RunId);
-        var set = await KeepList.LoadAsync(store, m.Dataset, [m.Shard], ct);
+        using var set = await KeepList.LoadAsync(store, m.Dataset, [m.Shard], ct);
         var sums = new Dictionary<string, float[]>();
         var counts = new Dictionary<string, int>();
         using (var model = await store.LoadModelAsync(m.Model, ct))

@@ -28,7 +28,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         var rule = Rule(m.Plan);
         using (var model = await store.LoadModelAsync(m.Model, ct))
         {
-            var set = await store.LoadDatasetAsync(datasetId, [m.Shard], ct);
+            using var set = await store.LoadDatasetAsync(datasetId, [m.Shard], ct);
             var embeddings = new Embedder(model).Embed(set, ct: ct);
             using var centers = model.Head.NormalisedSubCenters();
             int dim = model.Info.Backbone.EmbeddingSize;

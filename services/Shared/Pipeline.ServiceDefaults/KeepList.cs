@@ -16,6 +16,7 @@ public sealed record KeepList(string DatasetId, string RunId, string Rule, doubl
     {
         var set = await store.LoadDatasetAsync(dataset.DatasetId, shards, ct);
         if (dataset.ManifestPath == BlobPaths.DatasetManifest(dataset.DatasetId)) return set;
+        using var whole = set; // the subset below is a view that keeps the shards mapped
         var keep = await store.GetJsonAsync<KeepList>(BlobContainers.Datasets, dataset.ManifestPath, ct)
             ?? throw new InvalidDataException($"{BlobContainers.Datasets}/{dataset.ManifestPath}: keep-list not found");
         var kept = keep.KeptPaths.ToHashSet(StringComparer.Ordinal);

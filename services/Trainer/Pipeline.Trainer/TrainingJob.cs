@@ -32,6 +32,7 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
         {
             return Failed($"{job.Dataset.ManifestPath}: {e.Message}");
         }
+        using var mapped = data; // unmaps the shards when the job ends
 
         if (!Directory.Exists(checkpointDir)) // another instance's checkpoint, if any, continues here
             await store.DownloadDirectoryAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), checkpointDir, ct);
