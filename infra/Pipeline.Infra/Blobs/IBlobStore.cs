@@ -30,6 +30,13 @@ public interface IBlobStore
     /// </summary>
     Task<IReadOnlyList<string>> ListFoldersAsync(string container, string prefix = "", CancellationToken ct = default);
 
+    /// <summary>
+    /// The blob's own file, when the store keeps blobs as files on this machine and the blob exists, so a
+    /// reader may map it in place rather than copy it; null otherwise (a remote store). The file is replaced,
+    /// never rewritten, when the blob is: a mapping of it stays intact.
+    /// </summary>
+    string? LocalFile(string container, string path) => null;
+
     /// <summary>Deletes a blob; true when it existed.</summary>
     Task<bool> DeleteAsync(string container, string path, CancellationToken ct = default);
 

@@ -183,6 +183,13 @@ public sealed class LocalFolderBlobStore : IBlobStore
         return true;
     }
 
+    public string? LocalFile(string container, string path)
+    {
+        BlobNames.CheckPath(container, path);
+        var file = FilePath(container, path);
+        return File.Exists(file) ? file : null;
+    }
+
     private string FilePath(string container, string path) =>
         Path.Combine(_root, container, path.Replace('/', Path.DirectorySeparatorChar));
 

@@ -37,9 +37,15 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
         return DatasetManifest.ReadFrom(s);
     }
 
-    /// <summary>The dataset (or some of its shards) as an <see cref="ImageSet"/>, from the local cache.</summary>
+    /// <summary>
+    /// The dataset (or some of its shards) as an <see cref="ImageSet"/> of mapped shards: in place when the blob
+    /// store keeps them as files on this machine (the embedded default: no second copy of a large dataset),
+    /// else from the local cache, downloading what it lacks.
+    /// </summary>
     public async Task<ImageSet> LoadDatasetAsync(string datasetId, IReadOnlyList<int>? shards = null, CancellationToken ct = default)
     {
+        if (blobs.LocalFile(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId)) is { } manifestFile)
+            return DatasetLoader.Load(Path.GetDirectoryName(manifestFile)!, shards);
         var dir = Path.Combine(WorkRoot, "datasets", datasetId);
         using var _ = await LockAsync(dir, ct);
         var manifest = await ReadManifestAsync(datasetId, ct);
