@@ -78,6 +78,15 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         var first = await Search(http, probe);
         Assert.Equal($"faces-{runId}", first.GetProperty("collection").GetString());
         Assert.NotEmpty(first.GetProperty("matches").EnumerateArray());
+        // A match's thumbnail comes from the dataset's shards (downloaded once into the Indexer's cache).
+        var thumbnail = first.GetProperty("matches").EnumerateArray().First().GetProperty("thumbnailUrl").GetString()!;
+        using (var png = await http.GetAsync(thumbnail))
+        {
+            Assert.True(png.IsSuccessStatusCode, thumbnail);
+            Assert.Equal("image/png", png.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, (await png.Content.ReadAsByteArrayAsync())[..4]);
+        }
+        Assert.Equal(404, (int)(await http.GetAsync($"/api/samples/{datasetId}/no-such/face.jpg")).StatusCode);
 
         // A retrain by message makes a new model version; the alias moves to it; the same request again starts nothing.
         var bus = ledgerHost.Services.GetRequiredService<IBus>();

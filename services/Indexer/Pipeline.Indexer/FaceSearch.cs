@@ -25,7 +25,8 @@ public sealed class SearchInputException(string message) : Exception(message);
 public sealed class FaceSearch(IVectorIndex index, ArtifactStore store)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<FaceModel>>> _models = new();
-    private readonly ConcurrentDictionary<string, Lazy<Task<ImageSet>>> _datasets = new();
+    // Thumbnails: each dataset's shards, mapped once, and where each sample path sits in them.
+    private readonly ConcurrentDictionary<string, Lazy<Task<(ImageSet Set, Dictionary<string, int> At)>>> _datasets = new();
 
     public async Task<string> ResolveAsync(string? run, string? alias, CancellationToken ct)
     {
@@ -68,10 +69,13 @@ public sealed class FaceSearch(IVectorIndex index, ArtifactStore store)
     /// <summary>A packed sample as PNG, for thumbnails.</summary>
     public async Task<byte[]?> SamplePngAsync(string datasetId, string path, CancellationToken ct)
     {
-        var set = await _datasets.GetOrAdd(datasetId, d => new Lazy<Task<ImageSet>>(() => store.LoadDatasetAsync(d, ct: CancellationToken.None))).Value;
-        int i = -1;
-        for (int k = 0; k < set.Count; k++) if (set.Paths[k] == path) { i = k; break; }
-        if (i < 0) return null;
-        return RgbPng.Encode(set.Image(i), set.Size, set.Size);
+        var (set, at) = await _datasets.GetOrAdd(datasetId, d => new Lazy<Task<(ImageSet, Dictionary<string, int>)>>(async () =>
+        {
+            var loaded = await store.LoadDatasetAsync(d, ct: CancellationToken.None);
+            var index = new Dictionary<string, int>(loaded.Count, StringComparer.Ordinal);
+            for (int k = 0; k < loaded.Count; k++) index.TryAdd(loaded.Paths[k], k);
+            return (loaded, index);
+        })).Value;
+        return at.TryGetValue(path, out var i) ? RgbPng.Encode(set.Image(i), set.Size, set.Size) : null;
     }
 }
