@@ -34,6 +34,20 @@ public sealed class ArtifactStoreTests : IDisposable
         Assert.Null(blobs.LocalFile(BlobContainers.Datasets, "ds/shard-09999.bin"));
     }
 
+    [Fact]
+    public async Task Json_artifacts_are_streamed_through_a_temporary_file_that_is_removed()
+    {
+        var work = Path.Combine(_tmp, "work");
+        var store = new ArtifactStore(new LocalFolderBlobStore(Path.Combine(_tmp, "blobs")), new ServiceSettings { WorkRoot = work });
+        var keep = new KeepList("ds", "r-1", "class-margin", 92.5, 3, 1, ["a/1.jpg", "b/2.jpg", "ü/3.jpg"]);
+        await store.PutJsonAsync(BlobContainers.Datasets, "ds/purified-r-1/manifest.json", keep, default);
+        var back = await store.GetJsonAsync<KeepList>(BlobContainers.Datasets, "ds/purified-r-1/manifest.json", default);
+        Assert.Equal(keep.KeptPaths, back!.KeptPaths);
+        Assert.Equal(keep with { KeptPaths = back.KeptPaths }, back);
+        Assert.Empty(Directory.GetFiles(Path.Combine(work, "tmp")));
+        Assert.Null(await store.GetJsonAsync<KeepList>(BlobContainers.Datasets, "ds/none.json", default));
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_tmp, true); } catch (IOException) { }

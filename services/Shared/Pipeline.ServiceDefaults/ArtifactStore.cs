@@ -101,13 +101,27 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
         return FaceModel.Load(dir);
     }
 
-    public async Task PutJsonAsync<T>(string container, string path, T value, CancellationToken ct) =>
-        await blobs.PutTextAsync(container, path, JsonSerializer.Serialize(value, Json), ct: ct);
+    /// <summary>
+    /// Writes <paramref name="value"/> as JSON, streamed through a temporary file rather than a string: a
+    /// purification report of a web-scale dataset (a decision and its reason per sample) outgrows the
+    /// largest string .NET can hold, and a seekable file lets the store retry the upload.
+    /// </summary>
+    public async Task PutJsonAsync<T>(string container, string path, T value, CancellationToken ct)
+    {
+        var dir = Path.Combine(WorkRoot, "tmp");
+        Directory.CreateDirectory(dir);
+        await using var file = new FileStream(Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await JsonSerializer.SerializeAsync(file, value, Json, ct);
+        file.Position = 0;
+        await blobs.PutAsync(container, path, file, ct: ct);
+    }
 
+    /// <summary>Reads a JSON blob, streamed (no string of the whole blob), or default when it does not exist.</summary>
     public async Task<T?> GetJsonAsync<T>(string container, string path, CancellationToken ct)
     {
-        var text = await blobs.GetTextAsync(container, path, ct);
-        return text is null ? default : JsonSerializer.Deserialize<T>(text, Json);
+        await using var s = await blobs.GetAsync(container, path, ct);
+        return s is null ? default : await JsonSerializer.DeserializeAsync<T>(s, Json, ct);
     }
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -27,7 +27,7 @@ public static class EmbedCommand
             var outPath = r.GetValue(output)!;
             WriteNpy(outPath, emb, set.Count, face.Info.Backbone.EmbeddingSize);
             var rows = Enumerable.Range(0, set.Count).Select(i => new { path = set.Paths[i], identity = set.Identities[set.Labels[i]] });
-            File.WriteAllText(outPath + ".json", JsonSerializer.Serialize(rows, ConsoleOutput.Json));
+            using (var file = File.Create(outPath + ".json")) JsonSerializer.Serialize(file, rows, ConsoleOutput.Json);
             ConsoleOutput.Summary(r.GetValue(json), new { Output = outPath, Rows = set.Count, Dimension = face.Info.Backbone.EmbeddingSize },
                 $"{set.Count} embeddings written to {outPath} (+ {outPath}.json)");
             return Task.FromResult(0);

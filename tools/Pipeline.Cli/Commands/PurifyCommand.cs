@@ -39,7 +39,7 @@ public static class PurifyCommand
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
             var outPath = r.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            File.WriteAllText(outPath, JsonSerializer.Serialize(report, ConsoleOutput.Json));
+            using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, ConsoleOutput.Json); // streamed: no string of every decision
             ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
                 $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score} ({report.Rule}); report: {outPath}");
             return Task.FromResult(0);
