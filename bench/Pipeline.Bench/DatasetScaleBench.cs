@@ -130,6 +130,7 @@ public sealed class DatasetScaleBench : IBenchmark
     {
         var status = File.ReadAllLines("/proc/self/status").Where(l => l.StartsWith("VmRSS") || l.StartsWith("RssAnon") || l.StartsWith("RssFile") || l.StartsWith("VmHWM"))
             .Select(l => string.Join(' ', l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)));
-        Console.WriteLine($"  memory {when}: {string.Join(", ", status)}");
+        int shardFiles = Directory.GetFiles("/proc/self/fd").Count(fd => (new FileInfo(fd).LinkTarget ?? "").EndsWith(".bin"));
+        Console.WriteLine($"  memory {when}: {string.Join(", ", status)}; shard files open {shardFiles}");
     }
 }

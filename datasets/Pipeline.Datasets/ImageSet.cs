@@ -134,8 +134,12 @@ public sealed class ImageSet : IDisposable
 
         public PixelLease Acquire()
         {
-            if (Interlocked.Increment(ref _holders) <= 1) throw new ObjectDisposedException(nameof(ImageSet), "the pixels this set views were released");
-            return this;
+            // Never from zero: once the last holder has released the pixels they are gone, even for a racing Subset.
+            for (int held = Volatile.Read(ref _holders); ; held = Volatile.Read(ref _holders))
+            {
+                if (held == 0) throw new ObjectDisposedException(nameof(ImageSet), "the pixels this set views were released");
+                if (Interlocked.CompareExchange(ref _holders, held + 1, held) == held) return this;
+            }
         }
 
         public void Release()

@@ -27,13 +27,16 @@ public static class DatasetLoader
     /// <param name="verifyHashes">Check each shard's SHA-256 against the manifest (reads every byte once).</param>
     public static ImageSet Load(string directory, IReadOnlyList<int>? shardIndices = null, bool verifyHashes = false)
     {
-        var openRead = DatasetFiles.ReaderFor(directory);
-        var manifest = ReadManifest(openRead);
+        var manifest = ReadManifest(DatasetFiles.ReaderFor(directory));
         var mapped = new MappedShards();
+        // Each shard is opened once: the table read and the pixels mapped come from the same file, even if the
+        // store replaces it meanwhile (a re-ingest renames a new file over the path).
+        FileStream? opened = null;
+        Stream Open(string name) => opened = new FileStream(Path.Combine(directory, name), FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
-            var (labels, paths) = ReadShards(manifest, shardIndices, openRead, verifyHashes, (shard, header, _) =>
-                mapped.Add(Path.Combine(directory, shard.Name), header.PixelOffset, header.PixelBytes));
+            var (labels, paths) = ReadShards(manifest, shardIndices, Open, verifyHashes, (_, header, _) =>
+                mapped.Add(opened!, header.PixelOffset, header.PixelBytes));
             return new ImageSet(manifest.ImageSize, mapped.Blocks, labels, paths, manifest.Identities, mapped);
         }
         catch

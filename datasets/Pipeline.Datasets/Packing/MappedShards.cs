@@ -15,11 +15,14 @@ internal sealed class MappedShards : IDisposable
 
     public IReadOnlyList<ReadOnlyMemory<byte>> Blocks => _files.Select(f => (ReadOnlyMemory<byte>)f.Memory).ToArray();
 
-    /// <summary>Maps the <paramref name="pixelBytes"/> bytes at <paramref name="pixelOffset"/> of <paramref name="path"/>.</summary>
-    public void Add(string path, long pixelOffset, long pixelBytes)
+    /// <summary>
+    /// Maps the <paramref name="pixelBytes"/> bytes at <paramref name="pixelOffset"/> of an open shard file. The
+    /// mapping outlives the file's handle, so no descriptor stays open per shard.
+    /// </summary>
+    public void Add(FileStream file, long pixelOffset, long pixelBytes)
     {
-        if (pixelBytes > int.MaxValue) throw new InvalidDataException($"{path}: a shard's pixels must stay under 2 GB, this one holds {pixelBytes} bytes");
-        _files.Add(new MappedFile(path, pixelOffset, (int)pixelBytes));
+        if (pixelBytes > int.MaxValue) throw new InvalidDataException($"{file.Name}: a shard's pixels must stay under 2 GB, this one holds {pixelBytes} bytes");
+        _files.Add(new MappedFile(file, pixelOffset, (int)pixelBytes));
     }
 
     public void Dispose()
@@ -30,23 +33,29 @@ internal sealed class MappedShards : IDisposable
 
     private sealed unsafe class MappedFile : MemoryManager<byte>
     {
-        private readonly MemoryMappedFile? _file;
         private readonly MemoryMappedViewAccessor? _view;
         private readonly byte* _pointer;
         private readonly int _length;
         private bool _disposed;
 
-        public MappedFile(string path, long offset, int length)
+        public MappedFile(FileStream file, long offset, int length)
         {
             _length = length;
             if (length == 0) return; // an empty shard maps nothing (a zero-length view means "to the end")
-            var info = new FileInfo(path);
-            if (info.Length < offset + length) throw new InvalidDataException($"{path}: {info.Length} bytes, the header says pixels end at {offset + length}");
-            _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            _view = _file.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            _pointer = p + _view.PointerOffset;
+            if (file.Length < offset + length) throw new InvalidDataException($"{file.Name}: {file.Length} bytes, the header says pixels end at {offset + length}");
+            using var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            _view = map.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
+            try
+            {
+                byte* p = null;
+                _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+                _pointer = p + _view.PointerOffset;
+            }
+            catch
+            {
+                _view.Dispose();
+                throw;
+            }
         }
 
         public override Span<byte> GetSpan() => new(_pointer, _length);
@@ -63,7 +72,6 @@ internal sealed class MappedShards : IDisposable
             _disposed = true;
             _view.SafeMemoryMappedViewHandle.ReleasePointer();
             _view.Dispose();
-            _file!.Dispose();
         }
     }
 }

@@ -37,7 +37,7 @@ public static class SubCenterPurifier
         if (embeddings.Length != n * dim) throw new ArgumentException("embeddings must be N x dim");
         if (centers.Length != classes * dim) throw new ArgumentException("centers must be classes x dim");
         var absent = new bool[classes];
-        for (int c = 0; c < classes; c++) absent[c] = TensorPrimitives.Norm(centers.Slice(c * dim, dim)) == 0;
+        for (int c = 0; c < classes; c++) absent[c] = !(TensorPrimitives.Norm(centers.Slice(c * dim, dim)) > 0); // NaN rows too
         var e = embeddings.ToArray();
         var w = centers.ToArray();
         var own = new double[n];

@@ -13,10 +13,43 @@ public static class BatchTensors
 {
     public static Tensor Images(ImageSet set, ReadOnlySpan<int> indices, int inputSize, ReadOnlySpan<bool> flip, Device device)
     {
+        Tensor t;
+        if (set.Size == inputSize)
+            t = Normalised(set, indices, flip);
+        else
+        {
+            // Resized to whole grey levels first, exactly as a set resized once in memory (ImageSetResize), then
+            // mirrored: a set trains on the same inputs whether or not its resized copy fitted in memory.
+            var small = new ImageSet(inputSize, [ResizedPixels(set, indices, inputSize)], new int[indices.Length],
+                new string[indices.Length], [""]);
+            var all = new int[indices.Length];
+            for (int i = 0; i < all.Length; i++) all[i] = i;
+            t = Normalised(small, all, flip);
+        }
+        return device.type == DeviceType.CPU ? t : t.to(device);
+    }
+
+    /// <summary>
+    /// The samples at <paramref name="indices"/> resized to <paramref name="size"/> (antialiased bilinear when
+    /// shrinking), rounded to bytes: n x size x size x 3, HWC. The one resize of the library.
+    /// </summary>
+    public static byte[] ResizedPixels(ImageSet set, ReadOnlySpan<int> indices, int size)
+    {
+        using var scope = NewDisposeScope();
+        var x = Normalised(set, indices, default); // NCHW view of NHWC memory, in [-1, 1]
+        var resized = nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: set.Size > size);
+        var bytes = resized.mul(127.5).add_(127.5).round_().clamp_(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
+        var pixels = new byte[indices.Length * size * size * 3];
+        bytes.data<byte>().CopyTo(pixels);
+        return pixels;
+    }
+
+    private static Tensor Normalised(ImageSet set, ReadOnlySpan<int> indices, ReadOnlySpan<bool> flip)
+    {
         int size = set.Size, row = size * 3, n = indices.Length;
         // Written straight into the tensor's memory: a managed batch (3 MB at 64 px) is a large-object
         // allocation per step, and the full GCs they trigger slowed training in a busy process.
-        using var nhwc = empty([n, size, size, 3]);
+        var nhwc = empty([n, size, size, 3]);
         var data = MemoryMarshal.Cast<byte, float>(nhwc.bytes);
         for (int b = 0; b < n; b++)
         {
@@ -44,13 +77,8 @@ public static class BatchTensors
         // Pixels arrive as HWC: the NCHW view of an NHWC block is channels-last, which oneDNN's
         // convolutions take without reordering (measured ~10-15 % faster training on CPU).
         var t = nhwc.permute(0, 3, 1, 2);
-        if (size != inputSize)
-        {
-            var resized = nn.functional.interpolate(t, [inputSize, inputSize], mode: InterpolationMode.Bilinear, align_corners: false, antialias: size > inputSize);
-            t.Dispose();
-            t = resized;
-        }
-        return device.type == DeviceType.CPU ? t : t.to(device);
+        nhwc.Dispose();
+        return t;
     }
 
     public static Tensor Labels(ImageSet set, ReadOnlySpan<int> indices, Device device)

@@ -1,6 +1,4 @@
 using Pipeline.Datasets;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Pipeline.Face.Training;
 
@@ -26,25 +24,19 @@ public static class ImageSetResize
     }
 
     /// <summary>
-    /// The set resized to <paramref name="size"/>, in memory, one block per <paramref name="chunk"/> images: the
-    /// resize <see cref="BatchTensors"/> applies to a batch, rounded back to bytes.
+    /// The set resized to <paramref name="size"/>, in memory, one block per <paramref name="chunk"/> images:
+    /// <see cref="BatchTensors.ResizedPixels"/>, the resize a batch gets when the set is not resized ahead.
     /// </summary>
     public static ImageSet To(ImageSet set, int size, int chunk = 256)
     {
         if (set.Size == size) return set;
-        int outBytes = size * size * 3;
         var blocks = new List<ReadOnlyMemory<byte>>();
         var indices = new int[Math.Min(chunk, set.Count)];
         for (int start = 0; start < set.Count; start += chunk)
         {
             int n = Math.Min(chunk, set.Count - start);
             for (int k = 0; k < n; k++) indices[k] = start + k;
-            using var scope = NewDisposeScope();
-            var x = BatchTensors.Images(set, indices.AsSpan(0, n), size, default, CPU); // NCHW view of NHWC memory, in [-1, 1]
-            var bytes = x.mul(127.5).add_(127.5).round_().clamp_(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
-            var block = new byte[n * outBytes];
-            bytes.data<byte>().CopyTo(block);
-            blocks.Add(block);
+            blocks.Add(BatchTensors.ResizedPixels(set, indices.AsSpan(0, n), size));
         }
         return new ImageSet(size, blocks, set.Labels, set.Paths, set.Identities);
     }
