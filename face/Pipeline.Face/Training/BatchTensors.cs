@@ -20,28 +20,41 @@ public static class BatchTensors
         {
             // Resized to whole grey levels first, exactly as a set resized once in memory (ImageSetResize), then
             // mirrored: a set trains on the same inputs whether or not its resized copy fitted in memory.
-            var small = new ImageSet(inputSize, [ResizedPixels(set, indices, inputSize)], new int[indices.Length],
-                new string[indices.Length], [""]);
-            var all = new int[indices.Length];
-            for (int i = 0; i < all.Length; i++) all[i] = i;
-            t = Normalised(small, all, flip);
+            using var scope = NewDisposeScope();
+            var levels = Resized(set, indices, inputSize);
+            var x = levels.sub_(127.5).div_(127.5); // the same float operations as Normalised's, on whole grey levels
+            var mirrored = new List<long>();
+            for (int b = 0; b < flip.Length; b++) if (flip[b]) mirrored.Add(b);
+            if (mirrored.Count > 0)
+            {
+                var rows = tensor(mirrored.ToArray());
+                x.index_copy_(0, rows, x.index_select(0, rows).flip(3));
+            }
+            t = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).MoveToOuterDisposeScope(); // channels-last, as Normalised gives
         }
         return device.type == DeviceType.CPU ? t : t.to(device);
     }
 
     /// <summary>
     /// The samples at <paramref name="indices"/> resized to <paramref name="size"/> (antialiased bilinear when
-    /// shrinking), rounded to bytes: n x size x size x 3, HWC. The one resize of the library.
+    /// shrinking), rounded to bytes: n x size x size x 3, HWC.
     /// </summary>
     public static byte[] ResizedPixels(ImageSet set, ReadOnlySpan<int> indices, int size)
     {
         using var scope = NewDisposeScope();
-        var x = Normalised(set, indices, default); // NCHW view of NHWC memory, in [-1, 1]
-        var resized = nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: set.Size > size);
-        var bytes = resized.mul(127.5).add_(127.5).round_().clamp_(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
+        var bytes = Resized(set, indices, size).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
         var pixels = new byte[indices.Length * size * size * 3];
         bytes.data<byte>().CopyTo(pixels);
         return pixels;
+    }
+
+    /// <summary>The library's one resize: NCHW float holding whole grey levels 0..255.</summary>
+    private static Tensor Resized(ImageSet set, ReadOnlySpan<int> indices, int size)
+    {
+        var x = Normalised(set, indices, default);
+        var resized = nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: set.Size > size);
+        x.Dispose();
+        return resized.mul_(127.5).add_(127.5).round_().clamp_(0, 255);
     }
 
     private static Tensor Normalised(ImageSet set, ReadOnlySpan<int> indices, ReadOnlySpan<bool> flip)
