@@ -43,6 +43,33 @@ public sealed class CliVerbTests : IDisposable
     }
 
     [Fact]
+    public void Run_takes_your_own_folder_through_the_whole_loop_in_one_process()
+    {
+        Run("synth", "--out", P("own"), "--identities", "10", "--per-identity", "8", "--closed-noise", "0.25",
+            "--holdout-identities", "10", "--pairs-per-fold", "6", "--seed", "7", "--json");
+        File.WriteAllText(P("plan.json"), "{\"epochs\": 2, \"finalEpochs\": 2, \"batchSize\": 16}");
+        var env = new Dictionary<string, string> { ["PIPELINE_CACHE"] = P("cache") };
+        var run = Run(env, "run", "--data", P("own/train"), "--name", "mine", "--plan", P("plan.json"), "--root", P("root"),
+            "--holdout", P("own/holdout"), "--pairs", P("own/holdout/pairs.txt"), "--json");
+
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(80, run.GetProperty("samples").GetInt32());
+        int kept = run.GetProperty("kept").GetInt32();
+        Assert.Equal(80, kept + run.GetProperty("dropped").GetInt32());
+        Assert.Equal(kept, run.GetProperty("indexed_points").GetInt64());
+        Assert.Equal("class-margin", run.GetProperty("score").GetString());
+        Assert.True(File.Exists(run.GetProperty("report").GetString()), "the report is where the summary says");
+        Assert.InRange(run.GetProperty("holdout_accuracy").GetDouble(), 0.0, 1.0);
+        Assert.False(run.TryGetProperty("baseline_accuracy", out _), "the plan asked for no baseline");
+        var stages = run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()).ToList();
+        Assert.Equal(["ingest", "subcenter", "purify", "final", "index"], stages);
+
+        var (code, _, err) = Exec(env, "run", "--data", P("own/train"), "--name", "mine", "--root", P("root"));
+        Assert.Equal(1, code); // the same drop name again is refused, with the reason
+        Assert.Contains("already dropped", err);
+    }
+
+    [Fact]
     public void A_missing_dataset_is_one_clear_error_naming_it()
     {
         var (code, _, err) = Exec(null, "train", "--data", P("nope"), "--out", P("m"));
@@ -54,7 +81,7 @@ public sealed class CliVerbTests : IDisposable
     [Fact]
     public void Every_verb_has_help()
     {
-        foreach (var verb in new[] { "demo", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "retrain", "search", "invert" })
+        foreach (var verb in new[] { "demo", "run", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "retrain", "search", "invert" })
         {
             var (code, output, _) = Exec(null, verb, "--help");
             Assert.Equal(0, code);

@@ -4,6 +4,7 @@ using Pipeline.Cli.Commands;
 var root = new RootCommand("pipeline: clean and index noisy face datasets with sub-center ArcFace");
 // One line per verb; each verb lives in Commands/<Verb>Command.cs.
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PurifyCommand.Create());

@@ -45,9 +45,7 @@ public static partial class DropCommand
             DropSummary summary;
             try
             {
-                summary = Directory.Exists(source)
-                    ? await DropFolderAsync(blobs, source, dropName, planText, ct)
-                    : await DropArchiveAsync(blobs, source, dropName, planText, ct);
+                summary = await DropAsync(blobs, source, dropName, planText, ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Polly.ExecutionRejectedException)
             {
@@ -61,6 +59,23 @@ public static partial class DropCommand
         }));
         return cmd;
     }
+
+    /// <summary>A folder or an archive, dropped as Ingest expects it.</summary>
+    internal static Task<DropSummary> DropAsync(IBlobStore blobs, string source, string dropName, string? planText, CancellationToken ct) =>
+        Directory.Exists(source) ? DropFolderAsync(blobs, source, dropName, planText, ct) : DropArchiveAsync(blobs, source, dropName, planText, ct);
+
+    /// <summary>A default drop name: the data's file or folder name, made valid, and the time.</summary>
+    internal static string NameFor(string source)
+    {
+        var stem = Path.GetFileName(Path.TrimEndingDirectorySeparator(source));
+        foreach (var ext in ArchiveExtensions)
+            if (stem.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) stem = stem[..^ext.Length];
+        stem = new string(stem.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray()).Trim('.', '-', '_');
+        if (stem.Length == 0) stem = "data";
+        return $"{stem[..Math.Min(stem.Length, 80)]}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+    }
+
+    internal static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
     internal static async Task<DropSummary> DropFolderAsync(IBlobStore blobs, string folder, string dropName, string? planText, CancellationToken ct)
     {
@@ -120,7 +135,7 @@ public static partial class DropCommand
     }
 
     /// <summary>The plan file's text, checked to be a RunPlan (unknown fields refused) so a typo fails here, not in the service.</summary>
-    private static string ReadPlan(string path)
+    internal static string ReadPlan(string path)
     {
         var text = File.ReadAllText(path);
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)

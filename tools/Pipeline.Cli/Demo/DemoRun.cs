@@ -116,7 +116,7 @@ public static class DemoRun
     /// Seconds per stage. Purify and index are recorded by their outcome event alone, so they are
     /// timed from the end of the stage that fed them (the sub-center and final trainings).
     /// </summary>
-    private static List<StageTime> StageTimes(RunDetails run)
+    internal static List<StageTime> StageTimes(RunDetails run)
     {
         var ended = run.Stages.Where(s => s.EndedAt is not null).ToDictionary(s => s.Stage, s => s.EndedAt!.Value);
         DateTimeOffset Start(StageSummary s) => s.Stage switch

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Cli.Demo;
+using Pipeline.Contracts;
+using Pipeline.Face.Purification;
+using Pipeline.Infra.Blobs;
+using Pipeline.Infra.Ledger;
+using Pipeline.ServiceDefaults;
+using Pipeline.VectorIndex;
+using TorchSharp;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// `pipeline run`: the demo's loop on the user's own dataset, in one process on the embedded defaults: drop it,
+/// then ingest, train K=3, purify, retrain K=1 and index, as the services do; no truth, so the summary reports
+/// what was kept and dropped and where the report is, plus holdout verification when a pair list is given.
+/// </summary>
+public static class RunCommand
+{
+    public sealed record RunSummary(
+        string RunId, string Status, string? Failure, string? DatasetId, int Samples, int Identities, int Quarantined,
+        int? Kept, int? Dropped, double? ThresholdDegrees, string? Score, string? Report,
+        IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints,
+        double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd)
+    {
+        public bool Succeeded => Status == RunStatus.Completed;
+
+        public string ToText()
+        {
+            var lines = new List<string> { "", $"run {RunId}: {Status}{(Failure is null ? "" : " - " + Failure)} in {TotalSeconds:F0} s" };
+            if (DatasetId is not null) lines.Add($"  dataset {DatasetId}: {Samples} images of {Identities} identities, {Quarantined} quarantined");
+            foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
+            if (Kept is not null)
+                lines.Add($"  purification ({Score}) at {ThresholdDegrees:F1}: kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
+            if (BaselineAccuracy is double b) lines.Add($"  holdout verification, K=1 on the raw data: {b:P2} +- {BaselineStd:P2}");
+            if (HoldoutAccuracy is double a) lines.Add($"  holdout verification, K=1 on the purified data: {a:P2} +- {HoldoutStd:P2}");
+            if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); `pipeline search --image FILE` or --serve");
+            return string.Join(Environment.NewLine, lines);
+        }
+    }
+
+    public static Command Create()
+    {
+        var data = CommonOptions.Data("Your dataset: an <identity>/<image> folder, a RecordIO folder (train.rec + train.idx), or a .zip/.tar/.tar.gz/.tgz of images");
+        var name = new Option<string?>("--name") { Description = "Drop name (names the run and the dataset); default: the data's name and the time" };
+        var plan = new Option<string?>("--plan") { Description = "A run plan JSON file (RunPlan fields, e.g. {\"epochs\": 20, \"baseline\": true}); default: the default plan" };
+        var root = new Option<string>("--root") { Description = "Folder for everything the run writes (blobs, ledger, index, work)", DefaultValueFactory = _ => ".pipeline" };
+        var holdout = new Option<string?>("--holdout") { Description = "Held-out faces (folder of <identity>/<image>) to measure the final model's verification accuracy on" };
+        var pairs = new Option<string?>("--pairs") { Description = "The holdout's pair list (LFW pairs.txt format); needed with --holdout" };
+        var serve = new Option<bool>("--serve") { Description = "Keep serving the search API after the run (Ctrl+C to stop)" };
+        var urls = new Option<string?>("--urls") { Description = "Where the search API listens (default: a free port on 127.0.0.1)" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("run", "The whole loop on your own dataset in one process (embedded defaults): drop, ingest, train K=3, purify, retrain K=1, index");
+        foreach (var o in new Option[] { data, name, plan, root, holdout, pairs, serve, urls, json }) cmd.Options.Add(o);
+        cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
+        {
+            var source = Path.GetFullPath(r.GetValue(data)!);
+            if (!Directory.Exists(source) && !File.Exists(source)) throw new FileNotFoundException($"{source}: no such file or folder");
+            var dropName = r.GetValue(name) ?? DropCommand.NameFor(source);
+            if (!DropCommand.IsValidName(dropName))
+                throw new ArgumentException($"--name '{dropName}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            var (holdoutDir, pairsFile) = (r.GetValue(holdout), r.GetValue(pairs));
+            if ((holdoutDir is null) != (pairsFile is null)) throw new ArgumentException("--holdout and --pairs go together");
+            var planText = r.GetValue(plan) is { } planPath ? DropCommand.ReadPlan(Path.GetFullPath(planPath)) : null;
+            var rootDir = Path.GetFullPath(r.GetValue(root)!);
+
+            var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), ct);
+            ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
+            if (r.GetValue(serve) && summary.Succeeded)
+                await DemoRun.ServeAsync(new DemoOptions(rootDir, 0, 0, 0, 0, 0, 0, true, r.GetValue(urls)), ct);
+            return summary.Succeeded ? 0 : 1;
+        }));
+        return cmd;
+    }
+
+    private static async Task<RunSummary> RunAsync(string source, string dropName, string? planText, string root,
+        string? holdoutDir, string? pairsFile, string? urls, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var app = EmbeddedPipeline.Build(root, urls);
+        await app.StartAsync(ct);
+        var blobs = app.Services.GetRequiredService<IBlobStore>();
+        var store = app.Services.GetRequiredService<ArtifactStore>();
+
+        var drop = await DropCommand.DropAsync(blobs, source, dropName, planText, ct);
+        ConsoleOutput.Info($"dropped {drop.Files} file(s) as {drop.Drop}; run {drop.RunId}");
+        var run = await DemoRun.WatchAsync(app.Services.GetRequiredService<RunLedger>(), drop.RunId, ct);
+        var stages = DemoRun.StageTimes(run);
+        var datasetId = run.Run.DatasetId;
+        var failure = run.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed)?.DetailJson;
+        var manifest = datasetId is null ? null : await store.ReadManifestAsync(datasetId, ct);
+        if (run.Run.Status != RunStatus.Completed || manifest is null)
+            return new RunSummary(drop.RunId, run.Run.Status, failure, datasetId, manifest?.SampleCount ?? 0, manifest?.Identities.Count ?? 0,
+                manifest?.QuarantineCount ?? 0, null, null, null, null, null, stages, clock.Elapsed.TotalSeconds, null, 0, null, null, null, null);
+
+        var reportPath = BlobPaths.PurifiedReport(datasetId!, drop.RunId);
+        var report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, reportPath, ct);
+        double? accuracy = null, std = null, baseline = null, baselineStd = null;
+        if (holdoutDir is not null && pairsFile is not null)
+        {
+            using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Final, ""), ct))
+                (accuracy, std) = Accuracy(EvaluateCommand.Evaluate(m, Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile), torch.CPU, ct));
+            if (run.Run.Plan?.Baseline == true)
+                using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Baseline, ""), ct))
+                    (baseline, baselineStd) = Accuracy(EvaluateCommand.Evaluate(m, Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile), torch.CPU, ct));
+        }
+        var index = app.Services.GetRequiredService<IVectorIndex>();
+        var collection = await index.ResolveAsync(CollectionNames.ServingAlias, ct);
+        long points = collection is null ? 0 : await index.CountAsync(collection, null, ct);
+        return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
+            report?.Kept, report?.Dropped, report?.ThresholdDegrees, report?.Score,
+            blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
+            stages, clock.Elapsed.TotalSeconds, collection, points, accuracy, std, baseline, baselineStd);
+    }
+
+    private static (double?, double?) Accuracy(EvaluateCommand.EvaluationSummary e) => (e.Accuracy, e.Std);
+}
