@@ -67,6 +67,13 @@ public sealed class CliVerbTests : IDisposable
         var (code, _, err) = Exec(env, "run", "--data", P("own/train"), "--name", "mine", "--root", P("root"));
         Assert.Equal(1, code); // the same drop name again is refused, with the reason
         Assert.Contains("already dropped", err);
+
+        Directory.CreateDirectory(P("bad/alice"));
+        File.WriteAllText(P("bad/alice/a.jpg"), "not an image");
+        var (badCode, badOut, badErr) = Exec(env, "run", "--data", P("bad"), "--root", P("root"));
+        Assert.Equal(1, badCode); // a failed run says which stage, which file and why
+        Assert.Contains("ingest: ", badOut + badErr);
+        Assert.Contains("alice/a.jpg: not-an-image", badOut + badErr);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public static class RunCommand
         var run = await DemoRun.WatchAsync(app.Services.GetRequiredService<RunLedger>(), drop.RunId, ct);
         var stages = DemoRun.StageTimes(run);
         var datasetId = run.Run.DatasetId;
-        var failure = run.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed)?.DetailJson;
+        var failure = DemoRun.FailureReason(run);
         var manifest = datasetId is null ? null : await store.ReadManifestAsync(datasetId, ct);
         if (run.Run.Status != RunStatus.Completed || manifest is null)
             return new RunSummary(drop.RunId, run.Run.Status, failure, datasetId, manifest?.SampleCount ?? 0, manifest?.Identities.Count ?? 0,

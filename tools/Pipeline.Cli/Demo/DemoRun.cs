@@ -86,7 +86,7 @@ public static class DemoRun
 
         var run = await WatchAsync(ledger, drop.RunId, ct);
         var stages = StageTimes(run);
-        var failure = run.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed)?.DetailJson;
+        var failure = FailureReason(run);
         var datasetId = run.Run.DatasetId ?? "";
         if (run.Run.Status != RunStatus.Completed)
             return new DemoSummary(drop.RunId, run.Run.Status, failure, 0, 0, null, null, null, null, null, null, stages, clock.Elapsed.TotalSeconds, null, 0, null);
@@ -126,6 +126,19 @@ public static class DemoRun
             _ => s.StartedAt,
         };
         return run.Stages.Select(s => new StageTime(s.Stage, s.Status, ((s.EndedAt ?? DateTimeOffset.UtcNow) - Start(s)).TotalSeconds)).ToList();
+    }
+
+    /// <summary>The failed stage and its reason as a person reads it (the ledger keeps the StageFailed event's JSON).</summary>
+    internal static string? FailureReason(RunDetails run)
+    {
+        var failed = run.Stages.FirstOrDefault(s => s.Status == StageStatus.Failed);
+        if (failed?.DetailJson is not { } detail) return failed is null ? null : $"{failed.Stage} failed";
+        try
+        {
+            using var doc = JsonDocument.Parse(detail);
+            return doc.RootElement.TryGetProperty("Reason", out var reason) ? $"{failed.Stage}: {reason.GetString()}" : detail;
+        }
+        catch (JsonException) { return detail; }
     }
 
     /// <summary>Follows the run in the ledger, printing each stage change, until it completes or fails.</summary>
