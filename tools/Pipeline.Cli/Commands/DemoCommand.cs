@@ -26,7 +26,7 @@ public static class DemoCommand
                 r.GetValue(closed), r.GetValue(open), r.GetValue(epochs), r.GetValue(seed), r.GetValue(serve), r.GetValue(urls), r.GetValue(lr));
             var summary = await DemoRun.RunAsync(options, ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
-            if (options.Serve && summary.Succeeded) await DemoRun.ServeAsync(options, ct);
+            if (options.Serve && summary.Succeeded) await DemoRun.ServeAsync(options.Root, options.Urls, ct);
             return summary.Succeeded ? 0 : 1;
         }));
         return cmd;

@@ -7,8 +7,6 @@ using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Ledger;
 using Pipeline.ServiceDefaults;
-using Pipeline.VectorIndex;
-using TorchSharp;
 
 namespace Pipeline.Cli.Commands;
 
@@ -69,7 +67,7 @@ public static class RunCommand
             var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
             if (r.GetValue(serve) && summary.Succeeded)
-                await DemoRun.ServeAsync(new DemoOptions(rootDir, 0, 0, 0, 0, 0, 0, true, r.GetValue(urls)), ct);
+                await DemoRun.ServeAsync(rootDir, r.GetValue(urls), ct);
             return summary.Succeeded ? 0 : 1;
         }));
         return cmd;
@@ -97,23 +95,17 @@ public static class RunCommand
 
         var reportPath = BlobPaths.PurifiedReport(datasetId!, drop.RunId);
         var report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, reportPath, ct);
-        double? accuracy = null, std = null, baseline = null, baselineStd = null;
+        EvaluateCommand.EvaluationSummary? final = null, baseline = null;
         if (holdoutDir is not null && pairsFile is not null)
         {
-            using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Final, ""), ct))
-                (accuracy, std) = Accuracy(EvaluateCommand.Evaluate(m, Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile), torch.CPU, ct));
-            if (run.Run.Plan?.Baseline == true)
-                using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Baseline, ""), ct))
-                    (baseline, baselineStd) = Accuracy(EvaluateCommand.Evaluate(m, Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile), torch.CPU, ct));
+            var (holdout, pairs) = (Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile));
+            final = await DemoRun.EvaluateStageAsync(store, drop.RunId, Stages.Final, holdout, pairs, ct);
+            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, drop.RunId, Stages.Baseline, holdout, pairs, ct);
         }
-        var index = app.Services.GetRequiredService<IVectorIndex>();
-        var collection = await index.ResolveAsync(CollectionNames.ServingAlias, ct);
-        long points = collection is null ? 0 : await index.CountAsync(collection, null, ct);
+        var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
             report?.Kept, report?.Dropped, report?.ThresholdDegrees, report?.Score,
             blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
-            stages, clock.Elapsed.TotalSeconds, collection, points, accuracy, std, baseline, baselineStd);
+            stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std);
     }
-
-    private static (double?, double?) Accuracy(EvaluateCommand.EvaluationSummary e) => (e.Accuracy, e.Std);
 }

@@ -98,15 +98,9 @@ public static class DemoRun
 
         var holdout = Path.Combine(synthDir, "holdout");
         var pairs = Path.Combine(holdout, "pairs.txt");
-        EvaluateCommand.EvaluationSummary? baseline = null, purified = null;
-        using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Baseline, ""), ct))
-            baseline = EvaluateCommand.Evaluate(m, holdout, pairs, torch.CPU, ct);
-        using (var m = await store.LoadModelAsync(new ModelRef(drop.RunId, Stages.Final, ""), ct))
-            purified = EvaluateCommand.Evaluate(m, holdout, pairs, torch.CPU, ct);
-
-        var index = app.Services.GetRequiredService<IVectorIndex>();
-        var collection = await index.ResolveAsync(CollectionNames.ServingAlias, ct);
-        long points = collection is null ? 0 : await index.CountAsync(collection, null, ct);
+        var baseline = await EvaluateStageAsync(store, drop.RunId, Stages.Baseline, holdout, pairs, ct);
+        var purified = await EvaluateStageAsync(store, drop.RunId, Stages.Final, holdout, pairs, ct);
+        var (collection, points) = await ServingIndexAsync(app.Services, ct);
         string check = await SearchCheckAsync(app, synthDir, truth, ct);
         return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.ThresholdDegrees,
             baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, stages, clock.Elapsed.TotalSeconds, collection, points, check);
@@ -126,6 +120,22 @@ public static class DemoRun
             _ => s.StartedAt,
         };
         return run.Stages.Select(s => new StageTime(s.Stage, s.Status, ((s.EndedAt ?? DateTimeOffset.UtcNow) - Start(s)).TotalSeconds)).ToList();
+    }
+
+    /// <summary>Holdout verification of one stage's model of the run.</summary>
+    internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string runId, string stage,
+        string holdout, string pairs, CancellationToken ct)
+    {
+        using var model = await store.LoadModelAsync(new ModelRef(runId, stage, ""), ct);
+        return EvaluateCommand.Evaluate(model, holdout, pairs, torch.CPU, ct);
+    }
+
+    /// <summary>The collection the serving alias points to, and how many faces it holds.</summary>
+    internal static async Task<(string? Collection, long Points)> ServingIndexAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var index = services.GetRequiredService<IVectorIndex>();
+        var collection = await index.ResolveAsync(CollectionNames.ServingAlias, ct);
+        return (collection, collection is null ? 0 : await index.CountAsync(collection, null, ct));
     }
 
     /// <summary>The failed stage and its reason as a person reads it (the ledger keeps the StageFailed event's JSON).</summary>
@@ -191,9 +201,9 @@ public static class DemoRun
         return $"search API at {address}: {hits}/{probes.Count} clean probe images found their identity at rank 1";
     }
 
-    public static async Task ServeAsync(DemoOptions o, CancellationToken ct)
+    public static async Task ServeAsync(string root, string? urls, CancellationToken ct)
     {
-        await using var app = EmbeddedPipeline.Build(o.Root, o.Urls ?? "http://127.0.0.1:5080");
+        await using var app = EmbeddedPipeline.Build(root, urls ?? "http://127.0.0.1:5080");
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ConsoleOutput.Info($"serving search at {address}/api/search (POST an image as multipart field 'image'); Ctrl+C to stop");
