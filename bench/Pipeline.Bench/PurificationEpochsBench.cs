@@ -8,7 +8,7 @@ namespace Pipeline.Bench;
 /// <summary>
 /// How noise separation evolves while a sub-center model trains: after every epoch, every training
 /// sample is embedded and scored (dominant sub-center, class mean) against truth.csv.
-/// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--lr 0.025] [--seed 1] [--decay-epochs E]
+/// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--batch 64] [--lr 0.025] [--seed 1] [--decay-epochs E]
 ///   [--width W] [--embedding D] [--dropout P] [--wd WD] [--margin M] [--scale S]
 ///   [--self-purify-from E [--self-purify-posterior P]] [--score-every N]
 ///   [--train-on all|clean|fold0|fold1|REPORT.json] [--dump DIR]
@@ -28,6 +28,7 @@ public sealed class PurificationEpochsBench : IBenchmark
         {
             SubCenters = BenchArgs.Int(args, "--subcenters", 3),
             Epochs = BenchArgs.Int(args, "--epochs", 10),
+            BatchSize = BenchArgs.Int(args, "--batch", 64),
             LearningRate = BenchArgs.Double(args, "--lr") ?? 0.025,
             Seed = BenchArgs.Int(args, "--seed", 1),
             DecayEpochs = BenchArgs.Double(args, "--decay-epochs"),
