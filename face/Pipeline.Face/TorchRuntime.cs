@@ -123,7 +123,7 @@ public static class TorchRuntime
             "auto" => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
             "cpu" => torch.CPU,
             "cuda" => torch.cuda.is_available() ? torch.CUDA
-                : throw new InvalidOperationException("--device cuda: CUDA is not available in this process (TorchSharp CPU runtime or no GPU)"),
+                : throw new InvalidOperationException("--device cuda: CUDA is not available in this process (no GPU, or built with libtorch for the CPU: build with TorchBackend=cuda)"),
             _ => throw new ArgumentException($"unknown device '{name}' (auto|cpu|cuda)"),
         };
     }
