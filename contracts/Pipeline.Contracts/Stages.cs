@@ -17,4 +17,16 @@ public static class Stages
     public const string Baseline = "baseline";
 
     public const string Index = "index";
+
+    /// <summary>
+    /// The stage whose completion hands this one its work, for stages that announce only their outcome
+    /// (purify starts on the sub-center model, index on the final model); null for the others, which
+    /// are queued or started by a message of their own.
+    /// </summary>
+    public static string? FedBy(string stage) => stage switch
+    {
+        Purify => SubCenter,
+        Index => Final,
+        _ => null,
+    };
 }

@@ -40,6 +40,9 @@ public sealed class RunsApiTests(DashboardFixture fixture)
         Assert.Equal(0.875, subcenter.Detail?["metrics"]?["trainAccuracy"]?.GetValue<double>());
         Assert.Null(subcenter.FailureReason);
 
+        var purify = run.Stages[2]; // announced only by its outcome: timed from the sub-center model it purified with
+        Assert.Equal((t0.AddSeconds(10), t0.AddSeconds(12), 2.0), (purify.StartedAt, purify.EndedAt, purify.DurationSeconds));
+
         var final = run.Stages[3];
         Assert.Equal(StageStatus.Failed, final.Status);
         Assert.Equal(t0.AddSeconds(20), final.EndedAt);

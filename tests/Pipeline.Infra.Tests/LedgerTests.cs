@@ -60,6 +60,12 @@ public sealed class LedgerTests : IDisposable
         Assert.Equal(0.9, detail.RootElement.GetProperty("Metrics").GetProperty("TrainAccuracy").GetDouble());
         Assert.Contains("\"Loss\":9.5", subcenter.LastProgressJson);
         Assert.Equal(9, details.Events.Count);
+
+        // Purify and index announce only their outcome: each starts when the model it works on was trained.
+        var purify = details.Stages.Single(s => s.Stage == Stages.Purify);
+        Assert.Equal((T0.AddMinutes(3), T0.AddMinutes(4)), (purify.StartedAt, purify.EndedAt!.Value));
+        var index = details.Stages.Single(s => s.Stage == Stages.Index);
+        Assert.Equal((T0.AddMinutes(5), T0.AddMinutes(6)), (index.StartedAt, index.EndedAt!.Value));
     }
 
     [Fact]

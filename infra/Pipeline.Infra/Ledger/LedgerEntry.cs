@@ -44,7 +44,8 @@ public sealed record RunSummary(
     RunPlan? Plan);
 
 /// <summary>
-/// One stage of a run: its latest status, first and last time seen, when it ended (completed or failed),
+/// One stage of a run: its latest status, when it started (its first event; for a stage that announces only
+/// its outcome, the completion of the stage feeding it, <see cref="Stages.FedBy"/>), when it ended (completed or failed),
 /// the detail of its last event (metrics for a trained model, reason for a failure) and of its last progress.
 /// </summary>
 public sealed record StageSummary(

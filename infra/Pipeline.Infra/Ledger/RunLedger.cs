@@ -172,13 +172,17 @@ public sealed class RunLedger
         events.GroupBy(e => e.Stage).Select(g =>
         {
             var all = g.ToList();
+            // A stage that announces only its outcome started when the stage feeding it last completed before it.
+            var started = all[0].At;
+            if (Stages.FedBy(g.Key) is { } feeder && events.LastOrDefault(e => e.Stage == feeder && e.Status == StageStatus.Completed && e.At <= started) is { } fed)
+                started = fed.At;
             var progress = all.LastOrDefault(e => e.Status == StageStatus.Progress);
             var milestones = all.Where(e => e.Status != StageStatus.Progress).ToList();
             var last = milestones.Count > 0 ? milestones[^1] : all[^1];
             var end = last.Status is StageStatus.Completed or StageStatus.Failed ? last.At : (DateTimeOffset?)null;
             // Progress after a queue/start means the stage is running even though no milestone says so.
             var status = progress is not null && progress.At >= last.At && end is null ? StageStatus.Progress : last.Status;
-            return new StageSummary(g.Key, status, all[0].At, end, last.DetailJson, progress?.DetailJson);
+            return new StageSummary(g.Key, status, started, end, last.DetailJson, progress?.DetailJson);
         }).ToList();
 
     private SqliteConnection Open()

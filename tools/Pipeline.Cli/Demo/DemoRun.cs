@@ -106,21 +106,9 @@ public static class DemoRun
             baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, stages, clock.Elapsed.TotalSeconds, collection, points, check);
     }
 
-    /// <summary>
-    /// Seconds per stage. Purify and index are recorded by their outcome event alone, so they are
-    /// timed from the end of the stage that fed them (the sub-center and final trainings).
-    /// </summary>
-    internal static List<StageTime> StageTimes(RunDetails run)
-    {
-        var ended = run.Stages.Where(s => s.EndedAt is not null).ToDictionary(s => s.Stage, s => s.EndedAt!.Value);
-        DateTimeOffset Start(StageSummary s) => s.Stage switch
-        {
-            Stages.Purify when ended.TryGetValue(Stages.SubCenter, out var t) => t,
-            Stages.Index when ended.TryGetValue(Stages.Final, out var t) => t,
-            _ => s.StartedAt,
-        };
-        return run.Stages.Select(s => new StageTime(s.Stage, s.Status, ((s.EndedAt ?? DateTimeOffset.UtcNow) - Start(s)).TotalSeconds)).ToList();
-    }
+    /// <summary>Seconds per stage, from the ledger's start (purify and index from the stage that fed them) to its end, or now.</summary>
+    internal static List<StageTime> StageTimes(RunDetails run) =>
+        run.Stages.Select(s => new StageTime(s.Stage, s.Status, ((s.EndedAt ?? DateTimeOffset.UtcNow) - s.StartedAt).TotalSeconds)).ToList();
 
     /// <summary>Holdout verification of one stage's model of the run.</summary>
     internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string runId, string stage,
