@@ -72,7 +72,7 @@ public sealed class PurificationEpochsBench : IBenchmark
             Console.WriteLine($"epoch {epoch}");
             PurificationRulesBench.Report("  dominant sub-center", paper.Samples.Select(s => s.Angle).ToArray(), noisy, kind);
             PurificationRulesBench.Report("  class mean", meanAngles, noisy, kind);
-            PurificationRulesBench.Report("  class margin", Enumerable.Range(0, set.Count).Select(toMeans.Margin).ToArray(), noisy, kind);
+            PurificationRulesBench.Report("  class margin", Enumerable.Range(0, set.Count).Select(toMeans.Margin).ToArray(), noisy, kind, skewedClean: true);
             if (dump is not null)
             {
                 File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}.csv"), Enumerable.Range(0, set.Count).Select(i =>

@@ -54,7 +54,7 @@ public sealed class PurificationRulesBench : IBenchmark
         // Margin against the nearest other class centre (closed-set noise belongs to another class).
         var toCenters = SubCenterPurifier.AnglesToCenters(emb, dim, set.Labels, centers);
         var margin = Enumerable.Range(0, n).Select(toCenters.Margin).ToArray();
-        Report("own - nearest other (+90)", margin, noisy, kind, dump);
+        Report("own - nearest other (+90)", margin, noisy, kind, dump, skewedClean: true);
         return Task.FromResult(0);
     }
 
@@ -68,12 +68,13 @@ public sealed class PurificationRulesBench : IBenchmark
     }
 
     /// <param name="dump">A folder to write the scores to (score,noisy per line), or null.</param>
-    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind, string? dump = null)
+    /// <param name="skewedClean">Fit the clean mode as a split normal, as the Purifier does for the class margin.</param>
+    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind, string? dump = null, bool skewedClean = false)
     {
         if (dump is not null)
             File.WriteAllLines(Path.Combine(dump, string.Concat(name.Where(char.IsLetterOrDigit)) + ".csv"),
                 score.Select((v, i) => $"{v:F3},{(noisy[i] ? 1 : 0)}"));
-        var t = AngleThreshold.Choose(score);
+        var t = AngleThreshold.Choose(score, skewedClean);
         int tp = 0, fp = 0, nz = noisy.Count(x => x), clean = noisy.Length - nz, closedTp = 0, openTp = 0;
         int closed = kind.Count(x => x == NoiseKind.Closed), open = kind.Count(x => x == NoiseKind.Open);
         for (int i = 0; i < score.Length; i++)
@@ -95,7 +96,7 @@ public sealed class PurificationRulesBench : IBenchmark
             if (noisy[desc[r]]) dtp++;
             if (dtp >= 0.9 * nz) { bestP = (double)dtp / (r + 1); break; }
         }
-        Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Degrees,6:F1} ({t.Method}; N({t.CleanMean:F1},{t.CleanStd:F1}) N({t.NoisyMean:F1},{t.NoisyStd:F1}) w1 {t.NoisyWeight:F2} D {t.Separation:F2})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
+        Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Degrees,6:F1} ({t.Method}; N({t.CleanMean:F1},{t.CleanStd:F1}{(t.CleanStdRight is { } right ? $"/{right:F1}" : "")}) N({t.NoisyMean:F1},{t.NoisyStd:F1}) w1 {t.NoisyWeight:F2} D {t.Separation:F2})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
             $"kept {(double)(clean - fp) / clean:F3}  closed R {(double)closedTp / Math.Max(1, closed):F3} open R {(double)openTp / Math.Max(1, open):F3}  P@R.9 {bestP:F3}");
     }
 }

@@ -148,6 +148,51 @@ public class PurifierTests
         Assert.InRange(choice.NoisyWeight, 0.27, 0.33);
     }
 
+    [Fact]
+    public void Skewed_clean_mode_threshold_finds_where_a_long_tailed_clean_mode_crosses_the_noisy_one()
+    {
+        // Margins as on a set with 10 % label noise: a clean mode peaking at 70 with a right tail nearly twice its
+        // left (7 and 13 degrees, a split normal) and a noisy Gaussian at 120 +- 14.
+        const double peak = 70, left = 7, right = 13, w1 = 0.1, mu1 = 120, sd1 = 14;
+        var rng = new Random(7);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        double SplitNormal()
+        {
+            double z = Math.Abs(Normal());
+            return rng.NextDouble() < left / (left + right) ? peak - left * z : peak + right * z;
+        }
+        var margins = Enumerable.Range(0, 9000).Select(_ => SplitNormal()).Concat(Enumerable.Range(0, 1000).Select(_ => mu1 + sd1 * Normal())).ToList();
+        // Reference: where the generating densities cross, by a fine scan.
+        double Clean(double x) => (1 - w1) * 2 / (left + right) * Math.Exp(-0.5 * Math.Pow((x - peak) / (x < peak ? left : right), 2));
+        double Noisy(double x) => w1 / sd1 * Math.Exp(-0.5 * Math.Pow((x - mu1) / sd1, 2));
+        double crossing = peak;
+        while (Clean(crossing) > Noisy(crossing)) crossing += 1e-3;
+
+        var choice = AngleThreshold.Choose(margins, skewedClean: true);
+        Assert.Equal(AngleThreshold.SkewedMixtureCrossing, choice.Method);
+        Assert.InRange(choice.Degrees, crossing - 2, crossing + 2);
+        Assert.InRange(choice.NoisyWeight, 0.07, 0.13);
+        Assert.InRange(choice.CleanMean, peak - 2, peak + 2);
+        Assert.InRange(choice.CleanStdRight!.Value / choice.CleanStd, 1.5, 2.3);
+
+        // A Gaussian clean mode on the same margins lends its tail to the noisy mode and cuts into the clean samples.
+        var gaussian = AngleThreshold.Choose(margins);
+        Assert.Equal(AngleThreshold.MixtureCrossing, gaussian.Method);
+        Assert.True(gaussian.Degrees < crossing - 4, $"gaussian {gaussian.Degrees:F1} against the crossing {crossing:F1}");
+        Assert.True(gaussian.NoisyWeight > 0.13, $"gaussian noisy weight {gaussian.NoisyWeight:F2}");
+    }
+
+    [Fact]
+    public void Skewed_clean_mode_threshold_keeps_the_single_mode_rule_on_clean_data()
+    {
+        var rng = new Random(8);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var margins = Enumerable.Range(0, 5000).Select(_ => { double z = Math.Abs(Normal()); return rng.NextDouble() < 0.35 ? 70 - 7 * z : 70 + 13 * z; }).ToList();
+        var choice = AngleThreshold.Choose(margins, skewedClean: true);
+        Assert.StartsWith("single mode", choice.Method);
+        Assert.True(margins.Count(m => m >= choice.Degrees) < 0.02 * margins.Count, $"{choice.Degrees:F1} drops too many clean margins");
+    }
+
     [Theory]
     [InlineData(0.6, 50, 8, 85, 5)]   // the noisy mode is the narrower one: the clean tail wins again past ~110
     [InlineData(0.7, 40, 7, 85, 9)]

@@ -1,7 +1,14 @@
 namespace Pipeline.Face.Purification;
 
-/// <summary>How an automatic threshold was reached, for the report.</summary>
-public sealed record ThresholdChoice(double Degrees, string Method, double CleanMean, double CleanStd, double NoisyMean, double NoisyStd, double NoisyWeight, double Separation);
+/// <summary>
+/// How an automatic threshold was reached, for the report. With a skewed clean mode
+/// (<see cref="CleanStdRight"/> set) CleanMean is that mode's peak and CleanStd its left-hand spread.
+/// </summary>
+public sealed record ThresholdChoice(double Degrees, string Method, double CleanMean, double CleanStd, double NoisyMean, double NoisyStd, double NoisyWeight, double Separation)
+{
+    /// <summary>The clean mode's right-hand spread when it was fitted as a split normal; null: Gaussian, CleanStd on both sides.</summary>
+    public double? CleanStdRight { get; init; }
+}
 
 /// <summary>
 /// Picks the drop angle from the distribution of angles to dominant sub-centers: a
@@ -13,8 +20,16 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
 public static class AngleThreshold
 {
     public const string MixtureCrossing = "gaussian mixture crossing";
+    public const string SkewedMixtureCrossing = "split-normal clean mode and gaussian noisy mode crossing";
 
-    public static ThresholdChoice Choose(IReadOnlyList<double> angles)
+    /// <param name="skewedClean">
+    /// Once the Gaussian mixture has found two modes, refit the clean one as a split normal (a spread of
+    /// its own on each side of the peak) and cut where that crosses the noisy Gaussian. The class margin's
+    /// clean mode has a long right tail of images the model has not fitted; a symmetric Gaussian hands that
+    /// tail to the noisy mode, which then cuts into the clean samples (bench/RESULTS.md, "The automatic
+    /// threshold at lower noise rates"). The test for two modes stays the Gaussian one.
+    /// </param>
+    public static ThresholdChoice Choose(IReadOnlyList<double> angles, bool skewedClean = false)
     {
         if (angles.Count < 10) return new ThresholdChoice(DropRule.PaperAngle, "too few samples: paper angle", 0, 0, 0, 0, 0, 0);
         var x = angles.OrderBy(a => a).ToArray();
@@ -27,9 +42,109 @@ public static class AngleThreshold
         if (separation < 2.0 || w[1] < 0.02)
             return new ThresholdChoice(tail, "single mode: median + 3 robust sigma", mu[0], sd[0], mu[1], sd[1], w[1], separation);
 
+        if (skewedClean && FitSkewedMixture(x, w[1], mu, sd) is { } skewed)
+        {
+            var (w1, peak, left, right, m1, s1) = skewed;
+            double skewedCrossing = Bisect(peak, m1, x => SplitLogDensity(x, 1 - w1, peak, left, right) > LogDensity(x, w1, m1, s1));
+            return new ThresholdChoice(skewedCrossing, SkewedMixtureCrossing, peak, left, m1, s1, w1, separation) { CleanStdRight = right };
+        }
+
         // Crossing of w0*N(mu0,sd0) and w1*N(mu1,sd1) between the two means.
         double crossing = Bisect(mu[0], mu[1], x => LogDensity(x, w[0], mu[0], sd[0]) > LogDensity(x, w[1], mu[1], sd[1]));
         return new ThresholdChoice(crossing, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation);
+    }
+
+    /// <summary>Log of w times the split normal's density, less the constant the Gaussian's <see cref="LogDensity"/> leaves out too.</summary>
+    private static double SplitLogDensity(double x, double w, double peak, double left, double right)
+    {
+        double s = x < peak ? left : right;
+        return Math.Log(w) + Math.Log(2 / (left + right)) - 0.5 * ((x - peak) / s) * ((x - peak) / s);
+    }
+
+    /// <summary>
+    /// EM for a split-normal clean mode and a Gaussian noisy mode, started from the Gaussian fit; null when the
+    /// noisy mode vanishes or ends below the clean peak. The split normal's M-step has closed-form spreads for
+    /// a given peak (John 1982); the peak maximises the profile likelihood, searched on a grid between the 2nd
+    /// and 90th percentiles, then by golden section, with prefix sums over the sorted scores so a step costs
+    /// O(n) and not O(n x grid).
+    /// </summary>
+    private static (double W1, double Peak, double Left, double Right, double NoisyMean, double NoisyStd)? FitSkewedMixture(
+        double[] sorted, double noisyWeight, double[] mu, double[] sd)
+    {
+        int n = sorted.Length;
+        double w1 = noisyWeight, peak = mu[0], left = sd[0], right = sd[0], m1 = mu[1], s1 = sd[1];
+        double lo = sorted[(int)(0.02 * (n - 1))], hi = sorted[(int)(0.90 * (n - 1))];
+        var r = new double[n];
+        var c0 = new double[n + 1];
+        var c1 = new double[n + 1];
+        var c2 = new double[n + 1];
+        for (int iter = 0; iter < 300; iter++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double a = SplitLogDensity(sorted[i], 1 - w1, peak, left, right), b = LogDensity(sorted[i], w1, m1, s1);
+                double m = Math.Max(a, b);
+                r[i] = Math.Exp(b - m) / (Math.Exp(a - m) + Math.Exp(b - m));
+            }
+            double n1 = r.Sum();
+            if (n1 < 1e-9 || n - n1 < 1e-9) return null;
+            for (int i = 0; i < n; i++)
+            {
+                double c = 1 - r[i], x = sorted[i];
+                c0[i + 1] = c0[i] + c;
+                c1[i + 1] = c1[i] + c * x;
+                c2[i + 1] = c2[i] + c * x * x;
+            }
+            // Profile log-likelihood of the clean mode at a peak, with its two spreads at their optimum.
+            (double Ll, double Left, double Right) Profile(double p)
+            {
+                int k = LowerBound(sorted, p);
+                double a = Math.Max(c2[k] - 2 * p * c1[k] + p * p * c0[k], 1e-9);
+                double b = Math.Max((c2[n] - c2[k]) - 2 * p * (c1[n] - c1[k]) + p * p * (c0[n] - c0[k]), 1e-9);
+                double total = c0[n];
+                double l = Math.Sqrt((a + Math.Cbrt(a * a * b)) / total), rr = Math.Sqrt((b + Math.Cbrt(b * b * a)) / total);
+                return (-total * Math.Log(l + rr) - a / (2 * l * l) - b / (2 * rr * rr), l, rr);
+            }
+            const int Grid = 120;
+            double step = (hi - lo) / (Grid - 1), best = lo, bestLl = double.NegativeInfinity;
+            for (int g = 0; g < Grid; g++)
+            {
+                double p = lo + g * step, ll = Profile(p).Ll;
+                if (ll > bestLl) { bestLl = ll; best = p; }
+            }
+            double ga = Math.Max(lo, best - step), gb = Math.Min(hi, best + step), phi = (Math.Sqrt(5) - 1) / 2;
+            for (int i = 0; i < 40; i++)
+            {
+                double x1 = gb - phi * (gb - ga), x2 = ga + phi * (gb - ga);
+                if (Profile(x1).Ll >= Profile(x2).Ll) gb = x2; else ga = x1;
+            }
+            double newPeak = (ga + gb) / 2;
+            (_, left, right) = Profile(newPeak);
+            double nm1 = 0;
+            for (int i = 0; i < n; i++) nm1 += r[i] * sorted[i];
+            nm1 /= n1;
+            double v1 = 0;
+            for (int i = 0; i < n; i++) v1 += r[i] * (sorted[i] - nm1) * (sorted[i] - nm1);
+            s1 = Math.Max(0.5, Math.Sqrt(v1 / n1));
+            w1 = n1 / n;
+            bool converged = Math.Abs(newPeak - peak) + Math.Abs(nm1 - m1) < 1e-4;
+            peak = newPeak;
+            m1 = nm1;
+            if (converged) break;
+        }
+        return w1 < 0.02 || m1 <= peak ? null : (w1, peak, left, right, m1, s1);
+    }
+
+    /// <summary>How many of the sorted values are below <paramref name="value"/>.</summary>
+    private static int LowerBound(double[] sorted, double value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (sorted[mid] < value) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>
