@@ -59,6 +59,9 @@ public sealed class CliVerbTests : IDisposable
         Assert.Equal(kept, run.GetProperty("indexed_points").GetInt64());
         Assert.Equal("class-margin", run.GetProperty("score").GetString());
         Assert.True(File.Exists(run.GetProperty("report").GetString()), "the report is where the summary says");
+        // The summary says how the threshold was reached, as the report does.
+        using (var report = JsonDocument.Parse(File.ReadAllText(run.GetProperty("report").GetString()!)))
+            Assert.Equal(report.RootElement.GetProperty("threshold").GetProperty("method").GetString(), run.GetProperty("threshold_method").GetString());
         Assert.InRange(run.GetProperty("holdout_accuracy").GetDouble(), 0.0, 1.0);
         Assert.False(run.TryGetProperty("baseline_accuracy", out _), "the plan asked for no baseline");
         var stages = run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()).ToList();
