@@ -58,7 +58,7 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         var subcenter = page.Locator("#stages tr[data-stage='subcenter']");
         await Expect(subcenter).ToContainTextAsync("completed");
         await Expect(subcenter).ToContainTextAsync("epoch 2/3");
-        await Expect(subcenter).ToContainTextAsync("8.0 s");
+        await Expect(subcenter).ToContainTextAsync("7.0 s (queued 1.0 s)");
         var finalReason = page.Locator("#stages tr[data-stage='final'] .failure");
         await Expect(finalReason).ToHaveTextAsync(reason);
         await Expect(finalReason).ToHaveCSSAsync("color", "rgb(180, 35, 24)");

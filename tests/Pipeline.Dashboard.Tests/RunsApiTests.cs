@@ -35,7 +35,8 @@ public sealed class RunsApiTests(DashboardFixture fixture)
 
         var subcenter = run.Stages[1];
         Assert.Equal(StageStatus.Completed, subcenter.Status);
-        Assert.Equal(8.0, subcenter.DurationSeconds);
+        // Queued at +2, first progress (its work starting) at +3, trained at +10.
+        Assert.Equal((t0.AddSeconds(3), 7.0, 1.0), (subcenter.StartedAt, subcenter.DurationSeconds, subcenter.QueuedSeconds));
         Assert.Equal(new StageProgress(2, 3, 20, 4.25, 0.625, 410, t0.AddSeconds(4)), subcenter.Progress);
         Assert.Equal(0.875, subcenter.Detail?["metrics"]?["trainAccuracy"]?.GetValue<double>());
         Assert.Null(subcenter.FailureReason);
@@ -46,7 +47,7 @@ public sealed class RunsApiTests(DashboardFixture fixture)
         var final = run.Stages[3];
         Assert.Equal(StageStatus.Failed, final.Status);
         Assert.Equal(t0.AddSeconds(20), final.EndedAt);
-        Assert.Equal(7.0, final.DurationSeconds);
+        Assert.Equal((6.0, 1.0), (final.DurationSeconds, final.QueuedSeconds));
         Assert.Equal(1, final.Progress?.Epoch);
         Assert.Equal(reason, final.FailureReason);
 
@@ -73,6 +74,21 @@ public sealed class RunsApiTests(DashboardFixture fixture)
         Assert.Null(ingest.EndedAt);
         Assert.InRange(ingest.DurationSeconds, 110, 600);
         Assert.Equal(RunStatus.Running, run.Status);
+    }
+
+    [Fact]
+    public async Task A_stage_waiting_for_a_trainer_reports_its_wait_not_work()
+    {
+        var runId = RunScenarios.NewRunId("waiting");
+        var t0 = RunScenarios.Start(minutesAgo: 2);
+        await Host.Bus.Publish(new TrainModel(runId, RunScenarios.Plan, Stages.Baseline, new DatasetRef("ds-wait", "ds-wait/manifest.json"), 1, t0));
+
+        var run = await Host.WaitForRunAsync(runId, 1);
+
+        var baseline = Assert.Single(run.Stages);
+        Assert.Equal(StageStatus.Queued, baseline.Status);
+        Assert.Equal(0.0, baseline.DurationSeconds);
+        Assert.InRange(baseline.QueuedSeconds, 110, 600);
     }
 
     [Fact]

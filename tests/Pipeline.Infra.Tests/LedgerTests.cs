@@ -54,8 +54,8 @@ public sealed class LedgerTests : IDisposable
         Assert.Equal([Stages.Ingest, Stages.SubCenter, Stages.Purify, Stages.Final, Stages.Index], details.Stages.Select(s => s.Stage));
         Assert.All(details.Stages, s => Assert.Equal(StageStatus.Completed, s.Status));
         var subcenter = details.Stages.Single(s => s.Stage == Stages.SubCenter);
-        Assert.Equal(T0.AddMinutes(1), subcenter.StartedAt);
-        Assert.Equal(T0.AddMinutes(3), subcenter.EndedAt);
+        // Queued at +1 (TrainModel), working from its first progress at +2, trained at +3.
+        Assert.Equal((T0.AddMinutes(1), T0.AddMinutes(2), T0.AddMinutes(3)), (subcenter.QueuedAt!.Value, subcenter.StartedAt, subcenter.EndedAt!.Value));
         using var detail = JsonDocument.Parse(subcenter.DetailJson!);
         Assert.Equal(0.9, detail.RootElement.GetProperty("Metrics").GetProperty("TrainAccuracy").GetDouble());
         Assert.Contains("\"Loss\":9.5", subcenter.LastProgressJson);
@@ -66,6 +66,11 @@ public sealed class LedgerTests : IDisposable
         Assert.Equal((T0.AddMinutes(3), T0.AddMinutes(4)), (purify.StartedAt, purify.EndedAt!.Value));
         var index = details.Stages.Single(s => s.Stage == Stages.Index);
         Assert.Equal((T0.AddMinutes(5), T0.AddMinutes(6)), (index.StartedAt, index.EndedAt!.Value));
+        Assert.Null(purify.QueuedAt);
+        // The final stage has no progress event here: its work is timed from its queueing to its model.
+        var final = details.Stages.Single(s => s.Stage == Stages.Final);
+        Assert.Equal((T0.AddMinutes(4), T0.AddMinutes(5)), (final.StartedAt, final.EndedAt!.Value));
+        Assert.Null(final.QueuedAt);
     }
 
     [Fact]

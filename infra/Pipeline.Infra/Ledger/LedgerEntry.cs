@@ -44,9 +44,11 @@ public sealed record RunSummary(
     RunPlan? Plan);
 
 /// <summary>
-/// One stage of a run: its latest status, when it started (its first event; for a stage that announces only
-/// its outcome, the completion of the stage feeding it, <see cref="Stages.FedBy"/>), when it ended (completed or failed),
-/// the detail of its last event (metrics for a trained model, reason for a failure) and of its last progress.
+/// One stage of a run: its latest status; when it was queued, if it was (a training job waits for a free
+/// Trainer; null when it started at once); when its work started (its first start or progress event, else its
+/// first event; for a stage that announces only its outcome, the completion of the stage feeding it,
+/// <see cref="Stages.FedBy"/>); when it ended (completed or failed); the detail of its last event (metrics
+/// for a trained model, reason for a failure) and of its last progress.
 /// </summary>
 public sealed record StageSummary(
     string Stage,
@@ -54,7 +56,8 @@ public sealed record StageSummary(
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
     string? DetailJson,
-    string? LastProgressJson);
+    string? LastProgressJson,
+    DateTimeOffset? QueuedAt = null);
 
 public sealed record LedgerEvent(long Id, string Stage, string Status, DateTimeOffset At, string MessageType, string? DetailJson);
 

@@ -172,8 +172,10 @@ public sealed class RunLedger
         events.GroupBy(e => e.Stage).Select(g =>
         {
             var all = g.ToList();
-            // A stage that announces only its outcome started when the stage feeding it last completed before it.
-            var started = all[0].At;
+            // Work starts at the first start or progress event; without one, at the stage's first event (its queueing,
+            // or its outcome). A stage that announces only its outcome started when the stage feeding it last completed.
+            var queued = all.FirstOrDefault(e => e.Status == StageStatus.Queued)?.At;
+            var started = all.FirstOrDefault(e => e.Status is StageStatus.Started or StageStatus.Progress)?.At ?? all[0].At;
             if (Stages.FedBy(g.Key) is { } feeder && events.LastOrDefault(e => e.Stage == feeder && e.Status == StageStatus.Completed && e.At <= started) is { } fed)
                 started = fed.At;
             var progress = all.LastOrDefault(e => e.Status == StageStatus.Progress);
@@ -182,7 +184,7 @@ public sealed class RunLedger
             var end = last.Status is StageStatus.Completed or StageStatus.Failed ? last.At : (DateTimeOffset?)null;
             // Progress after a queue/start means the stage is running even though no milestone says so.
             var status = progress is not null && progress.At >= last.At && end is null ? StageStatus.Progress : last.Status;
-            return new StageSummary(g.Key, status, started, end, last.DetailJson, progress?.DetailJson);
+            return new StageSummary(g.Key, status, started, end, last.DetailJson, progress?.DetailJson, queued is { } q && (q < started || status == StageStatus.Queued) ? q : null);
         }).ToList();
 
     private SqliteConnection Open()

@@ -36,8 +36,9 @@ public sealed record RunView(
 }
 
 /// <summary>
-/// One stage: its status, when it started and ended, how long it took (so far, while it runs), the last
-/// training progress, and the reason when it failed. Detail is the stage's last milestone event.
+/// One stage: its status, when it started and ended, how long its work took (so far, while it runs), how long
+/// it waited in the queue before that, the last training progress, and the reason when it failed. Detail is
+/// the stage's last milestone event.
 /// </summary>
 public sealed record StageView(
     string Stage,
@@ -45,17 +46,21 @@ public sealed record StageView(
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
     double DurationSeconds,
+    double QueuedSeconds,
     StageProgress? Progress,
     string? FailureReason,
     JsonNode? Detail)
 {
     public static StageView From(StageSummary s, DateTimeOffset now)
     {
+        bool waiting = s.Status == StageStatus.Queued;
         var end = s.EndedAt ?? (now > s.StartedAt ? now : s.StartedAt);
         var progress = s.LastProgressJson is null ? null : JsonSerializer.Deserialize<StageProgress>(s.LastProgressJson);
         var reason = s.Status == StageStatus.Failed ? RunView.ReasonOf(s.DetailJson) : null;
-        return new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, Math.Round((end - s.StartedAt).TotalSeconds, 3),
-            progress, reason, DetailJson.Parse(s.DetailJson));
+        // A stage still in the queue has waited until now and worked for nothing yet.
+        double queued = s.QueuedAt is { } q ? ((waiting ? end : s.StartedAt) - q).TotalSeconds : 0;
+        return new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, waiting ? 0 : Math.Round((end - s.StartedAt).TotalSeconds, 3),
+            Math.Round(Math.Max(0, queued), 3), progress, reason, DetailJson.Parse(s.DetailJson));
     }
 }
 

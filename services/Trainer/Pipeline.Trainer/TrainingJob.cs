@@ -41,9 +41,11 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
             job.RunId, job.Stage, data.Count, data.ClassCount, job.SubCenters, options.Epochs, resume ? " (resuming from checkpoint)" : "");
 
         var lastProgress = Stopwatch.StartNew();
+        bool started = false; // the first step is announced at once: the ledger times the stage's work from it
         void Progress(TrainingProgress p)
         {
-            if (lastProgress.Elapsed.TotalSeconds < settings.ProgressIntervalSeconds && p.Step != p.StepsPerEpoch) return;
+            if (started && lastProgress.Elapsed.TotalSeconds < settings.ProgressIntervalSeconds && p.Step != p.StepsPerEpoch) return;
+            started = true;
             lastProgress.Restart();
             bus.Publish(new TrainingProgressed(job.RunId, job.Plan, job.Stage, p.Epoch, p.Epochs, p.Step, p.Loss, p.Accuracy, p.ImagesPerSecond, DateTimeOffset.UtcNow), ct)
                 .GetAwaiter().GetResult();

@@ -72,7 +72,8 @@ public static class RunsCommand
             var detail = s.Status == StageStatus.Progress ? s.LastProgressJson : s.DetailJson;
             // A failure's reason is the line an operator needs; other details are shown as their JSON.
             var text = Parse(detail) is JsonObject o && o["Reason"] is JsonValue reason ? "reason: " + reason : detail;
-            lines.Add($"  {s.Stage.PadRight(width)}  {s.Status,-9}  {Time(s.StartedAt)}{ended}{(text is null ? "" : "  " + Shorten(text, 160))}");
+            var queued = s.QueuedAt is { } q ? $"queued {Time(q)}, " : "";
+            lines.Add($"  {s.Stage.PadRight(width)}  {s.Status,-9}  {queued}{Time(s.StartedAt)}{ended}{(text is null ? "" : "  " + Shorten(text, 160))}");
         }
         return string.Join(Environment.NewLine, lines);
     }
@@ -90,14 +91,14 @@ public static class RunsCommand
 
     private sealed record RunList(string Ledger, IReadOnlyList<RunSummary> Runs);
 
-    private sealed record StageView(string Stage, string Status, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, JsonNode? Detail, JsonNode? LastProgress);
+    private sealed record StageView(string Stage, string Status, DateTimeOffset? QueuedAt, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, JsonNode? Detail, JsonNode? LastProgress);
 
     private sealed record EventView(long Id, string Stage, string Status, DateTimeOffset At, string MessageType, JsonNode? Detail);
 
     private sealed record RunView(RunSummary Run, IReadOnlyList<StageView> Stages, IReadOnlyList<EventView> Events)
     {
         public static RunView From(RunDetails d) => new(d.Run,
-            d.Stages.Select(s => new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, Parse(s.DetailJson), Parse(s.LastProgressJson))).ToList(),
+            d.Stages.Select(s => new StageView(s.Stage, s.Status, s.QueuedAt, s.StartedAt, s.EndedAt, Parse(s.DetailJson), Parse(s.LastProgressJson))).ToList(),
             d.Events.Select(e => new EventView(e.Id, e.Stage, e.Status, e.At, e.MessageType, Parse(e.DetailJson))).ToList());
     }
 }
