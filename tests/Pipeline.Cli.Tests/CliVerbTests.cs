@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Pipeline.TestSupport;
 
 namespace Pipeline.Cli.Tests;
 
@@ -112,25 +112,8 @@ public sealed class CliVerbTests : IDisposable
 
     private static (int Code, string Out, string Err) Exec(Dictionary<string, string>? env, params string[] args)
     {
-        var dll = Path.Combine(Root(), "tools", "Pipeline.Cli", "bin", Configuration(), "net10.0", "pipeline.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-    private static string Root()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(d!.FullName, "Pipeline.sln"))) d = d.Parent;
-        return d.FullName;
+        var dll = Path.Combine(RepoPaths.Root, "tools", "Pipeline.Cli", "bin", RepoPaths.Configuration, "net10.0", "pipeline.dll");
+        return ChildProcess.Run("dotnet", [dll, .. args], env?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
     }
 
     public void Dispose()

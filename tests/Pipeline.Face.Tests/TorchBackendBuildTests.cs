@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Pipeline.TestSupport;
 
 namespace Pipeline.Face.Tests;
 
@@ -53,23 +53,10 @@ public class TorchBackendBuildTests
 
     private static (int Code, string Output) MsBuild(string what, string? backend)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "msbuild", Path.Combine(Root(), "face", "Pipeline.Face", "Pipeline.Face.csproj"), what, "-nologo" })
-            psi.ArgumentList.Add(a);
+        string[] args = ["msbuild", Path.Combine(RepoPaths.Root, "face", "Pipeline.Face", "Pipeline.Face.csproj"), what, "-nologo"];
         // The switch is a property; the environment would set it too, so the test fixes it either way.
-        psi.Environment.Remove("TorchBackend");
-        if (backend is not null) psi.ArgumentList.Add($"-p:TorchBackend={backend}");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private static string Root()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(d!.FullName, "Pipeline.sln"))) d = d.Parent;
-        return d.FullName;
+        var (code, output, errors) = ChildProcess.Run("dotnet", backend is null ? args : [.. args, $"-p:TorchBackend={backend}"],
+            new Dictionary<string, string?> { ["TorchBackend"] = null });
+        return (code, output + errors);
     }
 }

@@ -17,7 +17,7 @@ public sealed class ServiceProcess : IDisposable
     {
         Name = service;
         Port = FreePort();
-        var dll = Path.Combine(RepoRoot, "services", service, $"Pipeline.{service}", "bin", Configuration, "net10.0", $"Pipeline.{service}.dll");
+        var dll = Path.Combine(RepoPaths.Root, "services", service, $"Pipeline.{service}", "bin", RepoPaths.Configuration, "net10.0", $"Pipeline.{service}.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll}: service not built (build the solution first)");
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", Url])
         {
@@ -68,18 +68,6 @@ public sealed class ServiceProcess : IDisposable
             _process.WaitForExit(10_000);
         }
         _process.Dispose();
-    }
-
-    public static string RepoRoot { get; } = FindRoot();
-
-    /// <summary>Debug or Release: the configuration this test assembly was built with, so services match it.</summary>
-    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-    private static string FindRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Pipeline.sln"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("Pipeline.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static int FreePort()

@@ -57,7 +57,16 @@ public sealed record StageSummary(
     DateTimeOffset? EndedAt,
     string? DetailJson,
     string? LastProgressJson,
-    DateTimeOffset? QueuedAt = null);
+    DateTimeOffset? QueuedAt = null)
+{
+    /// <summary>Seconds of work: from the start to the end, or to <paramref name="now"/> while it runs; none while it waits in the queue.</summary>
+    public double WorkSeconds(DateTimeOffset now) =>
+        Status == StageStatus.Queued ? 0 : Math.Max(0, ((EndedAt ?? now) - StartedAt).TotalSeconds);
+
+    /// <summary>Seconds in the queue before the work started, or until <paramref name="now"/> while it still waits.</summary>
+    public double QueuedSeconds(DateTimeOffset now) =>
+        QueuedAt is { } q ? Math.Max(0, ((Status == StageStatus.Queued ? now : StartedAt) - q).TotalSeconds) : 0;
+}
 
 public sealed record LedgerEvent(long Id, string Stage, string Status, DateTimeOffset At, string MessageType, string? DetailJson);
 

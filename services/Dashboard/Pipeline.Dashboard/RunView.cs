@@ -53,14 +53,10 @@ public sealed record StageView(
 {
     public static StageView From(StageSummary s, DateTimeOffset now)
     {
-        bool waiting = s.Status == StageStatus.Queued;
-        var end = s.EndedAt ?? (now > s.StartedAt ? now : s.StartedAt);
         var progress = s.LastProgressJson is null ? null : JsonSerializer.Deserialize<StageProgress>(s.LastProgressJson);
         var reason = s.Status == StageStatus.Failed ? RunView.ReasonOf(s.DetailJson) : null;
-        // A stage still in the queue has waited until now and worked for nothing yet.
-        double queued = s.QueuedAt is { } q ? ((waiting ? end : s.StartedAt) - q).TotalSeconds : 0;
-        return new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, waiting ? 0 : Math.Round((end - s.StartedAt).TotalSeconds, 3),
-            Math.Round(Math.Max(0, queued), 3), progress, reason, DetailJson.Parse(s.DetailJson));
+        return new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, Math.Round(s.WorkSeconds(now), 3),
+            Math.Round(s.QueuedSeconds(now), 3), progress, reason, DetailJson.Parse(s.DetailJson));
     }
 }
 

@@ -68,7 +68,7 @@ public static class RunsCommand
         var width = d.Stages.Count == 0 ? 0 : d.Stages.Max(s => s.Stage.Length);
         foreach (var s in d.Stages)
         {
-            var ended = s.EndedAt is { } e ? $" -> {Time(e)} ({(e - s.StartedAt).TotalSeconds:F0} s)" : "";
+            var ended = s.EndedAt is { } e ? $" -> {Time(e)} ({s.WorkSeconds(e):F0} s)" : "";
             var detail = s.Status == StageStatus.Progress ? s.LastProgressJson : s.DetailJson;
             // A failure's reason is the line an operator needs; other details are shown as their JSON.
             var text = Parse(detail) is JsonObject o && o["Reason"] is JsonValue reason ? "reason: " + reason : detail;

@@ -106,9 +106,9 @@ public static class DemoRun
             baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, stages, clock.Elapsed.TotalSeconds, collection, points, check);
     }
 
-    /// <summary>Seconds per stage, from the ledger's start (purify and index from the stage that fed them) to its end, or now.</summary>
+    /// <summary>Seconds of work per stage, as the ledger times it (purify and index from the stage that fed them).</summary>
     internal static List<StageTime> StageTimes(RunDetails run) =>
-        run.Stages.Select(s => new StageTime(s.Stage, s.Status, ((s.EndedAt ?? DateTimeOffset.UtcNow) - s.StartedAt).TotalSeconds)).ToList();
+        run.Stages.Select(s => new StageTime(s.Stage, s.Status, s.WorkSeconds(DateTimeOffset.UtcNow))).ToList();
 
     /// <summary>Holdout verification of one stage's model of the run.</summary>
     internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string runId, string stage,
