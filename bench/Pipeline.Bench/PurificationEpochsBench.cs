@@ -10,7 +10,7 @@ namespace Pipeline.Bench;
 /// sample is embedded and scored (dominant sub-center, class mean) against truth.csv.
 /// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--batch 64] [--lr 0.025] [--seed 1] [--decay-epochs E]
 ///   [--width W] [--embedding D] [--dropout P] [--wd WD] [--margin M] [--scale S]
-///   [--self-purify-from E [--self-purify-posterior P]] [--score-every N]
+///   [--self-purify-from E [--self-purify-posterior P] [--self-purify-unwhitened]] [--score-every N]
 ///   [--train-on all|clean|fold0|fold1|REPORT.json] [--dump DIR]
 /// </summary>
 public sealed class PurificationEpochsBench : IBenchmark
@@ -39,6 +39,7 @@ public sealed class PurificationEpochsBench : IBenchmark
             Margin = MarginSpec.ArcFace with { M2 = BenchArgs.Double(args, "--margin") ?? 0.5, Scale = BenchArgs.Double(args, "--scale") ?? 64 },
             SelfPurifyFrom = BenchArgs.Int(args, "--self-purify-from", 0),
             SelfPurifyPosterior = BenchArgs.Double(args, "--self-purify-posterior") ?? 0.9,
+            SelfPurifyWhitened = !args.Contains("--self-purify-unwhitened"),
             Device = "cpu",
         };
         int scoreEvery = BenchArgs.Int(args, "--score-every", 1);
@@ -73,6 +74,10 @@ public sealed class PurificationEpochsBench : IBenchmark
             PurificationRulesBench.Report("  dominant sub-center", paper.Samples.Select(s => s.Angle).ToArray(), noisy, kind);
             PurificationRulesBench.Report("  class mean", meanAngles, noisy, kind);
             PurificationRulesBench.Report("  class margin", Enumerable.Range(0, set.Count).Select(toMeans.Margin).ToArray(), noisy, kind, skewedClean: true);
+            // What the Purifier scores by default: the margin in the within-class-whitened space, with the Gaussian mixture's threshold.
+            var whitened = ClassCentreScoring.ForRuleAsync(EmbeddingChunks.InMemory(emb, dim, set.Labels, set.ClassCount), DropRule.Auto with { Score = DropScore.ClassMargin })
+                .GetAwaiter().GetResult();
+            PurificationRulesBench.Report("  whitened class margin", whitened.Scores(DropScore.ClassMargin).ToArray(), noisy, kind);
             if (dump is not null)
             {
                 File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}.csv"), Enumerable.Range(0, set.Count).Select(i =>
@@ -82,7 +87,7 @@ public sealed class PurificationEpochsBench : IBenchmark
                 using (var centers = model.Head.NormalisedSubCenters())
                     File.WriteAllBytes(Path.Combine(dump, $"epoch{epoch}-centers.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(centers.contiguous().data<float>().ToArray().AsSpan()).ToArray());
                 // The trainer makes the same choice next; it does not hand it out, so the dump repeats the embedding pass.
-                if (options.SelfPurifiesAfter(epoch) && SelfPurification.Keep(model, set, options.SelfPurifyPosterior) is { } keep)
+                if (options.SelfPurifiesAfter(epoch) && SelfPurification.Keep(model, set, options.SelfPurifyPosterior, whitened: options.SelfPurifyWhitened) is { } keep)
                     File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}-keep.csv"), keep.Select(k => k ? "1" : "0"));
             }
         }, progress: null);

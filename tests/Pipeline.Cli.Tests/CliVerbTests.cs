@@ -58,6 +58,7 @@ public sealed class CliVerbTests : IDisposable
         Assert.Equal(80, kept + run.GetProperty("dropped").GetInt32());
         Assert.Equal(kept, run.GetProperty("indexed_points").GetInt64());
         Assert.Equal("class-margin", run.GetProperty("score").GetString());
+        Assert.True(run.GetProperty("whitened").GetBoolean(), "class margins are measured within-class whitened by default");
         Assert.True(File.Exists(run.GetProperty("report").GetString()), "the report is where the summary says");
         // The summary says how the threshold was reached, as the report does.
         using (var report = JsonDocument.Parse(File.ReadAllText(run.GetProperty("report").GetString()!)))

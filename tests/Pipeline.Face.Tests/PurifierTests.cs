@@ -48,7 +48,7 @@ public class PurifierTests
         var emb = new[] { At(0, 1, 0), At(0, 1, 0), At(1, 0, 0), At(1, 0, 0), At(0, 2, 0) }.SelectMany(s => s).ToArray();
         // Fifth sample: class 1 alone, its own mean: 0 deg.
         var report = SubCenterPurifier.Decide(emb, 3, [0, 0, 0, 0, 1], [.. centers, .. centers], 2,
-            ["a/1", "a/2", "a/3", "a/4", "b/1"], ["a", "b"], DropRule.Fixed(40) with { Score = DropScore.ClassMean });
+            ["a/1", "a/2", "a/3", "a/4", "b/1"], ["a", "b"], DropRule.Fixed(40) with { Score = DropScore.ClassMean, Whitened = false });
 
         Assert.Equal("class-mean", report.Score);
         Assert.Equal([45, 45, 45, 45, 0], report.Samples.Select(s => Math.Round(s.Angle, 3)));
@@ -94,7 +94,7 @@ public class PurifierTests
         var emb = Normalised(Raw);
         float[] centers = new float[4 * 2 * 5]; // K = 2 sub-centers, unused by this score
         var report = SubCenterPurifier.Decide(emb, 5, RawLabels, centers, 2,
-            Enumerable.Range(0, 7).Select(i => $"s{i}").ToArray(), ["a", "b", "c", "d"], DropRule.Fixed(90) with { Score = DropScore.ClassMargin });
+            Enumerable.Range(0, 7).Select(i => $"s{i}").ToArray(), ["a", "b", "c", "d"], DropRule.Fixed(90) with { Score = DropScore.ClassMargin, Whitened = false });
 
         Assert.Equal("class-margin", report.Score);
         Assert.Equal(["keep", "keep", "keep", "keep", "drop", "keep", "keep"], report.Samples.Select(s => s.Decision));

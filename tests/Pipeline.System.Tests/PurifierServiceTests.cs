@@ -77,11 +77,21 @@ public sealed class PurifierServiceTests : IDisposable
         Assert.Equal(median, report.ThresholdDegrees, 6);
         var byPath = report.Samples.ToDictionary(s => s.Path);
         Assert.Equal(set.Count, byPath.Count);
+        if (score == DropScores.SubCenter) Assert.Null(report.Whitening);
+        else
+        {
+            // Both measured the class margin in the within-class-whitened space, fitted to the same samples.
+            Assert.NotNull(report.Whitening);
+            Assert.Equal(whole.Whitening!.FittedOn, report.Whitening.FittedOn);
+            Assert.Equal(whole.Whitening.FirstPassThreshold, report.Whitening.FirstPassThreshold, 0.01);
+        }
         foreach (var expected in whole.Samples)
         {
             var got = byPath[expected.Path];
-            Assert.Equal(expected.Angle, got.Angle, 2);
-            if (Math.Abs(expected.Angle - whole.ThresholdDegrees) > 0.01) Assert.Equal(expected.Decision, got.Decision);
+            // A shard is embedded in other batches than the whole set, so embeddings differ in their last float bits; the
+            // within-class whitening stretches the directions clean samples hardly vary in, and those bits with them.
+            Assert.Equal(expected.Angle, got.Angle, 0.02);
+            if (Math.Abs(expected.Angle - whole.ThresholdDegrees) > 0.05) Assert.Equal(expected.Decision, got.Decision);
         }
         Assert.InRange(report.Dropped, set.Count / 3, 2 * set.Count / 3);
     }

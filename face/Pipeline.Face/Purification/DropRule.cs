@@ -28,6 +28,12 @@ public sealed record DropRule(string Kind, double AngleDegrees)
     /// <summary>What the angle is measured to; the paper's dominant sub-center unless chosen.</summary>
     public DropScore Score { get; init; } = DropScore.DominantSubCenter;
 
+    /// <summary>
+    /// Whether the class-centre scores are measured in the within-class-whitened space (<see cref="WithinClassWhitening"/>;
+    /// the default). It has no effect on the dominant sub-center rule.
+    /// </summary>
+    public bool Whitened { get; init; } = true;
+
     public static DropScore ParseScore(string score) => score.ToLowerInvariant() switch
     {
         "subcenter" or "dominant-subcenter" => DropScore.DominantSubCenter,

@@ -16,6 +16,9 @@ public sealed record SampleDecision(string Path, string Identity, string Decisio
 public sealed record PurificationReport(string Rule, double ThresholdDegrees, ThresholdChoice? Threshold, int Kept, int Dropped,
     IReadOnlyList<SampleDecision> Samples, string Score = "dominant-subcenter")
 {
+    /// <summary>Set when the class-centre angles were measured in the within-class-whitened space.</summary>
+    public WhiteningSummary? Whitening { get; init; }
+
     public const string KeepDecision = "keep";
     public const string DropDecision = "drop";
 

@@ -20,23 +20,30 @@ public static class SelfPurification
     /// <summary>Samples embedded per pass: 512 MB of 512-d embeddings, so no array caps the set's size.</summary>
     public const int ChunkSamples = 1 << 18;
 
-    /// <summary>Which samples to train on next (true = train), or null when the mixture has no second component (nothing to leave out).</summary>
-    public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null, int chunkSamples = ChunkSamples)
+    /// <summary>
+    /// Which samples to train on next (true = train), or null when the mixture has no second component (nothing to
+    /// leave out). With <paramref name="whitened"/> (the default) the angles are measured in the within-class-whitened
+    /// space (<see cref="ClassCentreScoring.WhitenedAsync"/>): its clean mode is tighter and less skewed, so fewer clean
+    /// samples are left out (10 % noise: the last epoch trained on 3,386 samples instead of 3,244, of 3,600 clean ones)
+    /// and the Purifier's score separates better after it (bench/RESULTS.md).
+    /// </summary>
+    public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null,
+        int chunkSamples = ChunkSamples, bool whitened = true)
     {
         int dim = model.Info.Backbone.EmbeddingSize;
         var embedder = new Embedder(model, device);
-        var chunks = new List<(int Start, float[] Embeddings)>();
-        var means = new float[set.ClassCount * dim];
+        var chunks = new List<float[]>();
+        var labels = new List<IReadOnlyList<int>>();
         for (int start = 0; start < set.Count; start += chunkSamples)
         {
             int n = Math.Min(chunkSamples, set.Count - start);
-            var embeddings = embedder.Embed(set, Enumerable.Range(start, n).ToArray());
-            SubCenterPurifier.AddToClassSums(means, embeddings, dim, new ArraySegment<int>(set.Labels, start, n));
-            chunks.Add((start, embeddings));
+            chunks.Add(embedder.Embed(set, Enumerable.Range(start, n).ToArray()));
+            labels.Add(new ArraySegment<int>(set.Labels, start, n));
         }
-        SubCenterPurifier.Normalise(means, dim);
-        var angles = chunks.SelectMany(c => SubCenterPurifier.AnglesToClassCenters(c.Embeddings, dim,
-            new ArraySegment<int>(set.Labels, c.Start, c.Embeddings.Length / dim), means)).ToArray();
+        var data = new EmbeddingChunks(dim, set.ClassCount, labels, (c, _) => ValueTask.FromResult(chunks[c]));
+        var angles = (whitened
+            ? ClassCentreScoring.WhitenedAsync(data, a => a.Own, skewedClean: false, nearestOther: false)
+            : ClassCentreScoring.AnglesAsync(data, nearestOther: false)).GetAwaiter().GetResult().Own;
         if (AngleThreshold.PosteriorAngle(AngleThreshold.Choose(angles), posterior) is not { } limit) return null;
         return angles.Select(a => a < limit).ToArray();
     }

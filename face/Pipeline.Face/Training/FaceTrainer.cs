@@ -129,7 +129,7 @@ public static class FaceTrainer
             if (options.SelfPurifiesAfter(epoch))
             {
                 ct.ThrowIfCancellationRequested();
-                var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device);
+                var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device, whitened: options.SelfPurifyWhitened);
                 BackToTraining();
                 excluded = keep is null ? null : Enumerable.Range(0, data.Count).Where(i => !keep[i]).ToArray();
                 if (data.Count - (excluded?.Length ?? 0) < batch) excluded = null; // never starve the next epoch of a batch

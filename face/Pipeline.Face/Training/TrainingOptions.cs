@@ -38,6 +38,8 @@ public sealed record TrainingOptions
     public int SelfPurifyFrom { get; init; }
     /// <summary>Posterior of the angle mixture's noisy mode above which self-purification leaves a sample out.</summary>
     public double SelfPurifyPosterior { get; init; } = 0.9;
+    /// <summary>Self-purification measures the angles to the class means in the within-class-whitened space (<see cref="Purification.WithinClassWhitening"/>).</summary>
+    public bool SelfPurifyWhitened { get; init; } = true;
     public int SubCenters { get; init; } = 1;
     public MarginSpec Margin { get; init; } = MarginSpec.ArcFace;
     public double PartialFcRate { get; init; } = 1.0;

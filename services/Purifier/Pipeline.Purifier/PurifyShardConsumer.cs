@@ -52,31 +52,23 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     }
 
     private static DropRule Rule(RunPlan plan) =>
-        DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with { Score = DropRule.ParseScore(plan.EffectiveDropScore) };
+        DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with
+        {
+            Score = DropRule.ParseScore(plan.EffectiveDropScore),
+            Whitened = plan.WithinClassWhitening ?? true,
+        };
 
-    /// <summary>Two passes over the shards' embeddings: the class means, then each sample's angles to them.</summary>
-    private async Task<ClassCenterAngles> AnglesToClassMeans(PurifyShard m, IReadOnlyList<ShardCosines> parts, int classes, CancellationToken ct)
+    /// <summary>
+    /// The class-centre angles, read shard by shard: the class means and each sample's angles to them, then, in the
+    /// within-class-whitened space the rule measures by default, the whitening's fit and both passes again (five reads
+    /// of each shard's embeddings, one shard in memory at a time).
+    /// </summary>
+    private Task<ClassCenterAngles> AnglesToClassMeans(PurifyShard m, IReadOnlyList<ShardCosines> parts, int classes, DropRule rule, CancellationToken ct)
     {
         var datasetId = m.Dataset.DatasetId;
-        int dim = parts[0].Dim;
-        var means = new float[classes * dim];
-        foreach (var part in parts)
-        {
-            var emb = await part.GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, ct);
-            SubCenterPurifier.AddToClassSums(means, emb, dim, part.Labels);
-        }
-        SubCenterPurifier.Normalise(means, dim);
-        List<double> own = [], other = [];
-        List<int> otherClass = [];
-        foreach (var part in parts)
-        {
-            var emb = await part.GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, ct);
-            var angles = SubCenterPurifier.AnglesToCenters(emb, dim, part.Labels, means);
-            own.AddRange(angles.Own);
-            other.AddRange(angles.NearestOther);
-            otherClass.AddRange(angles.NearestOtherClass);
-        }
-        return new ClassCenterAngles(own, other, otherClass);
+        var data = new EmbeddingChunks(parts[0].Dim, classes, parts.Select(p => p.Labels).ToArray(),
+            async (i, token) => await parts[i].GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, token));
+        return ClassCentreScoring.ForRuleAsync(data, rule, ct);
     }
 
     private async Task<DatasetPurified> Decide(PurifyShard m, CancellationToken ct)
@@ -89,7 +81,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
                 ?? throw new InvalidDataException($"purify {m.RunId}: scores of shard {i} vanished"));
         int k = parts[0].K;
         var rule = Rule(m.Plan);
-        var toMeans = rule.Score == DropScore.DominantSubCenter ? null : await AnglesToClassMeans(m, parts, manifest.Identities.Count, ct);
+        var toMeans = rule.Score == DropScore.DominantSubCenter ? null : await AnglesToClassMeans(m, parts, manifest.Identities.Count, rule, ct);
         var report = SubCenterPurifier.Decide(parts.SelectMany(p => p.Cosines).ToArray(), k,
             parts.SelectMany(p => p.Labels).ToArray(), parts.SelectMany(p => p.Paths).ToArray(), manifest.Identities, rule, toMeans);
 

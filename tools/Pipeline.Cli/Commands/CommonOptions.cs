@@ -16,4 +16,9 @@ internal static class CommonOptions
     public static Option<string> Model() => new("--model") { Description = "Model directory (written by `pipeline train`)", Required = true };
 
     public static Option<string> Data(string what) => new("--data") { Description = what, Required = true };
+
+    public static Option<bool> NoWhitening(string what) => new("--no-whitening")
+    {
+        Description = $"Measure {what} as they are, not in the within-class-whitened space (the default; see bench/RESULTS.md)",
+    };
 }

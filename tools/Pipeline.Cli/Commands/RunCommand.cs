@@ -19,7 +19,7 @@ public static class RunCommand
 {
     public sealed record RunSummary(
         string RunId, string Status, string? Failure, string? DatasetId, int Samples, int Identities, int Quarantined,
-        int? Kept, int? Dropped, double? ThresholdDegrees, string? ThresholdMethod, string? Score, string? Report,
+        int? Kept, int? Dropped, double? ThresholdDegrees, string? ThresholdMethod, string? Score, bool Whitened, string? Report,
         IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints,
         double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd)
     {
@@ -31,7 +31,7 @@ public static class RunCommand
             if (DatasetId is not null) lines.Add($"  dataset {DatasetId}: {Samples} images of {Identities} identities, {Quarantined} quarantined");
             foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
             if (Kept is not null)
-                lines.Add($"  purification ({Score}) at {ThresholdDegrees:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
+                lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {ThresholdDegrees:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
             if (BaselineAccuracy is double b) lines.Add($"  holdout verification, K=1 on the raw data: {b:P2} +- {BaselineStd:P2}");
             if (HoldoutAccuracy is double a) lines.Add($"  holdout verification, K=1 on the purified data: {a:P2} +- {HoldoutStd:P2}");
             if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); `pipeline search --image FILE` or --serve");
@@ -91,7 +91,7 @@ public static class RunCommand
         var manifest = datasetId is null ? null : await store.ReadManifestAsync(datasetId, ct);
         if (run.Run.Status != RunStatus.Completed || manifest is null)
             return new RunSummary(drop.RunId, run.Run.Status, failure, datasetId, manifest?.SampleCount ?? 0, manifest?.Identities.Count ?? 0,
-                manifest?.QuarantineCount ?? 0, null, null, null, null, null, null, stages, clock.Elapsed.TotalSeconds, null, 0, null, null, null, null);
+                manifest?.QuarantineCount ?? 0, null, null, null, null, null, false, null, stages, clock.Elapsed.TotalSeconds, null, 0, null, null, null, null);
 
         var reportPath = BlobPaths.PurifiedReport(datasetId!, drop.RunId);
         var report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, reportPath, ct);
@@ -104,7 +104,7 @@ public static class RunCommand
         }
         var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
-            report?.Kept, report?.Dropped, report?.ThresholdDegrees, report is null ? null : report.Threshold?.Method ?? "fixed", report?.Score,
+            report?.Kept, report?.Dropped, report?.ThresholdDegrees, report is null ? null : report.Threshold?.Method ?? "fixed", report?.Score, report?.Whitening is not null,
             blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
             stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std);
     }

@@ -23,6 +23,7 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same model)", DefaultValueFactory = _ => 1 };
         var decay = new Option<double?>("--decay-epochs") { Description = "Epochs over which the lr would decay to zero (default: --epochs); the pipeline's sub-center stage uses twice its epochs" };
         var selfPurify = new Option<int>("--self-purify-from") { Description = "From this epoch on, train each next epoch only on the samples the model would keep (0 = off; the pipeline's sub-center stage uses half its epochs)" };
+        var noWhitening = CommonOptions.NoWhitening("self-purification's angles to the class means");
         var width = new Option<double?>("--width") { Description = "Channel multiplier on 64/128/256/512 (default: tiny 0.5, others 1)" };
         var embedding = new Option<int>("--embedding-size") { Description = "Embedding dimension", DefaultValueFactory = _ => 512 };
         var dropout = new Option<double>("--dropout") { Description = "Dropout before the embedding layer (insightface: 0, 0.4 for small sets)", DefaultValueFactory = _ => 0.0 };
@@ -31,7 +32,7 @@ public static class TrainCommand
         var json = CommonOptions.Json();
 
         var cmd = new Command("train", "Train a (sub-center) ArcFace model on a face dataset");
-        foreach (var o in new Option[] { data, output, k, epochs, backbone, inputSize, width, embedding, dropout, batch, lr, decay, selfPurify, margin, partialFc, seed, resume, device, json })
+        foreach (var o in new Option[] { data, output, k, epochs, backbone, inputSize, width, embedding, dropout, batch, lr, decay, selfPurify, noWhitening, margin, partialFc, seed, resume, device, json })
             cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
@@ -43,6 +44,7 @@ public static class TrainCommand
                 Margin = MarginSpec.Parse(r.GetValue(margin)!), PartialFcRate = r.GetValue(partialFc),
                 Seed = r.GetValue(seed), Device = r.GetValue(device)!, CheckpointEverySteps = 200, DecayEpochs = r.GetValue(decay),
                 SelfPurifyFrom = r.GetValue(selfPurify),
+                SelfPurifyWhitened = !r.GetValue(noWhitening),
             };
             options.Validate();
             var set = DatasetInput.Load(r.GetValue(data)!, options.InputSize);

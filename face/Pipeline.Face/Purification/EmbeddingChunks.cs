@@ -1,0 +1,29 @@
+namespace Pipeline.Face.Purification;
+
+/// <summary>
+/// A set's L2-normalised embeddings as chunks read one at a time: a shard each in the Purifier (from the
+/// bucket), one array in memory elsewhere. The class-centre scores make a few passes over them and hold
+/// one chunk at a time, so the set's size is bounded by neither memory nor one array.
+/// </summary>
+public sealed class EmbeddingChunks(int dim, int classes, IReadOnlyList<IReadOnlyList<int>> labels, Func<int, CancellationToken, ValueTask<float[]>> load)
+{
+    public int Dim => dim;
+    public int Classes => classes;
+
+    /// <summary>Each chunk's class labels, in sample order.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Labels => labels;
+
+    public int Count => labels.Sum(l => l.Count);
+
+    /// <summary>Chunk <paramref name="chunk"/>'s embeddings, Labels[chunk].Count x Dim.</summary>
+    public async ValueTask<float[]> LoadAsync(int chunk, CancellationToken ct = default)
+    {
+        var embeddings = await load(chunk, ct);
+        if (embeddings.Length != labels[chunk].Count * dim)
+            throw new InvalidDataException($"embedding chunk {chunk} holds {embeddings.Length} floats, expected {labels[chunk].Count} x {dim}");
+        return embeddings;
+    }
+
+    public static EmbeddingChunks InMemory(float[] embeddings, int dim, IReadOnlyList<int> labels, int classes) =>
+        new(dim, classes, [labels], (_, _) => ValueTask.FromResult(embeddings));
+}
