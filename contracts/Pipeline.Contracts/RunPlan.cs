@@ -67,6 +67,9 @@ public sealed record RunPlan
     /// </summary>
     public bool? WithinClassWhitening { get; init; }
 
+    /// <summary>Whether the class-centre angles are measured whitened: <see cref="WithinClassWhitening"/>, on when unset.</summary>
+    public bool Whitened => WithinClassWhitening ?? true;
+
     /// <summary>Score above which a sample is dropped with <see cref="DropRules.Angle"/> (paper: 75 degrees to the dominant sub-center).</summary>
     public double DropAngleDegrees { get; init; } = 75.0;
 

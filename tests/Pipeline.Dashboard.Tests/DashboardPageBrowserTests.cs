@@ -69,12 +69,12 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         await page.ClickAsync("#retrain-button");
         await Expect(page.Locator("#retrain-result")).ToContainTextAsync("Retrain refused");
 
-        // The right key, two epochs more than before and a fixed threshold of 100 on the class margin (what an
+        // The right key, two epochs more than before and a fixed threshold of 95 on the class margin (what an
         // operator sets when the automatic threshold drops too much of a cleaner set): the new run's id is shown.
         await page.FillAsync("#api-key", DashboardHost.ApiKey);
         await page.FillAsync("#retrain-epochs", "5");
         await page.SelectOptionAsync("#retrain-score", "class-margin");
-        await page.FillAsync("#retrain-angle", "100");
+        await page.FillAsync("#retrain-angle", "95");
         await page.ClickAsync("#retrain-button");
         var newRun = page.Locator("#new-run-id");
         await Expect(newRun).ToHaveTextAsync(new Regex("^r-[0-9a-f]{16}$"));
@@ -82,7 +82,7 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
 
         var published = await Host.Retrains.WaitForAsync(r => r.RunId == newRunId);
         Assert.Equal(("ds-browser", 5, "dashboard"), (published.DatasetId, published.Plan.Epochs, published.RequestedBy));
-        Assert.Equal((DropRules.Angle, 100.0, DropScores.ClassMargin), (published.Plan.DropRule, published.Plan.DropAngleDegrees, published.Plan.EffectiveDropScore));
+        Assert.Equal((DropRules.Angle, 95.0, DropScores.ClassMargin), (published.Plan.DropRule, published.Plan.DropAngleDegrees, published.Plan.EffectiveDropScore));
         Assert.Equal(DashboardHost.ApiKey, await page.EvaluateAsync<string>("localStorage.getItem('pipeline.dashboard.apiKey')"));
 
         // The new run shows up in the table, and its link opens it.
@@ -96,7 +96,8 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
 
         await newRun.ClickAsync();
         await Expect(page.Locator("#detail-run-id")).ToHaveTextAsync(newRunId!);
-        await Expect(page.Locator("#detail-plan")).ToContainTextAsync("100° (fixed)");
+        await Expect(page.Locator("#detail-plan")).ToContainTextAsync("95° (fixed)");
+        await Expect(page.Locator("#detail-plan")).ToContainTextAsync("class-margin (whitened)");
         await Expect(page.Locator("#stages tr[data-stage='request']")).ToContainTextAsync("requested by dashboard");
     }
 }

@@ -55,7 +55,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with
         {
             Score = DropRule.ParseScore(plan.EffectiveDropScore),
-            Whitened = plan.WithinClassWhitening ?? true,
+            Whitened = plan.Whitened,
         };
 
     /// <summary>

@@ -13,7 +13,7 @@ public static class PlanOptions
         Epochs = job.Stage == Stages.Final ? job.Plan.FinalEpochs : job.Plan.Epochs,
         DecayEpochs = job.Stage == Stages.SubCenter ? job.Plan.SubCenterDecayEpochs ?? 2.0 * job.Plan.Epochs : null,
         SelfPurifyFrom = job.Stage == Stages.SubCenter ? job.Plan.SubCenterSelfPurifyFrom ?? job.Plan.Epochs / 2 : 0,
-        SelfPurifyWhitened = job.Plan.WithinClassWhitening ?? true,
+        SelfPurifyWhitened = job.Plan.Whitened,
         BatchSize = job.Plan.BatchSize,
         LearningRate = job.Stage == Stages.Baseline ? job.Plan.BaselineLearningRate ?? job.Plan.LearningRate : job.Plan.LearningRate,
         SubCenters = job.SubCenters,
