@@ -6,7 +6,8 @@ namespace Pipeline.Bench;
 /// <summary>
 /// The class-margin score's cost at scale: every sample's angle to its own class mean and to the nearest
 /// other class's, for one shard of samples against many classes (random unit vectors; the arithmetic does
-/// not depend on the values). The Purifier's deciding instance does this for every shard of the dataset.
+/// not depend on the values), and the within-class whitening's fit and map for the same shard. The Purifier's
+/// deciding instance does this for every shard of the dataset.
 /// Usage: purify-scale [--samples 4096] [--classes 20000] [--dim 512] [--runs 3]
 /// </summary>
 public sealed class PurifyScaleBench : IBenchmark
@@ -31,6 +32,18 @@ public sealed class PurifyScaleBench : IBenchmark
             var angles = SubCenterPurifier.AnglesToCenters(embeddings, dim, labels, centers);
             double s = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"  run {r + 1}: {s:F2} s, {(double)n * classes * dim / s / 1e9:F1} G multiply-adds/s (margin of sample 0: {angles.Margin(0):F3})");
+        }
+        // The within-class whitening's share of a shard: its scatter (n x dim^2, float64), the eigen-decomposition of a
+        // dim x dim matrix against the class sums (classes x dim^2), and the map applied (n x dim^2).
+        var data = EmbeddingChunks.InMemory(embeddings, dim, labels, classes);
+        for (int r = 0; r < runs; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            var whitening = WithinClassWhitening.FitAsync(data, _ => true).GetAwaiter().GetResult()!;
+            double fit = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var mapped = whitening.Apply(embeddings);
+            Console.WriteLine($"  whitening, run {r + 1}: fit {fit:F2} s, apply {clock.Elapsed.TotalSeconds:F2} s (first value {mapped[0]:F4})");
         }
         return Task.FromResult(0);
     }
