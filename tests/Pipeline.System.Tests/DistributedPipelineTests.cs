@@ -71,6 +71,8 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         var report = await ledgerHost.Services.GetRequiredService<ArtifactStore>().GetJsonAsync<Pipeline.Face.Purification.PurificationReport>(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, runId), default);
         Assert.Equal("class-margin", report!.Score);
         Assert.Empty(await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/"));
+        Assert.NotNull(report.Whitening); // the class margin was measured whitened, from Azurite's embeddings cached by the decider...
+        Assert.False(Directory.Exists(Path.Combine(_tmp, "Purifier", "purify", runId, "embeddings")), "...and the decider's local copies are gone");
 
         using var http = new HttpClient { BaseAddress = new Uri(indexer.Url) };
         Assert.Equal($"faces-{runId}", (await http.GetFromJsonAsync<Dictionary<string, string>>("/api/aliases"))!["faces"]);

@@ -49,7 +49,11 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         // The embeddings were only the class means' input (N x 512 floats: 12 GB at MS1M's size); the report keeps every score.
         for (int i = 0; i < m.Shards; i++)
             await store.Blobs.DeleteAsync(BlobContainers.Datasets, ShardCosines.EmbeddingsPathFor(datasetId, m.RunId, i), ct);
+        if (Directory.Exists(EmbeddingsCache(m.RunId))) Directory.Delete(EmbeddingsCache(m.RunId), recursive: true);
     }
+
+    /// <summary>Where the deciding instance keeps the shards' embeddings it downloaded from a remote store, until it has decided.</summary>
+    private string EmbeddingsCache(string runId) => Path.Combine(store.WorkRoot, "purify", runId, "embeddings");
 
     private static DropRule Rule(RunPlan plan) =>
         DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with
@@ -67,7 +71,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     {
         var datasetId = m.Dataset.DatasetId;
         var data = new EmbeddingChunks(parts[0].Dim, classes, parts.Select(p => p.Labels).ToArray(),
-            async (i, token) => await parts[i].GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, token));
+            async (i, token) => await parts[i].GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, token, EmbeddingsCache(m.RunId)));
         return ClassCentreScoring.ForRuleAsync(data, rule, ct);
     }
 

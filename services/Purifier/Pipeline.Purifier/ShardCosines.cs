@@ -26,18 +26,47 @@ public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths,
         await blobs.PutAsync(BlobContainers.Datasets, EmbeddingsPathFor(datasetId, runId, shard), content, overwrite: true, ct);
     }
 
-    /// <summary>This shard's embeddings (N x <see cref="Dim"/>), checked against its sample count.</summary>
-    public async Task<float[]> GetEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, CancellationToken ct)
+    /// <summary>
+    /// This shard's embeddings (N x <see cref="Dim"/>), checked against its sample count. With <paramref name="cacheDir"/>
+    /// and a remote store, the first read downloads them there and later reads take the local copy: the whitened class
+    /// margin reads every shard five times. A local store's file is read in place.
+    /// </summary>
+    public async Task<float[]> GetEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, CancellationToken ct, string? cacheDir = null)
     {
         var path = EmbeddingsPathFor(datasetId, runId, Shard);
         if (Dim <= 0) throw new InvalidDataException($"{path}: shard {Shard} was scored without storing its embeddings");
-        await using var stream = await blobs.GetAsync(BlobContainers.Datasets, path, ct)
-            ?? throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, ct);
         long expected = (long)Paths.Count * Dim * sizeof(float);
-        if (buffer.Length != expected)
-            throw new InvalidDataException($"{path}: {buffer.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
-        return MemoryMarshal.Cast<byte, float>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)).ToArray();
+        var local = blobs.LocalFile(BlobContainers.Datasets, path);
+        if (local is null && cacheDir is not null)
+        {
+            local = Path.Combine(cacheDir, Path.GetFileName(path));
+            if (!File.Exists(local) || new FileInfo(local).Length != expected)
+            {
+                Directory.CreateDirectory(cacheDir);
+                var partial = local + ".partial";
+                await using (var source = await blobs.GetAsync(BlobContainers.Datasets, path, ct)
+                    ?? throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished"))
+                await using (var file = File.Create(partial))
+                    await source.CopyToAsync(file, ct);
+                File.Move(partial, local, overwrite: true);
+            }
+        }
+        byte[] bytes;
+        if (local is not null)
+        {
+            if (!File.Exists(local)) throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
+            bytes = await File.ReadAllBytesAsync(local, ct);
+        }
+        else
+        {
+            await using var stream = await blobs.GetAsync(BlobContainers.Datasets, path, ct)
+                ?? throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, ct);
+            bytes = buffer.ToArray();
+        }
+        if (bytes.Length != expected)
+            throw new InvalidDataException($"{path}: {bytes.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
+        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 }
