@@ -45,8 +45,9 @@ public static class PurifyCommand
             var outPath = r.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, ConsoleOutput.Json); // streamed: no string of every decision
-            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
-                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score} ({report.Rule}); report: {outPath}");
+            bool whitened = report.Whitening is not null;
+            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
+                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} ({report.Rule}); report: {outPath}");
             return Task.FromResult(0);
         }));
         return cmd;
