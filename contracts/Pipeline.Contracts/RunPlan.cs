@@ -70,6 +70,9 @@ public sealed record RunPlan
     /// <summary>Whether the class-centre angles are measured whitened: <see cref="WithinClassWhitening"/>, on when unset.</summary>
     public bool Whitened => WithinClassWhitening ?? true;
 
+    /// <summary>Whether the purifier's score is measured whitened: a class-centre score with <see cref="Whitened"/> on.</summary>
+    public bool DropScoreWhitened => Whitened && EffectiveDropScore != DropScores.SubCenter;
+
     /// <summary>Score above which a sample is dropped with <see cref="DropRules.Angle"/> (paper: 75 degrees to the dominant sub-center).</summary>
     public double DropAngleDegrees { get; init; } = 75.0;
 

@@ -13,8 +13,6 @@ public sealed class EmbeddingChunks(int dim, int classes, IReadOnlyList<IReadOnl
     /// <summary>Each chunk's class labels, in sample order.</summary>
     public IReadOnlyList<IReadOnlyList<int>> Labels => labels;
 
-    public int Count => labels.Sum(l => l.Count);
-
     /// <summary>Chunk <paramref name="chunk"/>'s embeddings, Labels[chunk].Count x Dim.</summary>
     public async ValueTask<float[]> LoadAsync(int chunk, CancellationToken ct = default)
     {

@@ -15,13 +15,13 @@ public static class SubCenterPurifier
 {
     /// <param name="embeddings">N x dim, L2-normalised.</param>
     /// <param name="subCenters">classes x K x dim, L2-normalised.</param>
-    public static PurificationReport Decide(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels,
+    public static PurificationReport Decide(float[] embeddings, int dim, IReadOnlyList<int> labels,
         ReadOnlySpan<float> subCenters, int k, IReadOnlyList<string> paths, IReadOnlyList<string> identities, DropRule rule)
     {
         if (subCenters.Length != identities.Count * k * dim) throw new ArgumentException("sub-centers must be classes x K x dim");
         var cosines = OwnClassCosines(embeddings, dim, labels, subCenters, k);
         var toMeans = rule.Score == DropScore.DominantSubCenter ? null
-            : ClassCentreScoring.ForRuleAsync(EmbeddingChunks.InMemory(embeddings.ToArray(), dim, labels, identities.Count), rule).GetAwaiter().GetResult();
+            : ClassCentreScoring.ForRuleAsync(EmbeddingChunks.InMemory(embeddings, dim, labels, identities.Count), rule).GetAwaiter().GetResult();
         return Decide(cosines, k, labels, paths, identities, rule, toMeans);
     }
 

@@ -71,7 +71,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     {
         var datasetId = m.Dataset.DatasetId;
         var data = new EmbeddingChunks(parts[0].Dim, classes, parts.Select(p => p.Labels).ToArray(),
-            async (i, token) => await parts[i].GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, token, EmbeddingsCache(m.RunId)));
+            async (i, token) => await parts[i].GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, EmbeddingsCache(m.RunId), token));
         return ClassCentreScoring.ForRuleAsync(data, rule, ct);
     }
 

@@ -27,17 +27,17 @@ public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths,
     }
 
     /// <summary>
-    /// This shard's embeddings (N x <see cref="Dim"/>), checked against its sample count. With <paramref name="cacheDir"/>
-    /// and a remote store, the first read downloads them there and later reads take the local copy: the whitened class
-    /// margin reads every shard five times. A local store's file is read in place.
+    /// This shard's embeddings (N x <see cref="Dim"/>), checked against its sample count. From a remote store the first
+    /// read downloads them to <paramref name="cacheDir"/> and later reads take that copy: the whitened class margin reads
+    /// every shard five times. A local store's file is read in place.
     /// </summary>
-    public async Task<float[]> GetEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, CancellationToken ct, string? cacheDir = null)
+    public async Task<float[]> GetEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, string cacheDir, CancellationToken ct)
     {
         var path = EmbeddingsPathFor(datasetId, runId, Shard);
         if (Dim <= 0) throw new InvalidDataException($"{path}: shard {Shard} was scored without storing its embeddings");
         long expected = (long)Paths.Count * Dim * sizeof(float);
         var local = blobs.LocalFile(BlobContainers.Datasets, path);
-        if (local is null && cacheDir is not null)
+        if (local is null)
         {
             local = Path.Combine(cacheDir, Path.GetFileName(path));
             if (!File.Exists(local) || new FileInfo(local).Length != expected)
@@ -51,20 +51,8 @@ public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths,
                 File.Move(partial, local, overwrite: true);
             }
         }
-        byte[] bytes;
-        if (local is not null)
-        {
-            if (!File.Exists(local)) throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
-            bytes = await File.ReadAllBytesAsync(local, ct);
-        }
-        else
-        {
-            await using var stream = await blobs.GetAsync(BlobContainers.Datasets, path, ct)
-                ?? throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, ct);
-            bytes = buffer.ToArray();
-        }
+        if (!File.Exists(local)) throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
+        var bytes = await File.ReadAllBytesAsync(local, ct);
         if (bytes.Length != expected)
             throw new InvalidDataException($"{path}: {bytes.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
         return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
