@@ -10,7 +10,7 @@ namespace Pipeline.Bench;
 /// sample is embedded and scored (dominant sub-center, class mean) against truth.csv.
 /// Usage: purify-epochs --data PACKED_DIR --truth truth.csv [--subcenters 3] [--epochs 10] [--batch 64] [--lr 0.025] [--seed 1] [--decay-epochs E]
 ///   [--width W] [--embedding D] [--dropout P] [--wd WD] [--margin M] [--scale S]
-///   [--self-purify-from E [--self-purify-posterior P] [--self-purify-unwhitened]] [--score-every N]
+///   [--self-purify-from E [--self-purify-posterior P] [--self-purify-unwhitened]] [--score-every N] [--noise-posteriors 0.8,0.9]
 ///   [--train-on all|clean|fold0|fold1|REPORT.json] [--dump DIR]
 /// </summary>
 public sealed class PurificationEpochsBench : IBenchmark
@@ -43,6 +43,9 @@ public sealed class PurificationEpochsBench : IBenchmark
             Device = "cpu",
         };
         int scoreEvery = BenchArgs.Int(args, "--score-every", 1);
+        // --noise-posteriors 0.8,0.9: the whitened margin's automatic threshold moved to these posteriors too (DropRule.NoisePosterior).
+        var posteriors = (BenchArgs.Text(args, "--noise-posteriors") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         // --train-on clean: an oracle that trains on the truly clean samples only, then scores every sample:
         // the separation an ideal purification round could reach with this model and budget.
         // --train-on REPORT.json: a second round, trained on an earlier purification's keep list.
@@ -77,7 +80,10 @@ public sealed class PurificationEpochsBench : IBenchmark
             // What the Purifier scores by default: the margin in the within-class-whitened space, with the Gaussian mixture's threshold.
             var whitened = ClassCentreScoring.ForRuleAsync(EmbeddingChunks.InMemory(emb, dim, set.Labels, set.ClassCount), DropRule.Auto with { Score = DropScore.ClassMargin })
                 .GetAwaiter().GetResult();
-            PurificationRulesBench.Report("  whitened class margin", whitened.Scores(DropScore.ClassMargin).ToArray(), noisy, kind);
+            var whitenedMargin = whitened.Scores(DropScore.ClassMargin).ToArray();
+            PurificationRulesBench.Report("  whitened class margin", whitenedMargin, noisy, kind);
+            foreach (var q in posteriors)
+                PurificationRulesBench.Report($"    at noise posterior {q}", whitenedMargin, noisy, kind, posterior: q);
             if (dump is not null)
             {
                 File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}.csv"), Enumerable.Range(0, set.Count).Select(i =>

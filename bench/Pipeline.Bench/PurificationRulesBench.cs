@@ -69,12 +69,14 @@ public sealed class PurificationRulesBench : IBenchmark
 
     /// <param name="dump">A folder to write the scores to (score,noisy per line), or null.</param>
     /// <param name="skewedClean">Fit the clean mode as a split normal, as the Purifier does for the class margin.</param>
-    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind, string? dump = null, bool skewedClean = false)
+    /// <param name="posterior">The noisy mode's posterior the automatic threshold is moved to (<see cref="AngleThreshold.AtPosterior"/>).</param>
+    internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind, string? dump = null, bool skewedClean = false,
+        double posterior = AngleThreshold.CrossingPosterior)
     {
         if (dump is not null)
             File.WriteAllLines(Path.Combine(dump, string.Concat(name.Where(char.IsLetterOrDigit)) + ".csv"),
                 score.Select((v, i) => $"{v:F3},{(noisy[i] ? 1 : 0)}"));
-        var t = AngleThreshold.Choose(score, skewedClean);
+        var t = AngleThreshold.AtPosterior(AngleThreshold.Choose(score, skewedClean), posterior);
         int tp = 0, fp = 0, nz = noisy.Count(x => x), clean = noisy.Length - nz, closedTp = 0, openTp = 0;
         int closed = kind.Count(x => x == NoiseKind.Closed), open = kind.Count(x => x == NoiseKind.Open);
         for (int i = 0; i < score.Length; i++)

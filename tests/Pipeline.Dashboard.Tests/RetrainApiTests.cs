@@ -105,6 +105,8 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
     [InlineData("""{"datasetId": "d", "dropRule": "sometimes"}""", "dropRule")]
     [InlineData("""{"datasetId": "d", "dropAngleDegrees": 190}""", "dropAngleDegrees")]
     [InlineData("""{"datasetId": "d", "dropScore": "nearest"}""", "dropScore")]
+    [InlineData("""{"datasetId": "d", "dropNoisePosterior": 1}""", "dropNoisePosterior")]
+    [InlineData("""{"datasetId": "d", "dropNoisePosterior": 0.9, "dropAngleDegrees": 80}""", "dropNoisePosterior")]
     [InlineData("""{"datasetId": "d", "requestId": " "}""", "requestId")]
     [InlineData("""{"datasetId": "d", "epoch": 3}""", "epoch")]
     [InlineData("""{"datasetId": "d", "epochs": "many"}""", "request body")]
@@ -117,6 +119,14 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(named, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public void A_noise_posterior_moves_the_automatic_threshold_of_the_plan()
+    {
+        var plan = RetrainEndpoints.Apply(RunPlan.Default, new RetrainBody(DropNoisePosterior: 0.9));
+        Assert.Equal(RunPlan.Default with { DropNoisePosterior = 0.9 }, plan);
+        Assert.Equal(0.8, RetrainEndpoints.Apply(RunPlan.Default with { DropNoisePosterior = 0.8 }, new RetrainBody(Epochs: 3)).DropNoisePosterior);
     }
 
     [Fact]

@@ -212,6 +212,57 @@ public class PurifierTests
     }
 
     [Fact]
+    public void Posterior_angle_of_a_split_normal_clean_mode_uses_its_right_spread()
+    {
+        // A clean peak at 70 with spreads 6 (left) and 12 (right), 20 % noise at N(105, 10).
+        var choice = new ThresholdChoice(0, AngleThreshold.SkewedMixtureCrossing, 70, 6, 105, 10, 0.2, 3) { CleanStdRight = 12 };
+        static double Split(double x) => 0.8 * 2 / (6 + 12) * Math.Exp(-0.5 * Math.Pow((x - 70) / (x < 70 ? 6 : 12), 2));
+        static double Noisy(double x) => 0.2 / 10 * Math.Exp(-0.5 * Math.Pow((x - 105) / 10, 2));
+        double expected = 105;
+        for (double x = 70; x <= 105; x += 1e-4)
+            if (Noisy(x) / (Noisy(x) + Split(x)) >= 0.9) { expected = x; break; }
+
+        Assert.Equal(expected, AngleThreshold.PosteriorAngle(choice, 0.9)!.Value, 2);
+        // A Gaussian clean mode with the left spread alone would cut far earlier: the right tail is what moves it.
+        Assert.True(AngleThreshold.PosteriorAngle(choice with { CleanStdRight = null }, 0.9) < expected - 5);
+    }
+
+    [Fact]
+    public void The_automatic_threshold_moves_to_a_noise_posterior_only_between_two_modes()
+    {
+        var twoModes = new ThresholdChoice(80, AngleThreshold.MixtureCrossing, 60, 8, 100, 10, 0.3, 4);
+        var moved = AngleThreshold.AtPosterior(twoModes, 0.9);
+        Assert.Equal(AngleThreshold.PosteriorAngle(twoModes, 0.9), moved.Degrees);
+        Assert.True(moved.Degrees > twoModes.Degrees);
+        Assert.Equal("gaussian mixture crossing moved to noise posterior 0.9", moved.Method);
+        Assert.Same(twoModes, AngleThreshold.AtPosterior(twoModes, AngleThreshold.CrossingPosterior));
+        var single = new ThresholdChoice(90, "single mode: median + 3 robust sigma", 40, 8, 0, 1, 0, 0);
+        Assert.Same(single, AngleThreshold.AtPosterior(single, 0.9));
+        Assert.Throws<ArgumentException>(() => AngleThreshold.AtPosterior(twoModes, 1.0));
+    }
+
+    [Fact]
+    public void A_higher_noise_posterior_drops_fewer_samples_and_says_so()
+    {
+        // K=1, one class: 300 clean angles near 40 degrees and 100 noisy ones near 85.
+        var rng = new Random(3);
+        var angles = Enumerable.Range(0, 400).Select(i => (i < 300 ? 40 : 85) + 6 * Normal(rng)).ToArray();
+        var cosines = angles.Select(a => (float)Math.Cos(a * Math.PI / 180)).ToArray();
+        var labels = new int[angles.Length];
+        var paths = angles.Select((_, i) => $"a/{i}.jpg").ToArray();
+
+        var atCrossing = SubCenterPurifier.Decide(cosines, 1, labels, paths, ["a"], DropRule.Auto);
+        var at99 = SubCenterPurifier.Decide(cosines, 1, labels, paths, ["a"], DropRule.Auto with { NoisePosterior = 0.99 });
+
+        Assert.True(at99.ThresholdDegrees > atCrossing.ThresholdDegrees);
+        Assert.True(at99.Dropped < atCrossing.Dropped);
+        Assert.Equal(angles.Count(a => a >= at99.ThresholdDegrees), at99.Dropped);
+        Assert.Contains("noise posterior 0.99", at99.Threshold!.Method);
+    }
+
+    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    [Fact]
     public void Posterior_angle_is_undefined_for_a_single_mode() =>
         Assert.Null(AngleThreshold.PosteriorAngle(new ThresholdChoice(90, "single mode: median + 3 robust sigma", 40, 8, 0, 1, 0, 0), 0.9));
 

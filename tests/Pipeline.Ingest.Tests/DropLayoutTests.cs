@@ -57,5 +57,7 @@ public sealed class DropLayoutTests
         Assert.Equal("drops/x/plan.json: dropScore 'nearest': expected one of 'subcenter', 'class-mean', 'class-margin'",
             DropWatcher.ParsePlan("""{ "dropScore": "nearest" }""", "drops/x/plan.json").Problem);
         Assert.Equal("p: dropRule 'sometimes': expected 'angle' or 'auto'", DropWatcher.ParsePlan("""{ "dropRule": "sometimes" }""", "p").Problem);
+        Assert.Equal("p: dropNoisePosterior 0: expected between 0 and 1 (exclusive)", DropWatcher.ParsePlan("""{ "dropNoisePosterior": 0 }""", "p").Problem);
+        Assert.Equal(0.9, DropWatcher.ParsePlan("""{ "dropNoisePosterior": 0.9 }""", "p").Plan.DropNoisePosterior);
     }
 }

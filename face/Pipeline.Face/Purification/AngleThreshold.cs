@@ -22,6 +22,24 @@ public static class AngleThreshold
     public const string MixtureCrossing = "gaussian mixture crossing";
     public const string SkewedMixtureCrossing = "split-normal clean mode and gaussian noisy mode crossing";
 
+    /// <summary>The noisy mode's posterior where the two modes cross: the automatic threshold's default.</summary>
+    public const double CrossingPosterior = 0.5;
+
+    /// <summary>
+    /// <paramref name="choice"/> moved to where its mixture's noisy mode claims a sample with <paramref name="posterior"/>
+    /// (<see cref="PosteriorAngle"/>): above 0.5 the cut moves toward the noise and drops fewer clean samples and less
+    /// noise, by an amount the fitted modes set rather than a number of degrees, which does not carry over between
+    /// models. A choice with one mode (nothing looks noisy) or the crossing's posterior comes back as it is.
+    /// </summary>
+    public static ThresholdChoice AtPosterior(ThresholdChoice choice, double posterior)
+    {
+        if (posterior is <= 0 or >= 1) throw new ArgumentException($"noise posterior must be in (0, 1) (got {posterior})");
+        if (posterior == CrossingPosterior || choice.Method is not (MixtureCrossing or SkewedMixtureCrossing)) return choice;
+        return PosteriorAngle(choice, posterior) is { } angle
+            ? choice with { Degrees = angle, Method = $"{choice.Method} moved to noise posterior {posterior:0.###}" }
+            : choice;
+    }
+
     /// <param name="skewedClean">
     /// Once the Gaussian mixture has found two modes, refit the clean one as a split normal (a spread of
     /// its own on each side of the peak) and cut where that crosses the noisy Gaussian. The class margin's
@@ -153,14 +171,17 @@ public static class AngleThreshold
     /// when the noisy mode is the narrower one, the clean mode's wider tail claims the far angles
     /// again, so the posterior is not monotone past it. The fitted mixture is used even when
     /// <see cref="Choose"/> judged its modes too close for a crossing (Ashman's D under 2): the high
-    /// posterior keeps the angle conservative. Null when the fit has no second component.
+    /// posterior keeps the angle conservative. A clean mode fitted as a split normal is used as one.
+    /// Null when the fit has no second component.
     /// </summary>
     public static double? PosteriorAngle(ThresholdChoice choice, double posterior)
     {
         if (choice.NoisyWeight < 0.02 || choice.NoisyMean <= choice.CleanMean) return null;
         double w1 = choice.NoisyWeight, w0 = 1 - w1;
-        double Posterior(double x) =>
-            1 / (1 + Math.Exp(LogDensity(x, w0, choice.CleanMean, choice.CleanStd) - LogDensity(x, w1, choice.NoisyMean, choice.NoisyStd)));
+        double Clean(double x) => choice.CleanStdRight is { } right
+            ? SplitLogDensity(x, w0, choice.CleanMean, choice.CleanStd, right)
+            : LogDensity(x, w0, choice.CleanMean, choice.CleanStd);
+        double Posterior(double x) => 1 / (1 + Math.Exp(Clean(x) - LogDensity(x, w1, choice.NoisyMean, choice.NoisyStd)));
         if (Posterior(choice.NoisyMean) < posterior) return choice.NoisyMean;
         return Bisect(choice.CleanMean, choice.NoisyMean, x => Posterior(x) < posterior);
     }

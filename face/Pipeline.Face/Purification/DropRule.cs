@@ -34,6 +34,13 @@ public sealed record DropRule(string Kind, double AngleDegrees)
     /// </summary>
     public bool Whitened { get; init; } = true;
 
+    /// <summary>
+    /// With the automatic threshold, drop a sample only where the fitted mixture's noisy mode claims it with at least
+    /// this posterior (<see cref="AngleThreshold.AtPosterior"/>); 0.5, the default, is where the two modes cross.
+    /// Higher keeps more clean samples and more noise: for sets thought cleaner than the mixture makes them.
+    /// </summary>
+    public double NoisePosterior { get; init; } = AngleThreshold.CrossingPosterior;
+
     public static DropScore ParseScore(string score) => score.ToLowerInvariant() switch
     {
         "subcenter" or "dominant-subcenter" => DropScore.DominantSubCenter,

@@ -176,7 +176,9 @@ public static class SubCenterPurifier
         // and the Gaussian mixture fits it better. The angle scores keep the Gaussian mixture; a split-normal clean mode
         // lowered their recall under 0.9 at 25-40 % noise.
         bool whitened = toClassMeans?.Whitening is not null;
-        ThresholdChoice? choice = rule.IsAuto ? AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened) : null;
+        ThresholdChoice? choice = rule.IsAuto
+            ? AngleThreshold.AtPosterior(AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened), rule.NoisePosterior)
+            : null;
         double threshold = choice?.Degrees ?? rule.AngleDegrees;
 
         var decisions = new SampleDecision[n];

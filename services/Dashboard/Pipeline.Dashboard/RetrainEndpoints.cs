@@ -67,6 +67,7 @@ public static class RetrainEndpoints
         DropRule = body.DropRule ?? (body.DropAngleDegrees is null ? basePlan.DropRule : DropRules.Angle),
         DropAngleDegrees = body.DropAngleDegrees ?? basePlan.DropAngleDegrees,
         DropScore = body.DropScore ?? basePlan.DropScore,
+        DropNoisePosterior = body.DropNoisePosterior ?? basePlan.DropNoisePosterior,
         Seed = body.Seed ?? basePlan.Seed,
     };
 
@@ -81,6 +82,9 @@ public static class RetrainEndpoints
         { DropScore: { } score } when !DropScores.All.Contains(score) =>
             $"dropScore = '{score}': expected {RunPlan.Expected(DropScores.All)}",
         { DropAngleDegrees: { } a } when !(a > 0 && a < 180) => $"dropAngleDegrees = {a}: expected between 0 and 180 (exclusive)",
+        { DropNoisePosterior: { } q } when !RunPlan.IsPosterior(q) => $"dropNoisePosterior = {q}: expected between 0 and 1 (exclusive)",
+        { DropNoisePosterior: not null, DropAngleDegrees: not null } or { DropNoisePosterior: not null, DropRule: DropRules.Angle } =>
+            "dropNoisePosterior moves the automatic threshold: it does not go with a fixed drop angle",
         { RequestId: { } r } when string.IsNullOrWhiteSpace(r) || r.Length > MaxRequestIdLength =>
             $"requestId: expected 1..{MaxRequestIdLength} non-blank characters",
         _ => null,
@@ -135,7 +139,8 @@ public sealed record RetrainBody(
     string? DropRule = null,
     double? DropAngleDegrees = null,
     int? Seed = null,
-    string? DropScore = null);
+    string? DropScore = null,
+    double? DropNoisePosterior = null);
 
 /// <summary>Answer to an accepted retrain: the run it starts (GET /api/runs/{runId} once the ledger has it).</summary>
 public sealed record RetrainAccepted(string RequestId, string RunId, string DatasetId, RunPlan Plan, DateTimeOffset RequestedAt);

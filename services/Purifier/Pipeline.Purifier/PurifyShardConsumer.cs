@@ -60,6 +60,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         {
             Score = DropRule.ParseScore(plan.EffectiveDropScore),
             Whitened = plan.Whitened,
+            NoisePosterior = plan.DropNoisePosterior ?? AngleThreshold.CrossingPosterior,
         };
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Contracts;
 
 namespace Pipeline.Cli.Commands;
 
@@ -16,6 +17,21 @@ internal static class CommonOptions
     public static Option<string> Model() => new("--model") { Description = "Model directory (written by `pipeline train`)", Required = true };
 
     public static Option<string> Data(string what) => new("--data") { Description = what, Required = true };
+
+    public static Option<double?> NoisePosterior() => new("--noise-posterior")
+    {
+        Description = "Automatic threshold only: drop a sample where the fitted mixture's noisy mode claims it with at least this posterior "
+            + "(default 0.5, where the modes cross); 0.8-0.9 keeps more clean samples on sets with less noise (see README)",
+    };
+
+    /// <summary>The --noise-posterior given, checked: strictly between 0 and 1, and not with a fixed angle.</summary>
+    public static double? NoisePosteriorValue(ParseResult r, Option<double?> posterior, bool fixedAngle)
+    {
+        if (r.GetValue(posterior) is not double q) return null;
+        if (!RunPlan.IsPosterior(q)) throw new ArgumentException($"--noise-posterior {q}: expected between 0 and 1 (exclusive)");
+        if (fixedAngle) throw new ArgumentException("--noise-posterior moves the automatic threshold: it does not go with --angle");
+        return q;
+    }
 
     public static Option<bool> NoWhitening(string what) => new("--no-whitening")
     {

@@ -22,11 +22,12 @@ public static class PurifyCommand
                 + "Default: class-margin, or subcenter with --angle (the paper's 75 degrees is an angle to the dominant sub-center)",
         };
         var noWhitening = CommonOptions.NoWhitening("the class-centre scores' angles");
+        var posterior = CommonOptions.NoisePosterior();
         var output = new Option<string>("--out") { Description = "Report to write (JSON: threshold, counts, and every sample's decision, reason, angle, sub-center)", Required = true };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("purify", "Find noisy samples with a sub-center ArcFace model (class margin by default, or the paper's dominant sub-center rule)");
-        foreach (var o in new Option[] { model, data, angle, score, noWhitening, output, device, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, angle, score, noWhitening, posterior, output, device, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             using var face = FaceModel.Load(r.GetValue(model)!);
@@ -34,11 +35,13 @@ public static class PurifyCommand
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
             var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
             double? fixedAngle = r.GetValue(angle);
+            var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null);
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
                 with
                 {
                     Score = DropRule.ParseScore(DropScores.Effective(fixedAngle is null ? DropRules.Auto : DropRules.Angle, r.GetValue(score))),
                     Whitened = !r.GetValue(noWhitening),
+                    NoisePosterior = noisePosterior ?? AngleThreshold.CrossingPosterior,
                 };
             var bar = new ProgressBar("embed");
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);

@@ -30,11 +30,12 @@ public static class RetrainCommand
         var baselineLr = new Option<double?>("--baseline-lr") { Description = "Learning rate of the baseline (default: --lr); plain ArcFace on noisy data may need a lower one" };
         var selfPurify = new Option<int?>("--self-purify-from") { Description = "Epoch from which the sub-center stage trains only on the samples it would keep (default: half the epochs; 0 = the paper's loop as published)" };
         var noWhitening = CommonOptions.NoWhitening("the purifier's and self-purification's angles to the class means");
+        var posterior = CommonOptions.NoisePosterior();
         var requestId = new Option<string?>("--request-id") { Description = "Idempotency key: the same key never starts a second run (default: a new one)" };
         var json = CommonOptions.Json();
         var cmd = new Command("retrain", "Publish RetrainRequested: a new run (K=3, purify, K=1, index) on an ingested dataset. " +
             "With the in-memory transport (embedded default) the pipeline runs here until the run ends; with RabbitMQ the services do the work");
-        foreach (var o in new Option[] { dataset, epochs, finalEpochs, k, angle, dropScore, seed, lr, baseline, baselineLr, selfPurify, noWhitening, requestId, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { dataset, epochs, finalEpochs, k, angle, dropScore, posterior, seed, lr, baseline, baselineLr, selfPurify, noWhitening, requestId, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
             var plan = RunPlan.Default;
@@ -43,6 +44,7 @@ public static class RetrainCommand
             if (r.GetValue(k) is int kk) plan = plan with { SubCenters = kk };
             if (r.GetValue(angle) is double a) plan = plan with { DropRule = DropRules.Angle, DropAngleDegrees = a };
             if (r.GetValue(dropScore) is { } score) plan = plan with { DropScore = score };
+            if (CommonOptions.NoisePosteriorValue(r, posterior, r.GetValue(angle) is not null) is double q) plan = plan with { DropNoisePosterior = q };
             if (r.GetValue(seed) is int s) plan = plan with { Seed = s };
             if (r.GetValue(lr) is double l) plan = plan with { LearningRate = l };
             if (r.GetValue(selfPurify) is int sp) plan = plan with { SubCenterSelfPurifyFrom = sp };
