@@ -35,6 +35,10 @@ public sealed class CliVerbTests : IDisposable
             Assert.Equal(75, report.RootElement.GetProperty("threshold_degrees").GetDouble());
         }
 
+        var moved = Run(env, "purify", "--model", P("k3"), "--data", P("faces/train"), "--out", P("report-q.json"), "--noise-posterior", "0.9", "--json");
+        Assert.Equal(0.9, moved.GetProperty("noise_posterior").GetDouble());
+        Assert.Equal("class-margin", moved.GetProperty("score").GetString());
+
         var eval = Run(env, "evaluate", "--model", P("k3"), "--data", P("faces/holdout"), "--pairs", P("faces/holdout/pairs.txt"), "--json");
         Assert.InRange(eval.GetProperty("accuracy").GetDouble(), 0.0, 1.0);
         Assert.True(eval.TryGetProperty("std", out _));
@@ -89,6 +93,17 @@ public sealed class CliVerbTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains(P("nope"), err);
         Assert.DoesNotContain("   at ", err); // no stack trace
+    }
+
+    [Fact]
+    public void A_noise_posterior_outside_0_to_1_or_with_a_fixed_angle_is_refused_before_any_work()
+    {
+        var (code, _, err) = Exec(null, "purify", "--model", P("nope"), "--data", P("nope"), "--out", P("r.json"), "--noise-posterior", "1.5");
+        Assert.Equal(1, code);
+        Assert.Contains("--noise-posterior 1.5: expected between 0 and 1", err);
+        (code, _, err) = Exec(null, "retrain", "--dataset", "d", "--angle", "80", "--noise-posterior", "0.9");
+        Assert.Equal(1, code);
+        Assert.Contains("does not go with --angle", err);
     }
 
     [Fact]

@@ -30,12 +30,12 @@ public static class PurifyCommand
         foreach (var o in new Option[] { model, data, angle, score, noWhitening, posterior, output, device, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
+            double? fixedAngle = r.GetValue(angle);
+            var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null); // checked before the model loads
             using var face = FaceModel.Load(r.GetValue(model)!);
             if (face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
             var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
-            double? fixedAngle = r.GetValue(angle);
-            var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null);
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
                 with
                 {
@@ -49,8 +49,9 @@ public static class PurifyCommand
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, ConsoleOutput.Json); // streamed: no string of every decision
             bool whitened = report.Whitening is not null;
-            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
-                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} ({report.Rule}); report: {outPath}");
+            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
+                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} " +
+                $"({report.Rule}{(noisePosterior is { } q ? $", noise posterior {q:0.###}" : "")}); report: {outPath}");
             return Task.FromResult(0);
         }));
         return cmd;
