@@ -97,6 +97,15 @@ public sealed class PurifierServiceTests : IDisposable
         Assert.InRange(report.Dropped, set.Count / 3, 2 * set.Count / 3);
     }
 
+    [Fact]
+    public void The_plan_decides_the_drop_rule_the_purifier_applies()
+    {
+        Assert.Equal(DropRule.Auto with { Score = DropScore.ClassMargin }, PurifyShardConsumer.Rule(RunPlan.Default));
+        Assert.Equal(0.9, PurifyShardConsumer.Rule(RunPlan.Default with { DropNoisePosterior = 0.9 }).NoisePosterior);
+        var paper = PurifyShardConsumer.Rule(RunPlan.Default with { DropRule = DropRules.Angle, DropAngleDegrees = 75, WithinClassWhitening = false });
+        Assert.Equal(DropRule.Fixed(75) with { Whitened = false }, paper);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_tmp, true); } catch (IOException) { }

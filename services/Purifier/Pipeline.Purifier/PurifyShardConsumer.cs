@@ -55,7 +55,8 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     /// <summary>Where the deciding instance keeps the shards' embeddings it downloaded from a remote store, until it has decided.</summary>
     private string EmbeddingsCache(string runId) => Path.Combine(store.WorkRoot, "purify", runId, "embeddings");
 
-    private static DropRule Rule(RunPlan plan) =>
+    /// <summary>The drop rule a run's plan asks for: rule, score, whitening and the automatic threshold's noise posterior.</summary>
+    public static DropRule Rule(RunPlan plan) =>
         DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with
         {
             Score = DropRule.ParseScore(plan.EffectiveDropScore),
