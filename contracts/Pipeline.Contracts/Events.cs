@@ -45,7 +45,8 @@ public sealed record ModelTrained(
 
 /// <summary>
 /// The purifier wrote a keep-list manifest and a report under datasets/&lt;DatasetId&gt;/purified-&lt;runId&gt;/.
-/// Purified.DatasetId is the source dataset's id; Purified.ManifestPath is the keep-list manifest.
+/// Purified.DatasetId is the source dataset's id; Purified.ManifestPath is the keep-list manifest. Distribution
+/// (null from purifiers before it existed) is the scores' histogram the dashboard draws.
 /// </summary>
 public sealed record DatasetPurified(
     string RunId,
@@ -55,7 +56,8 @@ public sealed record DatasetPurified(
     int Kept,
     int Dropped,
     double ThresholdDegrees,
-    DateTimeOffset PurifiedAt);
+    DateTimeOffset PurifiedAt,
+    ScoreDistribution? Distribution = null);
 
 /// <summary>A complete collection of embeddings was built and the alias switched to it.</summary>
 public sealed record IndexPublished(

@@ -64,6 +64,13 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         await Expect(finalReason).ToHaveCSSAsync("color", "rgb(180, 35, 24)");
         await Expect(page.Locator("#detail-failures")).ToContainTextAsync(reason);
 
+        // The purify stage's score histogram: 3 bins with kept samples, 2 with dropped ones, and the threshold.
+        await Expect(page.Locator("#purify-histogram rect.kept")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#purify-histogram rect.dropped")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#purify-histogram line.threshold")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#purify-caption")).ToHaveTextAsync(
+            "class-margin (whitened) · threshold 75.0° (gaussian mixture crossing) · kept 110 · dropped 10 · 5° bins");
+
         // A wrong key is refused and said so.
         await page.FillAsync("#api-key", "wrong-key");
         await page.ClickAsync("#retrain-button");

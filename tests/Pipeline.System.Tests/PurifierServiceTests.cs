@@ -98,6 +98,30 @@ public sealed class PurifierServiceTests : IDisposable
     }
 
     [Fact]
+    public void The_score_histogram_counts_every_sample_in_its_bin_by_decision()
+    {
+        double[] angles = [60.2, 61.0, 75.5, 88.0, 92.0, 119.9];
+        var samples = angles.Select((a, i) => new SampleDecision($"a/{i}", "a", a < 90 ? PurificationReport.KeepDecision : PurificationReport.DropDecision,
+            "", a, 0, 0)).ToList();
+        var choice = new ThresholdChoice(90, AngleThreshold.MixtureCrossing, 70, 8, 105, 10, 0.3, 3);
+        var report = new PurificationReport("auto", 90, choice, 4, 2, samples, "class-margin");
+
+        var d = ScoreDistributions.Of(report);
+
+        Assert.Equal((60.0, 1.0, 60), (d.FromDegrees, d.BinDegrees, d.Kept.Length));
+        Assert.Equal([0, 1, 15, 28], d.Kept.Select((k, b) => (k, b)).Where(t => t.k > 0).Select(t => t.b));
+        Assert.Equal(2, d.Kept[0] + d.Kept[1]);
+        Assert.Equal(1, d.Dropped[32]);
+        Assert.Equal(1, d.Dropped[59]);
+        Assert.Equal((4, 2), (d.Kept.Sum(), d.Dropped.Sum()));
+        Assert.Equal(AngleThreshold.MixtureCrossing, d.ThresholdMethod);
+        // A wide spread gets wider bins: never more than MaxBins.
+        var wide = ScoreDistributions.Of(report with { Samples = [.. samples, samples[0] with { Angle = 400 }] });
+        Assert.True(wide.Kept.Length <= ScoreDistributions.MaxBins);
+        Assert.Equal(7, wide.Kept.Sum() + wide.Dropped.Sum());
+    }
+
+    [Fact]
     public void The_plan_decides_the_drop_rule_the_purifier_applies()
     {
         Assert.Equal(DropRule.Auto with { Score = DropScore.ClassMargin }, PurifyShardConsumer.Rule(RunPlan.Default));

@@ -98,6 +98,6 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), keep, ct);
         log.LogInformation("purify {Run}: kept {Kept}, dropped {Dropped} at {Threshold:F1} deg ({Rule})", m.RunId, report.Kept, report.Dropped, report.ThresholdDegrees, report.Rule);
         return new DatasetPurified(m.RunId, m.Plan, new DatasetRef(datasetId, BlobPaths.PurifiedManifest(datasetId, m.RunId)),
-            reportPath, report.Kept, report.Dropped, report.ThresholdDegrees, DateTimeOffset.UtcNow);
+            reportPath, report.Kept, report.Dropped, report.ThresholdDegrees, DateTimeOffset.UtcNow, ScoreDistributions.Of(report));
     }
 }
