@@ -83,6 +83,18 @@ public sealed record RunPlan
     /// <summary>Whether <paramref name="value"/> can be a <see cref="DropNoisePosterior"/>: strictly between 0 and 1.</summary>
     public static bool IsPosterior(double value) => value is > 0 and < 1;
 
+    /// <summary>
+    /// What is wrong with this plan's <see cref="DropNoisePosterior"/>, or null: it must be strictly between 0 and 1, and it
+    /// moves the automatic threshold, so a fixed angle (<see cref="DropRules.Angle"/>) would silently ignore it.
+    /// </summary>
+    public string? NoisePosteriorProblem() => DropNoisePosterior switch
+    {
+        null => null,
+        { } q when !IsPosterior(q) => $"dropNoisePosterior {q}: expected between 0 and 1 (exclusive)",
+        _ when DropRule == DropRules.Angle => "dropNoisePosterior moves the automatic threshold: it does not go with dropRule 'angle'",
+        _ => null,
+    };
+
     /// <summary>Score above which a sample is dropped with <see cref="DropRules.Angle"/> (paper: 75 degrees to the dominant sub-center).</summary>
     public double DropAngleDegrees { get; init; } = 75.0;
 

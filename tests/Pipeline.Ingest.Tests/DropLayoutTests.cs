@@ -59,5 +59,7 @@ public sealed class DropLayoutTests
         Assert.Equal("p: dropRule 'sometimes': expected 'angle' or 'auto'", DropWatcher.ParsePlan("""{ "dropRule": "sometimes" }""", "p").Problem);
         Assert.Equal("p: dropNoisePosterior 0: expected between 0 and 1 (exclusive)", DropWatcher.ParsePlan("""{ "dropNoisePosterior": 0 }""", "p").Problem);
         Assert.Equal(0.9, DropWatcher.ParsePlan("""{ "dropNoisePosterior": 0.9 }""", "p").Plan.DropNoisePosterior);
+        Assert.Equal("p: dropNoisePosterior moves the automatic threshold: it does not go with dropRule 'angle'",
+            DropWatcher.ParsePlan("""{ "dropNoisePosterior": 0.9, "dropRule": "angle" }""", "p").Problem);
     }
 }

@@ -82,9 +82,6 @@ public static class RetrainEndpoints
         { DropScore: { } score } when !DropScores.All.Contains(score) =>
             $"dropScore = '{score}': expected {RunPlan.Expected(DropScores.All)}",
         { DropAngleDegrees: { } a } when !(a > 0 && a < 180) => $"dropAngleDegrees = {a}: expected between 0 and 180 (exclusive)",
-        { DropNoisePosterior: { } q } when !RunPlan.IsPosterior(q) => $"dropNoisePosterior = {q}: expected between 0 and 1 (exclusive)",
-        { DropNoisePosterior: not null, DropAngleDegrees: not null } or { DropNoisePosterior: not null, DropRule: DropRules.Angle } =>
-            "dropNoisePosterior moves the automatic threshold: it does not go with a fixed drop angle",
         { RequestId: { } r } when string.IsNullOrWhiteSpace(r) || r.Length > MaxRequestIdLength =>
             $"requestId: expected 1..{MaxRequestIdLength} non-blank characters",
         _ => null,
@@ -95,7 +92,10 @@ public static class RetrainEndpoints
     private static async Task<IResult> PublishAsync(string datasetId, RunPlan basePlan, RetrainBody body, IPublishEndpoint publish,
         TimeProvider clock, CancellationToken ct)
     {
-        var request = new RetrainRequested(body.RequestId ?? Guid.NewGuid().ToString("N"), datasetId, Apply(basePlan, body), RequestedBy, clock.GetUtcNow());
+        var plan = Apply(basePlan, body);
+        // Checked on the plan the retrain would run, so a fixed angle inherited from the run counts too.
+        if (plan.NoisePosteriorProblem() is { } problem) return Results.BadRequest(new { error = problem });
+        var request = new RetrainRequested(body.RequestId ?? Guid.NewGuid().ToString("N"), datasetId, plan, RequestedBy, clock.GetUtcNow());
         await publish.Publish(request, ct);
         return Results.Accepted($"/api/runs/{request.RunId}",
             new RetrainAccepted(request.RequestId, request.RunId, request.DatasetId, request.Plan, request.RequestedAt));

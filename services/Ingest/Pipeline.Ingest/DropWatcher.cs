@@ -162,8 +162,7 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
                     (RunPlan.Default, $"{where}: dropRule '{rule}': expected {RunPlan.Expected(DropRules.All)}"),
                 { DropScore: { } score } when !DropScores.All.Contains(score) =>
                     (RunPlan.Default, $"{where}: dropScore '{score}': expected {RunPlan.Expected(DropScores.All)}"),
-                { DropNoisePosterior: { } q } when !RunPlan.IsPosterior(q) =>
-                    (RunPlan.Default, $"{where}: dropNoisePosterior {q}: expected between 0 and 1 (exclusive)"),
+                var plan when plan.NoisePosteriorProblem() is { } problem => (RunPlan.Default, $"{where}: {problem}"),
                 var plan => (plan, null),
             };
         }
