@@ -52,9 +52,17 @@ public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths,
             }
         }
         if (!File.Exists(local)) throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
-        var bytes = await File.ReadAllBytesAsync(local, ct);
-        if (bytes.Length != expected)
-            throw new InvalidDataException($"{path}: {bytes.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
-        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        return ReadFloats(local, path, expected);
+    }
+
+    /// <summary>The file's float32 values read straight into the array returned: no byte copy of the shard beside it.</summary>
+    private float[] ReadFloats(string file, string path, long expected)
+    {
+        using var stream = File.OpenRead(file);
+        if (stream.Length != expected)
+            throw new InvalidDataException($"{path}: {stream.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
+        var values = new float[Paths.Count * Dim];
+        stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
     }
 }
