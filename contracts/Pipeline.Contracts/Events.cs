@@ -59,7 +59,10 @@ public sealed record DatasetPurified(
     DateTimeOffset PurifiedAt,
     ScoreDistribution? Distribution = null);
 
-/// <summary>A complete collection of embeddings was built and the alias switched to it.</summary>
+/// <summary>
+/// A complete collection of embeddings was built and the alias switched to it; or, when NotPublished says why
+/// (the publish gate found the model unfit to serve), built and left unserved, the alias on its previous collection.
+/// </summary>
 public sealed record IndexPublished(
     string RunId,
     RunPlan Plan,
@@ -67,7 +70,8 @@ public sealed record IndexPublished(
     string Collection,
     string Alias,
     long Points,
-    DateTimeOffset PublishedAt);
+    DateTimeOffset PublishedAt,
+    string? NotPublished = null);
 
 /// <summary>A stage gave up on a run; Reason names the input and what was wrong with it.</summary>
 public sealed record StageFailed(

@@ -23,6 +23,8 @@ listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
 loopback_users.guest = true
 log.console = false
 log.file.level = warning
+# A long ingest or purify decision may hold its delivery longer than the default 30 min.
+consumer_timeout = 14400000
 CONF
   : > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   echo "[]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"

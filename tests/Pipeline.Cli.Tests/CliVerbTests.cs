@@ -121,18 +121,9 @@ public sealed class CliVerbTests : IDisposable
 
     private JsonElement Run(params string[] args) => Run(null, args);
 
-    private JsonElement Run(Dictionary<string, string>? env, params string[] args)
-    {
-        var (code, output, err) = Exec(env, args);
-        Assert.True(code == 0, $"pipeline {string.Join(' ', args)} exited {code}:\n{err}");
-        return JsonDocument.Parse(output).RootElement.Clone();
-    }
+    private JsonElement Run(Dictionary<string, string>? env, params string[] args) => Cli.Run(env, args);
 
-    private static (int Code, string Out, string Err) Exec(Dictionary<string, string>? env, params string[] args)
-    {
-        var dll = Path.Combine(RepoPaths.Root, "tools", "Pipeline.Cli", "bin", RepoPaths.Configuration, "net10.0", "pipeline.dll");
-        return ChildProcess.Run("dotnet", [dll, .. args], env?.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
-    }
+    private static (int Code, string Out, string Err) Exec(Dictionary<string, string>? env, params string[] args) => Cli.Exec(env, args);
 
     public void Dispose()
     {

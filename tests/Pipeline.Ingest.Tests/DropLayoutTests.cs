@@ -7,10 +7,32 @@ public sealed class DropLayoutTests
     [Theory]
     [InlineData("celebs", "celebs")]
     [InlineData("celebs-2024", "celebs-2024")]
-    [InlineData("celebs.zip", "celebs-zip")]
-    [InlineData("celebs.tar.gz", "celebs-tar-gz")]
-    public void A_plain_drop_name_keeps_its_letters_as_the_dataset_id(string drop, string id) =>
+    public void A_plain_drop_name_is_its_own_dataset_id(string drop, string id) =>
         Assert.Equal(id, DatasetIds.FromDropName(drop));
+
+    [Theory]
+    [InlineData("celebs.zip", "celebs-zip-")]
+    [InlineData("celebs.tar.gz", "celebs-tar-gz-")]
+    [InlineData("faces.v2", "faces-v2-")]
+    public void Any_other_name_keeps_its_letters_and_gets_a_hash(string drop, string prefix)
+    {
+        var id = DatasetIds.FromDropName(drop);
+        Assert.StartsWith(prefix, id);
+        Assert.Matches("^[a-z0-9]+(-[a-z0-9]+)*$", id);
+    }
+
+    [Theory]
+    [InlineData("faces.v2", "faces-v2")]
+    [InlineData("faces_v2", "faces-v2")]
+    [InlineData("celebs.zip", "celebs-zip")]
+    [InlineData("Faces", "faces")]
+    public void Distinct_drop_names_never_share_a_dataset(string a, string b)
+    {
+        Assert.NotEqual(DatasetIds.FromDropName(a), DatasetIds.FromDropName(b));
+        // Nor does a plain name that looks like another name's hashed id.
+        var hashed = DatasetIds.FromDropName(a);
+        Assert.NotEqual(hashed, DatasetIds.FromDropName(hashed));
+    }
 
     [Theory]
     [InlineData("My Faces")]

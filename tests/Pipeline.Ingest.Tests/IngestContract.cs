@@ -98,7 +98,7 @@ public abstract class IngestContract : IAsyncLifetime
         Assert.True(await Blobs.ExistsAsync(BlobContainers.Drops, name + DropLayout.ArchiveClaimSuffix));
 
         var ingested = await host.Events.WaitForAsync<DatasetIngested>(e => e.RunId == dropped.RunId);
-        Assert.Equal(Prefix + "faces-zip", ingested.Dataset.DatasetId);
+        Assert.Equal(DatasetIds.FromDropName(name), ingested.Dataset.DatasetId);
         Assert.Equal((5, 3, 0), (ingested.Samples, ingested.Identities, ingested.Quarantined));
         Assert.Equal(RunPlan.Default with { Epochs = 3, Backbone = "r18" }, ingested.Plan);
         Assert.True(await Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(ingested.Dataset.DatasetId)));

@@ -53,8 +53,13 @@ public sealed class RabbitMqOptions
 
 public sealed class BusOptions
 {
-    /// <summary>Immediate in-process retries of a failing consumer, in milliseconds.</summary>
-    public int[] RetryIntervalsMs { get; set; } = [200, 1000, 5000];
+    /// <summary>
+    /// In-process retries of a failing consumer, in milliseconds. Together they outlast the blob and index circuit
+    /// breakers' 15 s break (and on RabbitMQ, where delayed redelivery needs a plugin, they are all the retrying
+    /// there is), so a short storage outage is waited out instead of sending work to the _error queues. A
+    /// permanent failure (<see cref="Resilience.TransientFailures.IsPermanent"/>) is not retried.
+    /// </summary>
+    public int[] RetryIntervalsMs { get; set; } = [200, 1000, 5000, 15000, 30000];
 
     /// <summary>
     /// Delayed redeliveries (the message goes back to the broker and returns later), in seconds.

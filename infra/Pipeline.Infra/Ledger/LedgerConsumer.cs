@@ -37,10 +37,21 @@ public sealed class LedgerConsumer(RunLedger ledger) :
 
 public static class LedgerRegistration
 {
-    /// <summary>Adds the ledger consumer on queue "run-ledger" (the ledger itself comes from AddPipelineInfra).</summary>
+    /// <summary>
+    /// Adds the ledger consumer on queue "run-ledger" (the ledger itself comes from AddPipelineInfra) and, beside it, the
+    /// consumer that turns a message's final fault into its stage's failure.
+    /// </summary>
     public static IBusRegistrationConfigurator AddRunLedgerConsumer(this IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<LedgerConsumer>().Endpoint(e => e.Name = LedgerConsumer.QueueName);
+        x.AddConsumer<LedgerConsumer, NoFaultsDefinition<LedgerConsumer>>().Endpoint(e => e.Name = LedgerConsumer.QueueName);
+        x.AddConsumer<StageFaultConsumer, NoFaultsDefinition<StageFaultConsumer>>().Endpoint(e => e.Name = StageFaultConsumer.QueueName);
         return x;
     }
+}
+
+/// <summary>The ledger's own failures are not a stage's: they publish no faults (which would fail runs that are fine).</summary>
+public sealed class NoFaultsDefinition<T> : ConsumerDefinition<T> where T : class, IConsumer
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<T> consumer, IRegistrationContext context) =>
+        endpoint.PublishFaults = false;
 }

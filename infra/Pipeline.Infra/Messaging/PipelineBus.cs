@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Infra.Configuration;
+using Pipeline.Infra.Resilience;
 
 namespace Pipeline.Infra.Messaging;
 
@@ -70,14 +71,22 @@ public static class PipelineBus
     private static void UseRedelivery(IBusFactoryConfigurator cfg, BusOptions bus)
     {
         if (bus.RedeliveryIntervalsSeconds.Length > 0)
-            cfg.UseDelayedRedelivery(r => r.Intervals(bus.RedeliveryIntervalsSeconds.Select(s => TimeSpan.FromSeconds(s)).ToArray()));
+            cfg.UseDelayedRedelivery(r =>
+            {
+                r.Intervals(bus.RedeliveryIntervalsSeconds.Select(s => TimeSpan.FromSeconds(s)).ToArray());
+                r.Handle<Exception>(e => !TransientFailures.IsPermanent(e));
+            });
     }
 
     private static void ConfigureCommon<TEndpoint>(IBusRegistrationContext context, IBusFactoryConfigurator<TEndpoint> cfg, BusOptions bus)
         where TEndpoint : IReceiveEndpointConfigurator
     {
         if (bus.RetryIntervalsMs.Length > 0)
-            cfg.UseMessageRetry(r => r.Intervals(bus.RetryIntervalsMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToArray()));
+            cfg.UseMessageRetry(r =>
+            {
+                r.Intervals(bus.RetryIntervalsMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToArray());
+                r.Handle<Exception>(e => !TransientFailures.IsPermanent(e));
+            });
         cfg.PrefetchCount = bus.PrefetchCount;
         if (bus.ConcurrentMessageLimit > 0) cfg.ConcurrentMessageLimit = bus.ConcurrentMessageLimit;
         cfg.ConfigureEndpoints(context);

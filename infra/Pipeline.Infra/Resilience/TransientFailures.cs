@@ -8,6 +8,14 @@ namespace Pipeline.Infra.Resilience;
 /// <summary>Which exceptions are worth another try: network, throttling and server-side failures.</summary>
 public static class TransientFailures
 {
+    /// <summary>
+    /// Failures no retry of the same message can mend (bad input, a bug): the bus fails them at once, so the run
+    /// ends with the reason in seconds rather than after every retry. A breaker's trip is not one of them.
+    /// </summary>
+    public static bool IsPermanent(Exception ex) =>
+        ex is ArgumentException or InvalidDataException or NotSupportedException or FormatException or System.Text.Json.JsonException
+            or NotImplementedException or NullReferenceException;
+
     public static bool IsTransient(Exception ex) => ex switch
     {
         BrokenCircuitException => false, // the breaker said wait; retrying at once defeats it

@@ -12,17 +12,35 @@ namespace Pipeline.Indexer;
 /// <summary>
 /// Embeds one shard's kept samples with the final model and upserts them (ids are
 /// dataset/path, so a redelivery overwrites the same points). When every shard is in, the
-/// instance that wins the claim publishes the identity templates and only then switches the
-/// alias to the new collection: search never sees a half-built model.
+/// instance that wins the claim publishes the identity templates and only then, if the
+/// <see cref="PublishGate"/> passes, switches the alias to the new collection: search never sees a
+/// half-built or degenerate model. The outcome is stored before it is published, so any redelivery
+/// publishes it again (a crash between the two is repaired).
 /// </summary>
 public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, ILogger<IndexShardConsumer> log) : IConsumer<IndexShard>
 {
-    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-
     public async Task Consume(ConsumeContext<IndexShard> context)
     {
         var m = context.Message;
         var ct = context.CancellationToken;
+        if (await store.GetJsonAsync<IndexPublished>(BlobContainers.Models, IndexNames.Published(m.RunId), ct) is { } done)
+        {
+            await context.Publish(done);
+            return;
+        }
+        if (!await store.Blobs.ExistsAsync(BlobContainers.Models, IndexNames.ShardSums(m.RunId, m.Shard), ct))
+            await IndexAsync(m, ct);
+
+        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), m.Shards,
+            IndexNames.PublishClaim(m.RunId), ShardBarrier.Owner(Stages.Index, m.RunId, m.Shard), ct);
+        if (claim is null) return;
+        var published = await Publish(m, IndexNames.Collection(m.RunId), ct);
+        await store.PutJsonAsync(BlobContainers.Models, IndexNames.Published(m.RunId), published, ct);
+        await context.Publish(published);
+    }
+
+    private async Task IndexAsync(IndexShard m, CancellationToken ct)
+    {
         var collection = IndexNames.Collection(m.RunId);
         using var set = await KeepList.LoadAsync(store, m.Dataset, [m.Shard], ct);
         var sums = new Dictionary<string, float[]>();
@@ -47,12 +65,6 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         }
         await store.PutJsonAsync(BlobContainers.Models, IndexNames.ShardSums(m.RunId, m.Shard), new ShardTemplateSums(m.Shard, set.Count, sums, counts), ct);
         log.LogInformation("index {Run}: shard {Shard}/{Shards}, {Points} points", m.RunId, m.Shard + 1, m.Shards, set.Count);
-
-        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), m.Shards,
-            IndexNames.PublishClaim(m.RunId), _owner, ct);
-        if (claim is null) return;
-        var published = await store.GetJsonAsync<IndexPublished>(BlobContainers.Models, IndexNames.Published(m.RunId), ct);
-        await context.Publish(published ?? await Publish(m, collection, ct));
     }
 
     private async Task<IndexPublished> Publish(IndexShard m, string collection, CancellationToken ct)
@@ -78,11 +90,14 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
             await index.CreateCollectionAsync(templateCollection, templates[0].Vector.Length, ct);
             await index.UpsertAsync(templateCollection, templates, ct);
         }
+        if (PublishGate.Problem(templates) is { } problem)
+        {
+            log.LogWarning("index {Run}: {Collection} not published, alias {Alias} unchanged: {Problem}", m.RunId, collection, m.Plan.IndexAlias, problem);
+            return new IndexPublished(m.RunId, m.Plan, m.Model, collection, m.Plan.IndexAlias, points, DateTimeOffset.UtcNow, problem);
+        }
         await index.SetAliasAsync(m.Plan.IndexAlias, collection, ct);
-        var evt = new IndexPublished(m.RunId, m.Plan, m.Model, collection, m.Plan.IndexAlias, points, DateTimeOffset.UtcNow);
-        await store.PutJsonAsync(BlobContainers.Models, IndexNames.Published(m.RunId), evt, ct);
         log.LogInformation("index {Run}: {Points} points and {Templates} identity templates in {Collection}; alias {Alias} switched",
             m.RunId, points, templates.Count, collection, m.Plan.IndexAlias);
-        return evt;
+        return new IndexPublished(m.RunId, m.Plan, m.Model, collection, m.Plan.IndexAlias, points, DateTimeOffset.UtcNow);
     }
 }

@@ -1,17 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Pipeline.Ingest;
 
 /// <summary>The dataset id of a drop: a blob path segment of lowercase letters, digits and single '-'.</summary>
-public static class DatasetIds
+public static partial class DatasetIds
 {
     private const int MaxBase = 48;
 
     /// <summary>
-    /// "celebs" -> "celebs", "celebs.tar.gz" -> "celebs-tar-gz" (so a folder and an archive of one name never
-    /// share a dataset). When more than '.' had to change ("My Faces", "émile"), a hash of the drop name is
-    /// appended so that two different drops never collide.
+    /// A drop name that already is such a segment is its own id ("celebs", "celebs-2024"). Any other name keeps its
+    /// letters and digits and gets a hash of the whole name appended ("celebs.tar.gz" -> "celebs-tar-gz-1a2b3c4d",
+    /// "faces.v2" and "faces_v2" each their own), so two different drop names never share a dataset: a name that
+    /// merely looks like a hashed id gets a hash of its own too.
     /// </summary>
     public static string FromDropName(string dropName)
     {
@@ -22,10 +24,12 @@ public static class DatasetIds
             else if (sb.Length > 0 && sb[^1] != '-') sb.Append('-');
         }
         var id = sb.ToString().Trim('-');
+        if (id == dropName && id.Length <= MaxBase && !HashSuffix().IsMatch(id)) return id;
         if (id.Length > MaxBase) id = id[..MaxBase].TrimEnd('-');
-        bool lossless = id == dropName.Replace('.', '-');
-        if (lossless && id.Length > 0) return id;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dropName)).AsSpan(0, 4));
         return id.Length == 0 ? "drop-" + hash : $"{id}-{hash}";
     }
+
+    [GeneratedRegex("-[0-9a-f]{8}$")]
+    private static partial Regex HashSuffix();
 }

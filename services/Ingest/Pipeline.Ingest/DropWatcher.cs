@@ -11,7 +11,10 @@ namespace Pipeline.Ingest;
 /// <summary>
 /// Polls container "drops" (Azurite has no blob events) for complete drops, claims each one exactly once
 /// across all Ingest instances and publishes <see cref="DatasetDropped"/> for the drops it won.
-/// A drop whose claim marker exists is done (or being done) and is never looked at again.
+/// A drop whose claim marker exists is done (or being done) and is never looked at again: the claim is taken
+/// for <see cref="ClaimTtl"/> and made permanent once the run is announced, so an instance that dies in between
+/// leaves a claim that lapses and the drop is taken again. An archive is complete once it has not changed for
+/// <see cref="IngestSettings.ArchiveSettleSeconds"/> (a copy into a local drops folder may still be running).
 /// </summary>
 public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings settings, IngestSettings ingest, ILogger<DropWatcher> logger) : BackgroundService
 {
@@ -25,6 +28,9 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
     private readonly SemaphoreSlim _scanning = new(1, 1);
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
+    /// <summary>How long a claim lasts before the run it starts is announced.</summary>
+    public static readonly TimeSpan ClaimTtl = TimeSpan.FromMinutes(2);
+
     /// <summary>This instance's name in claim markers: machine, process and a random part (two watchers in one process differ).</summary>
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
@@ -32,6 +38,7 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
     {
         var period = TimeSpan.FromSeconds(Math.Max(0.1, settings.DropPollSeconds));
         logger.LogInformation("watching {Container}/{Prefix} every {Seconds} s as {Owner}", BlobContainers.Drops, ingest.DropNamePrefix, period.TotalSeconds, Owner);
+        IngestWork.RemoveOrphans(settings.WorkRoot, logger);
         using var timer = new PeriodicTimer(period);
         try
         {
@@ -60,7 +67,7 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
         try
         {
             var published = new List<DatasetDropped>();
-            foreach (var drop in FindUnclaimed(await blobs.ListAsync(BlobContainers.Drops, ingest.DropNamePrefix, ct)))
+            foreach (var drop in FindUnclaimed(await blobs.ListAsync(BlobContainers.Drops, ingest.DropNamePrefix, ct), DateTimeOffset.UtcNow))
             {
                 try
                 {
@@ -80,16 +87,19 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
     }
 
     // One listing decides everything: the store has no call for "top-level blobs only", which archives need.
-    private List<Drop> FindUnclaimed(IReadOnlyList<BlobEntry> entries)
+    private List<Drop> FindUnclaimed(IReadOnlyList<BlobEntry> entries, DateTimeOffset now)
     {
         var paths = entries.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         var drops = new List<Drop>();
-        foreach (var path in paths.Order(StringComparer.Ordinal))
+        foreach (var entry in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
+            var path = entry.Path;
             var slash = path.IndexOf('/');
             if (slash < 0)
             {
-                if (DropLayout.IsArchiveName(path) && !DropLayout.IsReservedName(path)) drops.Add(new Drop(path, IsArchive: true));
+                if (!DropLayout.IsArchiveName(path) || DropLayout.IsReservedName(path)) continue;
+                if (now - entry.LastModified >= TimeSpan.FromSeconds(ingest.ArchiveSettleSeconds)) drops.Add(new Drop(path, IsArchive: true));
+                else logger.LogDebug("{Container}/{Name}: changed {Seconds:F1} s ago; waiting for it to settle", BlobContainers.Drops, path, (now - entry.LastModified).TotalSeconds);
             }
             else if (path[(slash + 1)..] == DropLayout.ReadyMarker)
             {
@@ -111,7 +121,7 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
     {
         // Read the plan before claiming: a failed read then leaves the drop unclaimed for the next poll.
         var (plan, problem) = await ReadPlanAsync(drop, ct);
-        var claim = await blobs.TryClaimAsync(BlobContainers.Drops, drop.ClaimPath, Owner, Timeout.InfiniteTimeSpan, ct);
+        var claim = await blobs.TryClaimAsync(BlobContainers.Drops, drop.ClaimPath, Owner, ClaimTtl, ct);
         if (claim is null)
         {
             logger.LogDebug("{Drop}: claimed by another instance", drop);
@@ -124,10 +134,13 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
             {
                 logger.LogWarning("{Drop}: refused: {Problem}", drop, problem);
                 await bus.Publish(new StageFailed(runId, RunPlan.Default, Stages.Ingest, problem, DateTimeOffset.UtcNow), ct);
+                await blobs.TryClaimAsync(BlobContainers.Drops, drop.ClaimPath, Owner, Timeout.InfiniteTimeSpan, ct);
                 return null;
             }
             var dropped = new DatasetDropped(runId, plan, drop.Name, DateTimeOffset.UtcNow);
             await bus.Publish(dropped, ct);
+            // Announced: the run's recovery owns it from here (RunRecovery), so the claim never lapses.
+            await blobs.TryClaimAsync(BlobContainers.Drops, drop.ClaimPath, Owner, Timeout.InfiniteTimeSpan, ct);
             logger.LogInformation("{Drop}: claimed, run {RunId} started", drop, runId);
             return dropped;
         }

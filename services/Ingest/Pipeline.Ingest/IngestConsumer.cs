@@ -29,8 +29,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
     {
         var drop = Drop.FromName(message.DropName);
         var datasetId = DatasetIds.FromDropName(drop.Name);
-        var work = Path.Combine(Path.GetFullPath(settings.WorkRoot), "ingest", $"{datasetId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
+        var work = IngestWork.Create(settings.WorkRoot, datasetId);
         try
         {
             StageFailed Failed(string why)

@@ -19,6 +19,12 @@ public sealed class IngestSettings
     /// </summary>
     public string DropNamePrefix { get; set; } = "";
 
+    /// <summary>
+    /// Seconds an archive drop must go unmodified before it is ingested: a file still being copied into a local
+    /// drops folder keeps changing. (Folder drops wait for their _READY marker instead.)
+    /// </summary>
+    public double ArchiveSettleSeconds { get; set; } = 5;
+
     public static IngestSettings From(IConfiguration configuration)
     {
         var s = new IngestSettings();

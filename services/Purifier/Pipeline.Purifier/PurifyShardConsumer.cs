@@ -13,17 +13,41 @@ namespace Pipeline.Purifier;
 /// scores, its embeddings). When every shard's scores are in, the instance that wins the claim
 /// makes the decisions for the whole dataset (the dominant sub-center is a per-class count over all
 /// shards; the class means are sums over all shards, read shard by shard so the decider holds one
-/// shard's embeddings at a time), writes the keep-list and the report, publishes DatasetPurified
-/// and deletes the embeddings. Redelivered shards rewrite the same blobs.
+/// shard's embeddings at a time), writes the keep-list, the report and the event, publishes DatasetPurified
+/// and deletes the embeddings. A redelivered shard whose scores are stored is not scored again; once the
+/// event is stored, any redelivery publishes it again (a crash between the decision and its event is repaired).
 /// </summary>
 public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShardConsumer> log) : IConsumer<PurifyShard>
 {
-    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-
     public async Task Consume(ConsumeContext<PurifyShard> context)
     {
         var m = context.Message;
         var ct = context.CancellationToken;
+        var datasetId = m.Dataset.DatasetId;
+        var eventPath = EventPath(datasetId, m.RunId);
+        if (await store.GetJsonAsync<DatasetPurified>(BlobContainers.Datasets, eventPath, ct) is { } decided)
+        {
+            await context.Publish(decided);
+            await DeleteEmbeddingsAsync(m, ct);
+            return;
+        }
+        if (!await store.Blobs.ExistsAsync(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, m.Shard), ct))
+            await ScoreAsync(m, ct);
+
+        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), m.Shards,
+            BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", ShardBarrier.Owner(Stages.Purify, m.RunId, m.Shard), ct);
+        if (claim is null) return;
+        var purified = await Decide(m, ct);
+        await store.PutJsonAsync(BlobContainers.Datasets, eventPath, purified, ct);
+        await context.Publish(purified);
+        await DeleteEmbeddingsAsync(m, ct);
+    }
+
+    /// <summary>The DatasetPurified a decision published, stored so that a redelivery can publish it again.</summary>
+    public static string EventPath(string datasetId, string runId) => BlobPaths.PurifiedFolder(datasetId, runId) + "purified.json";
+
+    private async Task ScoreAsync(PurifyShard m, CancellationToken ct)
+    {
         var datasetId = m.Dataset.DatasetId;
         var rule = Rule(m.Plan);
         using (var model = await store.LoadModelAsync(m.Model, ct))
@@ -40,15 +64,13 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
                 new ShardCosines(m.Shard, model.Info.SubCenters, set.Paths, set.Labels, cos, keepEmbeddings ? dim : 0), ct);
         }
         log.LogInformation("purify {Run}: shard {Shard}/{Shards} scored", m.RunId, m.Shard + 1, m.Shards);
+    }
 
-        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), m.Shards,
-            BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", _owner, ct);
-        if (claim is null) return;
-        if (await store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), ct)) return;
-        await context.Publish(await Decide(m, ct));
-        // The embeddings were only the class means' input (N x 512 floats: 12 GB at MS1M's size); the report keeps every score.
+    // The embeddings were only the class means' input (N x 512 floats: 12 GB at MS1M's size); the report keeps every score.
+    private async Task DeleteEmbeddingsAsync(PurifyShard m, CancellationToken ct)
+    {
         for (int i = 0; i < m.Shards; i++)
-            await store.Blobs.DeleteAsync(BlobContainers.Datasets, ShardCosines.EmbeddingsPathFor(datasetId, m.RunId, i), ct);
+            await store.Blobs.DeleteAsync(BlobContainers.Datasets, ShardCosines.EmbeddingsPathFor(m.Dataset.DatasetId, m.RunId, i), ct);
         if (Directory.Exists(EmbeddingsCache(m.RunId))) Directory.Delete(EmbeddingsCache(m.RunId), recursive: true);
     }
 

@@ -29,6 +29,16 @@ public sealed class ServiceSettings
     public double JobRescanSeconds { get; set; } = 60;
     /// <summary>Seconds between drop-container polls (Azure Blob has no events on Azurite).</summary>
     public double DropPollSeconds { get; set; } = 2;
+    /// <summary>
+    /// Minutes a run may record nothing (no event, no training progress) before it is failed as stalled, with what it
+    /// was waiting for; 0 turns the check off. Training reports progress every few seconds, so only a lost message, a
+    /// dead service or a job queued behind this long of other jobs trips it.
+    /// </summary>
+    public double StallMinutes { get; set; } = 120;
+    /// <summary>Seconds between checks for stalled runs.</summary>
+    public double StallCheckSeconds { get; set; } = 60;
+    /// <summary>Whether the ledger's host publishes again, when it starts, what each unfinished run waits on.</summary>
+    public bool ResumeAtStart { get; set; } = true;
     /// <summary>Key required by the search API for anything that writes; empty disables writes.</summary>
     public string ApiKey { get; set; } = "";
 

@@ -27,6 +27,9 @@ public static class EmbeddedPipeline
             ["Pipeline:VectorIndex"] = "Embedded",
             ["Pipeline:DropPollSeconds"] = "1",
             ["Pipeline:ProgressIntervalSeconds"] = "2",
+            // One process owns the root: a claim only ever outlives a killed process, so let it lapse soon after.
+            ["Pipeline:TrainingClaimSeconds"] = "20",
+            ["Pipeline:JobRescanSeconds"] = "10",
             ["Pipeline:Ingest:ShardSize"] = "1024",
             ["Logging:LogLevel:Default"] = "Warning",
             // Logs to stderr: stdout carries only the verb's --json summary.
