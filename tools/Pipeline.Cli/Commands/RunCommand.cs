@@ -21,7 +21,7 @@ public static class RunCommand
         string RunId, string Status, string? Failure, string? DatasetId, int Samples, int Identities, int Quarantined,
         int? Kept, int? Dropped, double? ThresholdDegrees, string? ThresholdMethod, string? Score, bool Whitened, string? Report,
         IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints,
-        double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd)
+        double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd, string? NotPublished = null)
     {
         public bool Succeeded => Status == RunStatus.Completed;
 
@@ -34,7 +34,8 @@ public static class RunCommand
                 lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {ThresholdDegrees:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
             if (BaselineAccuracy is double b) lines.Add($"  holdout verification, K=1 on the raw data: {b:P2} +- {BaselineStd:P2}");
             if (HoldoutAccuracy is double a) lines.Add($"  holdout verification, K=1 on the purified data: {a:P2} +- {HoldoutStd:P2}");
-            if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); `pipeline search --image FILE` or --serve");
+            if (NotPublished is not null) lines.Add($"  index: NOT published, the alias keeps serving the previous model: {NotPublished}");
+            else if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); `pipeline search --image FILE` or --serve");
             return string.Join(Environment.NewLine, lines);
         }
     }
@@ -106,6 +107,15 @@ public static class RunCommand
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
             report?.Kept, report?.Dropped, report?.ThresholdDegrees, report is null ? null : report.Threshold?.Method ?? "fixed", report?.Score, report?.Whitening is not null,
             blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
-            stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std);
+            stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std, NotPublishedReason(run));
+    }
+
+    /// <summary>Why the run's index was built but not served (the publish gate's reason), or null.</summary>
+    internal static string? NotPublishedReason(RunDetails run)
+    {
+        var index = run.Stages.FirstOrDefault(s => s.Stage == Stages.Index)?.DetailJson;
+        if (index is null) return null;
+        using var doc = System.Text.Json.JsonDocument.Parse(index);
+        return doc.RootElement.TryGetProperty(nameof(IndexPublished.NotPublished), out var why) ? why.GetString() : null;
     }
 }

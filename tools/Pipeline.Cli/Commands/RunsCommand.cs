@@ -73,7 +73,12 @@ public static class RunsCommand
             var ended = s.EndedAt is { } e ? $" -> {Time(e)} ({s.WorkSeconds(e):F0} s)" : "";
             var detail = s.Status == StageStatus.Progress ? s.LastProgressJson : s.DetailJson;
             // A failure's reason is the line an operator needs; other details are shown as their JSON.
-            var text = Parse(detail) is JsonObject o && o["Reason"] is JsonValue reason ? "reason: " + reason : detail;
+            var text = Parse(detail) switch
+            {
+                JsonObject o when o["Reason"] is JsonValue reason => "reason: " + reason,
+                JsonObject o when o["NotPublished"] is JsonValue why => "NOT published (the alias keeps the previous model): " + why,
+                _ => detail,
+            };
             var queued = s.QueuedAt is { } q ? $"queued {Time(q)}, " : "";
             lines.Add($"  {s.Stage.PadRight(width)}  {s.Status,-9}  {queued}{Time(s.StartedAt)}{ended}{(text is null ? "" : "  " + Shorten(text, 160))}");
         }
