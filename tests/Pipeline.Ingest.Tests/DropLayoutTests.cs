@@ -85,3 +85,27 @@ public sealed class DropLayoutTests
             DropWatcher.ParsePlan("""{ "dropNoisePosterior": 0.9, "dropRule": "angle" }""", "p").Problem);
     }
 }
+
+public sealed class IngestWorkTests
+{
+    [Fact]
+    public void Temp_folders_of_ingests_whose_process_died_are_removed_and_live_ones_kept()
+    {
+        var root = Directory.CreateTempSubdirectory("ingest-orphans-").FullName;
+        try
+        {
+            var live = IngestWork.Create(root, "faces");
+            var dead = Path.Combine(root, "ingest", $"{int.MaxValue - 7}-faces-0123");
+            var legacy = Path.Combine(root, "ingest", "faces-abcdef");
+            Directory.CreateDirectory(Path.Combine(dead, "input"));
+            Directory.CreateDirectory(legacy);
+
+            Assert.Equal(2, IngestWork.RemoveOrphans(root, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+
+            Assert.True(Directory.Exists(live));
+            Assert.False(Directory.Exists(dead));
+            Assert.False(Directory.Exists(legacy));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}

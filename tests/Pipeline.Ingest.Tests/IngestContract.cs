@@ -86,6 +86,37 @@ public abstract class IngestContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_archive_still_changing_is_left_alone_until_it_settles()
+    {
+        var name = Prefix + "copying.zip";
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false, archiveSettleSeconds: 2);
+        var watcher = host.NewWatcher();
+        await Blobs.PutBytesAsync(BlobContainers.Drops, name, TestImages.Zip(Faces(30, ("carol", 2), ("dave", 2))));
+
+        Assert.Empty(await watcher.ScanOnceAsync()); // written just now: a copy may still be running
+        await Task.Delay(2200);
+        Assert.Equal(name, Assert.Single(await watcher.ScanOnceAsync()).DropName);
+        Assert.Empty(await host.NewWatcher().ScanOnceAsync()); // started: done for every instance
+    }
+
+    [Fact]
+    public async Task A_claim_whose_claimer_died_before_announcing_the_run_lapses_and_the_drop_is_taken_again()
+    {
+        var name = Prefix + "orphan";
+        await PutFolderAsync(name, Faces(40, ("carol", 2), ("dave", 2)));
+        // An instance claimed the drop, then died before it published the run.
+        Assert.NotNull(await Blobs.TryClaimAsync(BlobContainers.Drops, Drop.FromName(name).ClaimPath, "dead-instance", TimeSpan.FromSeconds(1)));
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false, dropClaimSeconds: 1);
+
+        Assert.Empty(await host.NewWatcher().ScanOnceAsync());
+        await Task.Delay(1500);
+        var dropped = Assert.Single(await host.NewWatcher().ScanOnceAsync());
+        Assert.Equal(RunIds.FromKey("drop:" + name), dropped.RunId);
+        await Task.Delay(1500); // the new claim lapses too, but the run is announced: the drop stays done
+        Assert.Empty(await host.NewWatcher().ScanOnceAsync());
+    }
+
+    [Fact]
     public async Task A_zip_archive_drop_is_ingested_with_the_plan_beside_it()
     {
         var name = Prefix + "faces.zip";

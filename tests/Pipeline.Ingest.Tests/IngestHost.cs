@@ -64,14 +64,14 @@ public sealed class IngestHost : IAsyncDisposable
     public PublishedEvents Events => _provider.GetRequiredService<PublishedEvents>();
     public IngestSettings Settings => _provider.GetRequiredService<IngestSettings>();
 
-    public static async Task<IngestHost> StartAsync(IBlobStore blobs, string dropNamePrefix, bool withConsumer = true, double archiveSettleSeconds = 0)
+    public static async Task<IngestHost> StartAsync(IBlobStore blobs, string dropNamePrefix, bool withConsumer = true, double archiveSettleSeconds = 0, double dropClaimSeconds = 120)
     {
         var workRoot = Path.Combine(Path.GetTempPath(), "ingest-work-" + Guid.NewGuid().ToString("N"));
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(blobs);
         services.AddSingleton(new ServiceSettings { WorkRoot = workRoot, DropPollSeconds = 0.2 });
-        services.AddSingleton(new IngestSettings { ShardSize = 2, DropNamePrefix = dropNamePrefix, ArchiveSettleSeconds = archiveSettleSeconds });
+        services.AddSingleton(new IngestSettings { ShardSize = 2, DropNamePrefix = dropNamePrefix, ArchiveSettleSeconds = archiveSettleSeconds, DropClaimSeconds = dropClaimSeconds });
         services.AddSingleton<PublishedEvents>();
         // No retries: a test must see the first outcome, not a retried one.
         var options = new PipelineOptions { Transport = Transports.InMemory, Bus = new BusOptions { RetryIntervalsMs = [], RedeliveryIntervalsSeconds = [] } };

@@ -18,6 +18,9 @@ public sealed record Drop(string Name, bool IsArchive)
     /// </summary>
     public string ClaimPath => IsArchive ? Name + DropLayout.ArchiveClaimSuffix : BlobPaths.DropClaim(Name);
 
+    /// <summary>Written once the drop's run is announced: from then on the drop is done, whatever its claim says.</summary>
+    public string StartedPath => IsArchive ? Name + DropLayout.ArchiveStartedSuffix : $"{Name}/{DropLayout.StartedMarker}";
+
     /// <summary>Optional plan: <c>&lt;name&gt;/plan.json</c>, or <c>&lt;archive&gt;.plan.json</c> uploaded before the archive.</summary>
     public string PlanPath => IsArchive ? Name + DropLayout.ArchivePlanSuffix : $"{Name}/{DropLayout.PlanFile}";
 
@@ -33,6 +36,8 @@ public static class DropLayout
 {
     public const string ReadyMarker = "_READY";
     public const string ClaimMarker = "_CLAIMED";
+    public const string StartedMarker = "_STARTED";
+    public const string ArchiveStartedSuffix = "._STARTED";
     public const string PlanFile = "plan.json";
     public const string ArchiveClaimSuffix = "._CLAIMED";
     public const string ArchivePlanSuffix = ".plan.json";
@@ -48,7 +53,7 @@ public static class DropLayout
         ArchiveExtensions.FirstOrDefault(e => name.Length > e.Length && name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Control files at the top of a drop folder: not part of the dataset.</summary>
-    public static bool IsControlFile(string relativePath) => relativePath is ReadyMarker or ClaimMarker or PlanFile;
+    public static bool IsControlFile(string relativePath) => relativePath is ReadyMarker or ClaimMarker or StartedMarker or PlanFile;
 
     /// <summary>Folder names reserved for tooling ("_x", ".x"): never treated as drops.</summary>
     public static bool IsReservedName(string name) => name.StartsWith('_') || name.StartsWith('.');

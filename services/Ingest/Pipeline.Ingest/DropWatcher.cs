@@ -11,9 +11,9 @@ namespace Pipeline.Ingest;
 /// <summary>
 /// Polls container "drops" (Azurite has no blob events) for complete drops, claims each one exactly once
 /// across all Ingest instances and publishes <see cref="DatasetDropped"/> for the drops it won.
-/// A drop whose claim marker exists is done (or being done) and is never looked at again: the claim is taken
-/// for <see cref="ClaimTtl"/> and made permanent once the run is announced, so an instance that dies in between
-/// leaves a claim that lapses and the drop is taken again. An archive is complete once it has not changed for
+/// A drop whose started marker exists is done (or being done: its run's recovery owns it) and is never looked at
+/// again. Its claim is taken for <see cref="IngestSettings.DropClaimSeconds"/> and the started marker written once the run is announced,
+/// so an instance that dies in between leaves a claim that lapses, and the drop is taken again. An archive is complete once it has not changed for
 /// <see cref="IngestSettings.ArchiveSettleSeconds"/> (a copy into a local drops folder may still be running).
 /// </summary>
 public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings settings, IngestSettings ingest, ILogger<DropWatcher> logger) : BackgroundService
@@ -29,7 +29,7 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
     /// <summary>How long a claim lasts before the run it starts is announced.</summary>
-    public static readonly TimeSpan ClaimTtl = TimeSpan.FromMinutes(2);
+    private TimeSpan ClaimTtl => TimeSpan.FromSeconds(ingest.DropClaimSeconds);
 
     /// <summary>This instance's name in claim markers: machine, process and a random part (two watchers in one process differ).</summary>
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -114,7 +114,10 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
                 drops.Add(new Drop(name, IsArchive: false));
             }
         }
-        return drops.Where(d => !paths.Contains(d.ClaimPath)).ToList();
+        // A claim older than its time-to-live may have lapsed (its claimer died before announcing the run): try it.
+        var claimedAt = entries.ToDictionary(e => e.Path, e => e.LastModified, StringComparer.Ordinal);
+        return drops.Where(d => !paths.Contains(d.StartedPath)
+                                && (!claimedAt.TryGetValue(d.ClaimPath, out var at) || now - at >= ClaimTtl)).ToList();
     }
 
     private async Task<DatasetDropped?> TryStartAsync(Drop drop, CancellationToken ct)
@@ -134,13 +137,13 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
             {
                 logger.LogWarning("{Drop}: refused: {Problem}", drop, problem);
                 await bus.Publish(new StageFailed(runId, RunPlan.Default, Stages.Ingest, problem, DateTimeOffset.UtcNow), ct);
-                await blobs.TryClaimAsync(BlobContainers.Drops, drop.ClaimPath, Owner, Timeout.InfiniteTimeSpan, ct);
+                await blobs.PutTextAsync(BlobContainers.Drops, drop.StartedPath, runId, ct: ct);
                 return null;
             }
             var dropped = new DatasetDropped(runId, plan, drop.Name, DateTimeOffset.UtcNow);
             await bus.Publish(dropped, ct);
-            // Announced: the run's recovery owns it from here (RunRecovery), so the claim never lapses.
-            await blobs.TryClaimAsync(BlobContainers.Drops, drop.ClaimPath, Owner, Timeout.InfiniteTimeSpan, ct);
+            // Announced: the run's recovery owns it from here (RunRecovery); the claim may lapse.
+            await blobs.PutTextAsync(BlobContainers.Drops, drop.StartedPath, runId, ct: ct);
             logger.LogInformation("{Drop}: claimed, run {RunId} started", drop, runId);
             return dropped;
         }

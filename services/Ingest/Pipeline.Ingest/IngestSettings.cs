@@ -25,6 +25,9 @@ public sealed class IngestSettings
     /// </summary>
     public double ArchiveSettleSeconds { get; set; } = 5;
 
+    /// <summary>Seconds a drop's claim lasts until its run is announced: how soon a drop whose claimer died is taken again.</summary>
+    public double DropClaimSeconds { get; set; } = 120;
+
     public static IngestSettings From(IConfiguration configuration)
     {
         var s = new IngestSettings();
