@@ -1,3 +1,4 @@
+using Pipeline.Datasets;
 using SkiaSharp;
 
 namespace Pipeline.Indexer.Tests;
@@ -20,6 +21,33 @@ public sealed class SearchUploadDecodeTests
         Assert.Equal(Size * Size * 3, rgb.Length);
         // Whole it would be 48 MB of RGBA; at 1/8 scale it is 500x375, 0.75 MB.
         Assert.True(allocated < 4 << 20, $"decoding allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public async Task A_PNG_decoded_whole_leaves_no_full_size_array_behind()
+    {
+        var png = TestImages.Render(2800, 2800, SKEncodedImageFormat.Png);
+        await SearchUpload.DecodeAsync(png, Size, default);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        await SearchUpload.DecodeAsync(png, Size, default);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Its 31 MB of RGBA live in native memory freed on return, not in an array that waits for a full GC.
+        Assert.True(allocated < 4 << 20, $"decoding allocated {allocated:N0} managed bytes");
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png, 1500, 1000)]
+    [InlineData(SKEncodedImageFormat.Png, 150, 200)]
+    [InlineData(SKEncodedImageFormat.Webp, 900, 700)]
+    [InlineData(SKEncodedImageFormat.Jpeg, 3000, 2000)]
+    public async Task The_query_is_decoded_exactly_as_ingest_decodes(SKEncodedImageFormat format, int w, int h)
+    {
+        var bytes = TestImages.Render(w, h, format);
+        var ingest = new ImageValidator(new ValidationOptions { ImageSize = Size, MinSize = 16 }).Validate(bytes);
+
+        Assert.Equal(ingest.Pixels, await SearchUpload.DecodeAsync(bytes, Size, default));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Pipeline.Datasets;
 using SkiaSharp;
 
@@ -38,7 +39,7 @@ public static class SearchUpload
         bool full = CheckHeader(data);
         if (!full) return Decode(data, size);
         await FullDecodes.WaitAsync(ct);
-        try { return Decode(data, size); }
+        try { return DecodeWhole(data, size) ?? Decode(data, size); }
         finally { FullDecodes.Release(); }
     }
 
@@ -75,6 +76,64 @@ public static class SearchUpload
             i += 2 + (data[i + 2] << 8 | data[i + 3]);
         }
         return false;
+    }
+
+    /// <summary>
+    /// Ingest's decode of a non-JPEG image (whole, then the centred square resized), with the full-size pixels in
+    /// native memory freed on return: a managed array of that size would stay until a full GC, so two decodes at a
+    /// time would not bound the memory. Null when ingest's own decoder should answer (not an image, too small, JPEG).
+    /// </summary>
+    private static unsafe byte[]? DecodeWhole(byte[] data, int size)
+    {
+        using var skData = SKData.CreateCopy(data);
+        using var codec = SKCodec.Create(skData);
+        if (codec is null || codec.EncodedFormat == SKEncodedImageFormat.Jpeg || Math.Min(codec.Info.Width, codec.Info.Height) < MinSide) return null;
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var pixels = NativeMemory.Alloc((nuint)info.BytesSize64);
+        try
+        {
+            switch (codec.GetPixels(info, (IntPtr)pixels))
+            {
+                case SKCodecResult.Success: break;
+                case SKCodecResult.IncompleteInput:
+                    throw new SearchInputException($"image: {QuarantineReasons.Format(QuarantineReasons.Truncated, $"{codec.EncodedFormat} data ends before the last row")}");
+                case var result:
+                    throw new SearchInputException($"image: {QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}")}");
+            }
+            return CropResize(info, (IntPtr)pixels, size);
+        }
+        finally
+        {
+            NativeMemory.Free(pixels);
+        }
+    }
+
+    /// <summary>Centred square crop resized to the output side, with ingest's sampling (ImageValidator.CropResize).</summary>
+    private static unsafe byte[] CropResize(SKImageInfo info, IntPtr pixels, int n)
+    {
+        int side = Math.Min(info.Width, info.Height);
+        var src = SKRect.Create((info.Width - side) / 2f, (info.Height - side) / 2f, side, side);
+        var outInfo = new SKImageInfo(n, n, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var outRgba = new byte[outInfo.BytesSize];
+        fixed (byte* po = outRgba)
+        {
+            using var image = SKImage.FromPixels(info, pixels, info.RowBytes);
+            using var surface = SKSurface.Create(outInfo, (IntPtr)po, outInfo.RowBytes);
+            var sampling = side >= 2 * n
+                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+                : new SKSamplingOptions(SKCubicResampler.Mitchell);
+            using var paint = new SKPaint();
+            surface.Canvas.DrawImage(image, src, SKRect.Create(0, 0, n, n), sampling, paint);
+            surface.Flush();
+        }
+        var rgb = new byte[n * n * 3];
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        {
+            rgb[j] = outRgba[i];
+            rgb[j + 1] = outRgba[i + 1];
+            rgb[j + 2] = outRgba[i + 2];
+        }
+        return rgb;
     }
 
     private static byte[] Decode(byte[] data, int size)
