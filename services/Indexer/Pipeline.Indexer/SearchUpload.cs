@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.IO.MemoryMappedFiles;
 using Pipeline.Datasets;
 using SkiaSharp;
 
@@ -80,8 +80,8 @@ public static class SearchUpload
 
     /// <summary>
     /// Ingest's decode of a non-JPEG image (whole, then the centred square resized), with the full-size pixels in
-    /// native memory freed on return: a managed array of that size would stay until a full GC, so two decodes at a
-    /// time would not bound the memory. Null when ingest's own decoder should answer (not an image, too small, JPEG).
+    /// memory mapped for the call and unmapped on return: a managed array of that size would stay until a full GC,
+    /// so two decodes at a time would not bound the memory. Null when ingest's own decoder should answer (not an image, too small, JPEG).
     /// </summary>
     private static unsafe byte[]? DecodeWhole(byte[] data, int size)
     {
@@ -89,7 +89,12 @@ public static class SearchUpload
         using var codec = SKCodec.Create(skData);
         if (codec is null || codec.EncodedFormat == SKEncodedImageFormat.Jpeg || Math.Min(codec.Info.Width, codec.Info.Height) < MinSide) return null;
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var pixels = NativeMemory.Alloc((nuint)info.BytesSize64);
+        // Mapped, not malloc'ed: glibc keeps a freed 32 MB block in its arena (its mmap threshold grows to 32 MB),
+        // an unmapped one is gone from the process at once.
+        using var map = MemoryMappedFile.CreateNew(null, info.BytesSize64);
+        using var view = map.CreateViewAccessor();
+        byte* pixels = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pixels);
         try
         {
             switch (codec.GetPixels(info, (IntPtr)pixels))
@@ -104,7 +109,7 @@ public static class SearchUpload
         }
         finally
         {
-            NativeMemory.Free(pixels);
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 
