@@ -16,7 +16,8 @@ namespace Pipeline.Bench;
 /// 127.0.0.1 over a tiny published model, one fresh process per case. After a warm-up search with a 112x112
 /// PNG, the case's uploads are posted (one, or several at once) and the process's peak resident set (VmHWM)
 /// is read before and after: the delta is what the uploads cost at their peak.
-/// Usage: search-upload [--side 7000] [--concurrency 4]
+/// The Indexer runs with MALLOC_ARENA_MAX=2 as infra/deploy/compose.yaml sets it; --malloc-arenas 0 leaves glibc's default.
+/// Usage: search-upload [--side 7000] [--concurrency 4] [--malloc-arenas 2]
 /// </summary>
 public sealed class SearchUploadBench : IBenchmark
 {
@@ -28,6 +29,7 @@ public sealed class SearchUploadBench : IBenchmark
     public async Task<int> RunAsync(string[] args)
     {
         int side = BenchArgs.Int(args, "--side", 7000), concurrency = BenchArgs.Int(args, "--concurrency", 4);
+        int arenas = BenchArgs.Int(args, "--malloc-arenas", 2);
         var root = Path.Combine(Path.GetTempPath(), $"search-upload-bench-{Environment.ProcessId}");
         try
         {
@@ -43,12 +45,13 @@ public sealed class SearchUploadBench : IBenchmark
                 ("2800x2800 PNG", Render(2800, 2800, SKEncodedImageFormat.Png)),
             };
             var warm = Render(112, 112, SKEncodedImageFormat.Png);
+            Console.WriteLine($"MALLOC_ARENA_MAX={(arenas > 0 ? arenas : "glibc default")}, {Environment.ProcessorCount} cores");
             Console.WriteLine("| input | bytes | uploads | outcome | peak memory (VmHWM delta) | wall |");
             Console.WriteLine("|---|---|---|---|---|---|");
             foreach (var (name, bytes) in inputs)
                 foreach (var n in new[] { 1, concurrency })
                 {
-                    var (outcome, delta, wall) = await MeasureAsync(root, warm, bytes, n);
+                    var (outcome, delta, wall) = await MeasureAsync(root, warm, bytes, n, arenas);
                     Console.WriteLine($"| {name} | {bytes.Length / 1024} KB | {n} at once | {outcome} | {delta / (1024 * 1024)} MB | {wall:F1} s |");
                 }
             return 0;
@@ -60,9 +63,9 @@ public sealed class SearchUploadBench : IBenchmark
     }
 
     /// <summary>A fresh Indexer: warm-up search, then <paramref name="n"/> uploads at once; the peak RSS they added.</summary>
-    private static async Task<(string Outcome, long Delta, double Wall)> MeasureAsync(string root, byte[] warm, byte[] upload, int n)
+    private static async Task<(string Outcome, long Delta, double Wall)> MeasureAsync(string root, byte[] warm, byte[] upload, int n, int arenas)
     {
-        using var indexer = IndexerProcess.Start(root);
+        using var indexer = IndexerProcess.Start(root, arenas);
         using var http = new HttpClient { BaseAddress = new Uri(indexer.Url), Timeout = TimeSpan.FromMinutes(5) };
         await indexer.WaitHealthyAsync(http);
         var (warmStatus, warmBody) = await SearchAsync(http, warm);
@@ -153,7 +156,7 @@ public sealed class SearchUploadBench : IBenchmark
             get { lock (_log) return _log.ToString(); }
         }
 
-        public static IndexerProcess Start(string root)
+        public static IndexerProcess Start(string root, int arenas)
         {
             var dll = Path.Combine(RepoRoot(), "services", "Indexer", "Pipeline.Indexer", "bin", Configuration(), "net10.0", "Pipeline.Indexer.dll");
             if (!File.Exists(dll)) throw new FileNotFoundException($"{dll}: Indexer not built (dotnet build -c {Configuration()} bench/Pipeline.Bench builds it)");
@@ -168,6 +171,8 @@ public sealed class SearchUploadBench : IBenchmark
             start.Environment["Pipeline__WorkRoot"] = Path.Combine(root, "work");
             start.Environment["Pipeline__LedgerPath"] = Path.Combine(root, "ledger.db");
             start.Environment["Logging__LogLevel__Default"] = "Warning";
+            if (arenas > 0) start.Environment["MALLOC_ARENA_MAX"] = arenas.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            else start.Environment.Remove("MALLOC_ARENA_MAX");
             return new IndexerProcess(Process.Start(start)!, url);
         }
 
