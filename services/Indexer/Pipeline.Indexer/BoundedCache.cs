@@ -58,13 +58,14 @@ public sealed class BoundedCache<T>(int capacity, Func<string, Task<T>> load, Ac
 /// </summary>
 public sealed class Loaded<T>(T value, Action<T> release)
 {
+    private readonly Lock _gate = new();
     private bool _retired;
 
     public T Value { get; } = value;
 
     public bool TryUse<TResult>(Func<T, TResult> use, out TResult? result)
     {
-        lock (this)
+        lock (_gate)
         {
             result = _retired ? default : use(Value);
             return !_retired;
@@ -73,7 +74,7 @@ public sealed class Loaded<T>(T value, Action<T> release)
 
     public void Retire()
     {
-        lock (this)
+        lock (_gate)
         {
             _retired = true;
             release(Value);
