@@ -9,7 +9,7 @@ public static partial class CollectionNames
     /// <summary>The alias that search serves by default.</summary>
     public const string ServingAlias = "faces";
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\z")] // \z, not $: $ also matches before a final newline
     private static partial Regex ValidName();
 
     public static void Validate(string name, string what = "collection")

@@ -40,6 +40,9 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
             Timeout = 60_000,
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        // The page runs under its content security policy: anything it refused shows up as a console error.
+        var refused = new List<string>();
+        page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy")) lock (refused) refused.Add(m.Text); };
         page.SetDefaultTimeout(20_000);
         SetDefaultExpectTimeout(20_000); // generous: CI runs other test assemblies beside this one on 2 cores
 
@@ -59,6 +62,7 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         await Expect(subcenter).ToContainTextAsync("completed");
         await Expect(subcenter).ToContainTextAsync("epoch 2/3");
         await Expect(subcenter).ToContainTextAsync("7.0 s (queued 1.0 s)");
+        await Expect(subcenter.Locator(".bar > span")).ToHaveAttributeAsync("style", new Regex(@"width: 66\.7%"));
         var finalReason = page.Locator("#stages tr[data-stage='final'] .failure");
         await Expect(finalReason).ToHaveTextAsync(reason);
         await Expect(finalReason).ToHaveCSSAsync("color", "rgb(180, 35, 24)");
@@ -106,5 +110,6 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         await Expect(page.Locator("#detail-plan")).ToContainTextAsync("95° (fixed)");
         await Expect(page.Locator("#detail-plan")).ToContainTextAsync("class-margin (whitened)");
         await Expect(page.Locator("#stages tr[data-stage='request']")).ToContainTextAsync("requested by dashboard");
+        lock (refused) Assert.True(refused.Count == 0, "the content security policy refused:\n" + string.Join("\n", refused));
     }
 }

@@ -71,6 +71,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
     public Task SetAliasAsync(string alias, string collection, CancellationToken ct = default)
     {
         CollectionNames.Validate(alias, "alias");
+        CollectionNames.Validate(collection); // before it names a file: no alias to a log outside this directory
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -85,6 +86,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
 
     public Task<string?> ResolveAsync(string alias, CancellationToken ct = default)
     {
+        CollectionNames.Validate(alias, "alias");
         lock (_gate) return Task.FromResult(_aliases.GetValueOrDefault(alias));
     }
 
@@ -144,6 +146,7 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
 
     private string ResolveTarget(string target)
     {
+        CollectionNames.Validate(target, "collection or alias");
         lock (_gate) return _aliases.GetValueOrDefault(target) ?? target;
     }
 

@@ -139,6 +139,7 @@ public sealed class QdrantVectorIndex : IVectorIndex
     public async Task SetAliasAsync(string alias, string collection, CancellationToken ct = default)
     {
         CollectionNames.Validate(alias, "alias");
+        CollectionNames.Validate(collection);
         if (await Call(c => _client.CollectionExistsAsync(alias, c), ct))
             throw new ArgumentException($"{alias}: already a collection, cannot also be an alias");
         if (!await Call(c => _client.CollectionExistsAsync(collection, c), ct))
@@ -151,8 +152,11 @@ public sealed class QdrantVectorIndex : IVectorIndex
         await Call(c => _client.UpdateAliasesAsync(operations, cancellationToken: c), ct);
     }
 
-    public async Task<string?> ResolveAsync(string alias, CancellationToken ct = default) =>
-        (await ListAliasesAsync(ct)).GetValueOrDefault(alias);
+    public async Task<string?> ResolveAsync(string alias, CancellationToken ct = default)
+    {
+        CollectionNames.Validate(alias, "alias");
+        return (await ListAliasesAsync(ct)).GetValueOrDefault(alias);
+    }
 
     public async Task<IReadOnlyDictionary<string, string>> ListAliasesAsync(CancellationToken ct = default)
     {
@@ -180,11 +184,15 @@ public sealed class QdrantVectorIndex : IVectorIndex
         if (_ownsClient) _client.Dispose();
     }
 
-    private async Task<string> ResolveTarget(string target, CancellationToken ct) =>
-        await ResolveAsync(target, ct) ?? target;
+    private async Task<string> ResolveTarget(string target, CancellationToken ct)
+    {
+        CollectionNames.Validate(target, "collection or alias");
+        return (await ListAliasesAsync(ct)).GetValueOrDefault(target) ?? target;
+    }
 
     private async Task<int> DimensionOf(string collection, CancellationToken ct)
     {
+        CollectionNames.Validate(collection);
         if (_dimensions.TryGetValue(collection, out var known)) return known;
         var info = await Call(c => _client.GetCollectionInfoAsync(collection, c), ct);
         var dimension = (int)info.Config.Params.VectorsConfig.Params.Size;

@@ -8,7 +8,8 @@ namespace Pipeline.Dashboard;
 
 /// <summary>
 /// Dashboard: the runs API over the run ledger, the retrain command, and one page that shows both.
-/// It reads the ledger; the ledger's consumer is a separate module (<see cref="LedgerModule"/>).
+/// It reads the ledger; the ledger's consumer is a separate module (<see cref="LedgerModule"/>). Every response
+/// carries <see cref="SecurityHeaders"/>.
 /// </summary>
 public sealed class DashboardModule : ServiceModule
 {
@@ -19,8 +20,9 @@ public sealed class DashboardModule : ServiceModule
 
     public override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        RunEndpoints.Map(endpoints);
-        RetrainEndpoints.Map(endpoints);
-        DashboardPage.Map(endpoints);
+        var dashboard = endpoints.WithSecurityHeaders(DashboardPage.Policy);
+        RunEndpoints.Map(dashboard);
+        RetrainEndpoints.Map(dashboard);
+        DashboardPage.Map(dashboard);
     }
 }

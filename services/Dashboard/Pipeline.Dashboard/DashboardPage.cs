@@ -18,6 +18,11 @@ public static class DashboardPage
         return copy.ToArray();
     });
 
+    /// <summary>The policy every dashboard response carries, allowing this page's inline script and style by hash.</summary>
+    public static string Policy => PolicyOfPage.Value;
+
+    private static readonly Lazy<string> PolicyOfPage = new(() => SecurityHeaders.ContentSecurityPolicy(System.Text.Encoding.UTF8.GetString(Html.Value)));
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", (HttpResponse response) =>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -20,14 +19,14 @@ namespace Pipeline.Dashboard;
 public static class RetrainEndpoints
 {
     public const string RequestedBy = "dashboard";
-    public const string ApiKeyHeader = "X-Api-Key";
+    public const string ApiKeyHeader = ApiKeys.Header;
 
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/api/runs/{id}/retrain", async (string id, HttpRequest request, RunLedger ledger, IPublishEndpoint publish,
             ServiceSettings settings, TimeProvider clock, CancellationToken ct) =>
         {
-            if (!Authorized(request, settings)) return Forbidden(settings);
+            if (!ApiKeys.Authorized(request, settings)) return Forbidden(settings);
             var (body, error) = await ReadBodyAsync(request, ct);
             if (error is not null) return error;
             var run = (await ledger.GetRunAsync(id, ct))?.Run;
@@ -40,19 +39,12 @@ public static class RetrainEndpoints
         app.MapPost("/api/retrain", async (HttpRequest request, IPublishEndpoint publish, ServiceSettings settings, TimeProvider clock,
             CancellationToken ct) =>
         {
-            if (!Authorized(request, settings)) return Forbidden(settings);
+            if (!ApiKeys.Authorized(request, settings)) return Forbidden(settings);
             var (body, error) = await ReadBodyAsync(request, ct);
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(body.DatasetId)) return Results.BadRequest(new { error = "JSON body needs a 'datasetId'" });
             return await PublishAsync(body.DatasetId, RunPlan.Default, body, publish, clock, ct);
         }).DisableAntiforgery();
-    }
-
-    /// <summary>Writes need the configured key; with no key configured, no one may write.</summary>
-    public static bool Authorized(HttpRequest request, ServiceSettings settings)
-    {
-        if (settings.ApiKey.Length == 0 || request.Headers[ApiKeyHeader] is not [{ } given]) return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(settings.ApiKey));
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
+using Pipeline.Infra.Blobs;
 using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
@@ -20,24 +20,48 @@ public sealed class SearchInputException(string message) : Exception(message);
 /// <summary>
 /// Face search over the index: an image is embedded by the very model whose collection is
 /// searched (resolved from the alias at request time), so query and gallery never come from
-/// different models. Models and sample images are cached per run and per dataset.
+/// different models. The last few models and sample datasets used are kept loaded (<see cref="ModelsKept"/>,
+/// <see cref="DatasetsKept"/>); an older one is released once no request is using it.
 /// </summary>
-public sealed class FaceSearch(IVectorIndex index, ArtifactStore store)
+public sealed class FaceSearch
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<FaceModel>>> _models = new();
+    public const int ModelsKept = 2;
+    public const int DatasetsKept = 2;
+
+    private readonly IVectorIndex _index;
+    private readonly ArtifactStore _store;
+    private readonly BoundedCache<Loaded<FaceModel>> _models;
     // Thumbnails: each dataset's shards, mapped once, and where each sample path sits in them.
-    private readonly ConcurrentDictionary<string, Lazy<Task<(ImageSet Set, Dictionary<string, int> At)>>> _datasets = new();
+    private readonly BoundedCache<Loaded<(ImageSet Set, Dictionary<string, int> At)>> _datasets;
+
+    public FaceSearch(IVectorIndex index, ArtifactStore store)
+    {
+        _index = index;
+        _store = store;
+        _models = new(ModelsKept, async run => new Loaded<FaceModel>(
+            await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None), m => m.Dispose()), m => m.Retire());
+        _datasets = new(DatasetsKept, async d =>
+        {
+            var loaded = await store.LoadDatasetAsync(d, ct: CancellationToken.None);
+            var at = new Dictionary<string, int>(loaded.Count, StringComparer.Ordinal);
+            for (int k = 0; k < loaded.Count; k++) at.TryAdd(loaded.Paths[k], k);
+            return new Loaded<(ImageSet, Dictionary<string, int>)>((loaded, at), v => v.Item1.Dispose());
+        }, d => d.Retire());
+    }
+
+    /// <summary>How many models and datasets are loaded now (each at most its Kept constant).</summary>
+    public (int Models, int Datasets) LoadedCounts => (_models.Count, _datasets.Count);
 
     public async Task<string> ResolveAsync(string? run, string? alias, CancellationToken ct)
     {
         if (run is not null)
         {
             var name = IndexNames.Collection(run);
-            if (!(await index.ListCollectionsAsync(ct)).Contains(name)) throw new SearchInputException($"run '{run}' has no index");
+            if (!(await _index.ListCollectionsAsync(ct)).Contains(name)) throw new SearchInputException($"run '{run}' has no index");
             return name;
         }
         var a = alias ?? CollectionNames.ServingAlias;
-        return await index.ResolveAsync(a, ct) ?? throw new SearchInputException($"alias '{a}' does not exist yet: no model has been published");
+        return await _index.ResolveAsync(a, ct) ?? throw new SearchInputException($"alias '{a}' does not exist yet: no model has been published");
     }
 
     public async Task<SearchResult> SearchAsync(SearchQuery q, CancellationToken ct)
@@ -48,7 +72,7 @@ public sealed class FaceSearch(IVectorIndex index, ArtifactStore store)
         float[] vector = q.Vector ?? (q.Image is not null ? await EmbedAsync(model.RunId, q.Image, ct)
             : throw new SearchInputException("give an image (multipart field 'image') or a vector"));
         var filter = new FaceFilter(q.Identity, q.DatasetId);
-        var found = await index.SearchAsync(collection, [vector], q.Top, filter.IsEmpty ? null : filter, ct);
+        var found = await _index.SearchAsync(collection, [vector], q.Top, filter.IsEmpty ? null : filter, ct);
         return new SearchResult(collection, model.RunId, found[0].Select(Hit).ToList());
     }
 
@@ -57,25 +81,26 @@ public sealed class FaceSearch(IVectorIndex index, ArtifactStore store)
 
     public async Task<float[]> EmbedAsync(string runId, byte[] image, CancellationToken ct)
     {
-        var model = await _models.GetOrAdd(runId, r => new Lazy<Task<FaceModel>>(() =>
-            store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(r)), CancellationToken.None))).Value;
-        int size = model.Info.Backbone.InputSize;
-        var decoded = new Pipeline.Datasets.ImageValidator(new ValidationOptions { ImageSize = size, MinSize = 16 }).Validate(image);
-        if (decoded.Pixels is null) throw new SearchInputException($"image: {decoded.Reason}");
-        var one = new ImageSet(size, decoded.Pixels, [0], ["query"], ["query"]);
-        lock (model) return new Embedder(model).Embed(one, ct: ct);
+        while (true)
+        {
+            var model = await _models.GetAsync(runId);
+            int size = model.Value.Info.Backbone.InputSize;
+            var one = new ImageSet(size, await SearchUpload.DecodeAsync(image, size, ct), [0], ["query"], ["query"]);
+            if (model.TryUse(m => new Embedder(m).Embed(one, ct: ct), out var embedding)) return embedding!;
+        }
     }
 
-    /// <summary>A packed sample as PNG, for thumbnails.</summary>
+    /// <summary>A packed sample as PNG, for thumbnails; null when the dataset or the path is not there.</summary>
     public async Task<byte[]?> SamplePngAsync(string datasetId, string path, CancellationToken ct)
     {
-        var (set, at) = await _datasets.GetOrAdd(datasetId, d => new Lazy<Task<(ImageSet, Dictionary<string, int>)>>(async () =>
+        CollectionNames.Validate(datasetId, "dataset");
+        // Checked first so that a made-up name loads nothing and is kept nowhere.
+        if (!await _store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId), ct)) return null;
+        while (true)
         {
-            var loaded = await store.LoadDatasetAsync(d, ct: CancellationToken.None);
-            var index = new Dictionary<string, int>(loaded.Count, StringComparer.Ordinal);
-            for (int k = 0; k < loaded.Count; k++) index.TryAdd(loaded.Paths[k], k);
-            return (loaded, index);
-        })).Value;
-        return at.TryGetValue(path, out var i) ? RgbPng.Encode(set.Image(i), set.Size, set.Size) : null;
+            var dataset = await _datasets.GetAsync(datasetId);
+            if (dataset.TryUse(d => d.At.TryGetValue(path, out var i) ? RgbPng.Encode(d.Set.Image(i), d.Set.Size, d.Set.Size) : null, out var png))
+                return png;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.ServiceDefaults;
@@ -9,8 +10,9 @@ using Pipeline.VectorIndex;
 namespace Pipeline.Indexer;
 
 /// <summary>
-/// The search API. Reads are open; anything that writes (switching an alias back to an older
-/// model) needs the X-Api-Key header to equal Pipeline:ApiKey, and is refused when none is set.
+/// The search API. Reads are open, within the budgets of <see cref="SearchUpload"/>; anything that writes
+/// (switching an alias back to an older model) needs the X-Api-Key header to equal Pipeline:ApiKey, and is
+/// refused when none is set.
 /// </summary>
 public static class SearchEndpoints
 {
@@ -20,23 +22,33 @@ public static class SearchEndpoints
     {
         app.MapPost("/api/search", async (HttpRequest request, FaceSearch search, CancellationToken ct) =>
         {
+            if (request.ContentLength > SearchUpload.MaxBodyBytes) return TooLarge();
+            // Kestrel stops reading a body without Content-Length (chunked) at the same limit.
+            if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = SearchUpload.MaxBodyBytes;
             SearchQuery query;
-            if (request.HasFormContentType)
+            try
             {
-                var form = await request.ReadFormAsync(ct);
-                var file = form.Files["image"];
-                if (file is null) return Results.BadRequest(new { error = "multipart request without an 'image' file" });
-                using var ms = new MemoryStream();
-                await file.CopyToAsync(ms, ct);
-                query = new SearchQuery(ms.ToArray(), null, int.TryParse(form["top"], out var t) ? t : 5,
-                    Empty(form["identity"]), Empty(form["dataset"]), Empty(form["run"]), Empty(form["alias"]));
+                if (request.HasFormContentType)
+                {
+                    var form = await request.ReadFormAsync(UploadForm, ct);
+                    var file = form.Files["image"];
+                    if (file is null) return Results.BadRequest(new { error = "multipart request without an 'image' file" });
+                    var image = new byte[file.Length];
+                    await using (var s = file.OpenReadStream()) await s.ReadExactlyAsync(image, ct);
+                    query = new SearchQuery(image, null, int.TryParse(form["top"], out var t) ? t : 5,
+                        Empty(form["identity"]), Empty(form["dataset"]), Empty(form["run"]), Empty(form["alias"]));
+                }
+                else
+                {
+                    var body = await request.ReadFromJsonAsync<VectorSearch>(ct);
+                    if (body?.Vector is null) return Results.BadRequest(new { error = "JSON body needs a 'vector'" });
+                    query = new SearchQuery(null, body.Vector, body.Top, body.Identity, body.DatasetId, body.Run, body.Alias);
+                }
             }
-            else
-            {
-                var body = await request.ReadFromJsonAsync<VectorSearch>(ct);
-                if (body?.Vector is null) return Results.BadRequest(new { error = "JSON body needs a 'vector'" });
-                query = new SearchQuery(null, body.Vector, body.Top, body.Identity, body.DatasetId, body.Run, body.Alias);
-            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return TooLarge(); }
+            catch (InvalidDataException e) { return Results.BadRequest(new { error = $"multipart body: {e.Message} (a search upload is at most {SearchUpload.MaxBodyBytes} bytes)" }); }
+            catch (System.Text.Json.JsonException e) { return Results.BadRequest(new { error = $"JSON body: {e.Message}" }); }
             return await Guard(async () => Results.Ok(await search.SearchAsync(query, ct)));
         }).DisableAntiforgery();
 
@@ -62,16 +74,19 @@ public static class SearchEndpoints
             }));
 
         app.MapGet("/api/samples/{dataset}/{**path}", async (string dataset, string path, FaceSearch search, CancellationToken ct) =>
-        {
-            var png = await search.SamplePngAsync(dataset, path, ct);
-            return png is null ? Results.NotFound() : Results.File(png, "image/png");
-        });
+            await Guard(async () =>
+            {
+                var png = await search.SamplePngAsync(dataset, path, ct);
+                return png is null ? Results.NotFound() : Results.File(png, "image/png");
+            }));
 
         app.MapGet("/api/aliases", async (IVectorIndex index, CancellationToken ct) => Results.Ok(await index.ListAliasesAsync(ct)));
 
         app.MapPut("/api/aliases/{alias}", async (string alias, string collection, HttpRequest request, IVectorIndex index, ServiceSettings settings, CancellationToken ct) =>
         {
-            if (!Authorized(request, settings)) return Results.StatusCode(StatusCodes.Status403Forbidden);
+            if (!ApiKeys.Authorized(request, settings))
+                return Results.Json(new { error = settings.ApiKey.Length == 0 ? "alias switches are disabled: Pipeline:ApiKey is not configured"
+                    : $"missing or wrong {ApiKeys.Header} header" }, statusCode: StatusCodes.Status403Forbidden);
             return await Guard(async () =>
             {
                 await index.SetAliasAsync(alias, collection, ct);
@@ -80,10 +95,6 @@ public static class SearchEndpoints
         });
     }
 
-    /// <summary>Writes need the configured key; with no key configured, no one may write.</summary>
-    public static bool Authorized(HttpRequest request, ServiceSettings settings) =>
-        settings.ApiKey.Length > 0 && request.Headers["X-Api-Key"] == settings.ApiKey;
-
     private static async Task<IResult> Guard(Func<Task<IResult>> body)
     {
         try { return await body(); }
@@ -91,6 +102,19 @@ public static class SearchEndpoints
         catch (KeyNotFoundException e) { return Results.NotFound(new { error = e.Message }); }
         catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
     }
+
+    /// <summary>One image and a few short fields: the body limit also bounds the multipart sections.</summary>
+    private static readonly FormOptions UploadForm = new()
+    {
+        MultipartBodyLengthLimit = SearchUpload.MaxBodyBytes,
+        ValueCountLimit = 16,
+        ValueLengthLimit = 1024,
+        MultipartHeadersCountLimit = 8,
+    };
+
+    private static IResult TooLarge() => Results.Json(
+        new { error = $"request body over the {SearchUpload.MaxBodyBytes >> 20} MiB ({SearchUpload.MaxBodyBytes} bytes) limit of a search upload" },
+        statusCode: StatusCodes.Status413PayloadTooLarge);
 
     private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }
