@@ -79,6 +79,19 @@ public sealed class TrainerFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failed_dataset_download_leaves_the_job_open_and_the_retry_trains_it()
+    {
+        var host = await Start(f => (f.Remote, f.FailReadsContaining, f.ReadFailuresLeft) = (true, "ds/", 1));
+        var (dataset, _) = await host.UploadDatasetAsync(_tmp);
+
+        await host.Bus.Publish(TrainerHost.Job("r-download", dataset));
+
+        await host.Outcomes.TrainedAsync();
+        Assert.Equal(1, host.Blobs.Failed);
+        Assert.False(await Exists(host, JobPaths.Failed("r-download", Stages.Baseline)), "a transient read failure must not record the stage as failed");
+    }
+
+    [Fact]
     public async Task An_outcome_recorded_but_not_published_before_a_crash_is_published_by_the_rescan()
     {
         var host = await Start();

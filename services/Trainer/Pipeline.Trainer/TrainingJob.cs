@@ -32,7 +32,8 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
             options.Validate();
             data = await KeepList.LoadAsync(store, job.Dataset, ct: ct);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+        // A transient read failure (the store, not the data) goes up to the worker, which retries the job.
+        catch (Exception e) when (e is ArgumentException or InvalidDataException || e is IOException && !TrainingWorker.IsInfrastructureFailure(e))
         {
             return Failed($"{job.Dataset.ManifestPath}: {e.Message}");
         }
