@@ -88,12 +88,12 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
                 catch (Exception e) { log.LogWarning(e, "renewing the claim on {Claim} failed", claimPath); }
             }
         });
+        var training = new TrainingJob(job, store, bus, settings, log);
         try
         {
-            var training = new TrainingJob(job, store, bus, settings, log);
             var outcome = await training.RunAsync(ct);
             await RecordAsync(job, outcome, ct);
-            await training.CleanUpAsync(ct);
+            await CleanUpAsync(job, training, ct);
             await AnnounceAsync(job, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -114,6 +114,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             try
             {
                 await RecordAsync(job, failed, ct);
+                await CleanUpAsync(job, training, ct);
                 await AnnounceAsync(job, failed, ct);
             }
             catch (Exception report) when (report is not OperationCanceledException)
@@ -139,6 +140,16 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         if (outcome is ModelTrained trained) await store.PutJsonAsync(BlobContainers.Models, JobPaths.Trained(job.RunId, job.Stage), trained, ct);
         else if (outcome is StageFailed failed) await store.PutJsonAsync(BlobContainers.Models, JobPaths.Failed(job.RunId, job.Stage), failed, ct);
         else throw new InvalidOperationException($"{job.RunId}/{job.Stage}: unexpected outcome {outcome.GetType().Name}");
+    }
+
+    /// <summary>Removes a recorded job's checkpoints and divergence retry; a failure costs space, not the stage, so it is logged.</summary>
+    private async Task CleanUpAsync(TrainModel job, TrainingJob training, CancellationToken ct)
+    {
+        try { await training.CleanUpAsync(ct); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "{Run}/{Stage}: removing its checkpoints failed; left in place", job.RunId, job.Stage);
+        }
     }
 
     /// <summary>Publishes a recorded outcome, then clears its marker; a failure is logged, and the rescan publishes it again.</summary>
