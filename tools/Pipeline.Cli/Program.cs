@@ -15,4 +15,5 @@ root.Subcommands.Add(RunsCommand.Create());
 root.Subcommands.Add(RetrainCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(InvertCommand.Create());
+root.Subcommands.Add(IndexRepairCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -15,5 +15,6 @@ public sealed record LogRecovery(string Path, long TornBytes, IReadOnlyList<Corr
     /// <summary>The warning to report when records were skipped; null when none were.</summary>
     public string? Warning => Corrupt.Count == 0 ? null :
         $"{Path}: skipped {Corrupt.Count} corrupt record region(s), {SkippedBytes} bytes (first at offset {Corrupt[0].Offset}); " +
-        "the points they held are missing (a skipped delete brings its points back); re-index the affected models, compacting rewrites the log without them";
+        "the points they held are missing (a skipped delete brings its points back): re-index the affected models; " +
+        $"`pipeline index repair --root {System.IO.Path.GetDirectoryName(Path)}` (Indexer stopped) rewrites the log without them";
 }
