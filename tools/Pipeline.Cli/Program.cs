@@ -16,4 +16,5 @@ root.Subcommands.Add(ResumeCommand.Create());
 root.Subcommands.Add(RetrainCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(InvertCommand.Create());
+root.Subcommands.Add(IndexRepairCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -12,11 +12,14 @@ public sealed record CheckpointState(int Epoch, int StepInEpoch, long GlobalStep
 /// <summary>
 /// Durable, resumable checkpoints: each one is written whole into its own folder
 /// (step-&lt;n&gt;/), then a LATEST file is atomically replaced to point at it, then older
-/// folders are removed. A crash at any moment leaves the previous complete checkpoint.
+/// folders are removed. A crash at any moment leaves the previous complete checkpoint, and so does a
+/// power loss: the folder's files and entries are fsynced before LATEST moves, and LATEST after.
 /// </summary>
 public sealed class CheckpointStore(string dir)
 {
     private const string Latest = "LATEST";
+    // A diverging run's sums go NaN mid-epoch; its checkpoint must still be written, for the collapse detector to see the epoch end.
+    private static readonly JsonSerializerOptions StateJson = new(FaceModel.Json) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string Directory => dir;
 
@@ -29,10 +32,19 @@ public sealed class CheckpointStore(string dir)
         TensorFile.Save(Path.Combine(target, "head.ftns"), model.Head.state_dict());
         TensorFile.Save(Path.Combine(target, "optimizer.ftns"),
             optimizer.State().Select(s => new KeyValuePair<string, Tensor>(s.Index.ToString(), s.Buffer)));
-        File.WriteAllText(Path.Combine(target, "state.json"), JsonSerializer.Serialize(state, FaceModel.Json));
+        File.WriteAllText(Path.Combine(target, "state.json"), JsonSerializer.Serialize(state, StateJson));
+        // On disk before LATEST names them: after a power loss LATEST never points at files the disk never got.
+        foreach (var file in System.IO.Directory.GetFiles(target)) DurableFiles.FlushFile(file);
+        DurableFiles.FlushFolder(target);
+        DurableFiles.FlushFolder(dir); // the step folder's own entry
         var tmp = Path.Combine(dir, Latest + ".tmp");
-        File.WriteAllText(tmp, name);
+        using (var pointer = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        {
+            pointer.Write(System.Text.Encoding.UTF8.GetBytes(name));
+            pointer.Flush(flushToDisk: true);
+        }
         File.Move(tmp, Path.Combine(dir, Latest), overwrite: true);
+        DurableFiles.FlushFolder(dir);
         foreach (var old in System.IO.Directory.GetDirectories(dir, "step-*"))
             if (Path.GetFileName(old) != name) System.IO.Directory.Delete(old, recursive: true);
     }
@@ -44,7 +56,7 @@ public sealed class CheckpointStore(string dir)
     {
         var name = File.ReadAllText(Path.Combine(dir, Latest)).Trim();
         var source = Path.Combine(dir, name);
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(source, "state.json")), FaceModel.Json)
+        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(source, "state.json")), StateJson)
             ?? throw new InvalidDataException($"{source}/state.json: empty checkpoint state");
         FaceModel.LoadInto(model.Backbone, Path.Combine(source, "backbone.ftns"));
         FaceModel.LoadInto(model.Head, Path.Combine(source, "head.ftns"));

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pipeline.VectorIndex.Embedded;
 
@@ -9,8 +10,11 @@ namespace Pipeline.VectorIndex.Embedded;
 /// The file of one collection: a 16-byte header then an append-only log of checksummed records
 /// ([u32 length][u32 crc32c][body]; body = upsert batch or delete batch). A crash mid-append leaves a
 /// torn or garbage tail, which <see cref="Open"/> detects by length or checksum and truncates, so the
-/// file always replays to the last complete record. New files and compactions are written to
-/// <c>.tmp</c>, flushed to disk, then renamed over the target, so they are never seen half-written.
+/// file always replays to the last complete record. A corrupt record with valid ones after it (a flipped
+/// bit, a bad sector) is skipped: replay resynchronises on the next record whose framing, checksum and
+/// contents hold, and reports the skipped bytes (<see cref="LogRecovery"/>); the file is left as it is
+/// until a compaction rewrites it. New files and compactions are written to <c>.tmp</c>, flushed to
+/// disk, then renamed over the target, so they are never seen half-written.
 /// </summary>
 internal sealed class CollectionLog : IDisposable
 {
@@ -44,20 +48,22 @@ internal sealed class CollectionLog : IDisposable
         WriteAtomically(path, dimension, _ => { });
     }
 
-    /// <summary>Replays the file into a new store, truncating a torn tail, and opens it for appending.</summary>
-    public static (CollectionLog Log, VectorStore Store, long TruncatedBytes) Open(string path, bool durable)
+    /// <summary>
+    /// Replays the file into a new store, skipping corrupt records and truncating a torn tail, and opens it for appending.
+    /// </summary>
+    public static (CollectionLog Log, VectorStore Store, LogRecovery Recovery) Open(string path, bool durable)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 1 << 20);
         try
         {
             Span<byte> header = stackalloc byte[HeaderSize];
-            if (stream.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false) < HeaderSize
+            if (RandomAccess.Read(stream.SafeFileHandle, header, 0) < HeaderSize
                 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic
                 || BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) != Version)
                 throw new InvalidDataException($"{path}: not a vector index collection file (bad header)");
             var dimension = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
             var store = new VectorStore(dimension);
-            var good = Replay(stream, store, dimension);
+            var (good, corrupt) = Replay(stream.SafeFileHandle, stream.Length, store, dimension);
             var truncated = stream.Length - good;
             if (truncated > 0)
             {
@@ -65,7 +71,7 @@ internal sealed class CollectionLog : IDisposable
                 stream.Flush(flushToDisk: true);
             }
             stream.Seek(0, SeekOrigin.End);
-            return (new CollectionLog(path, stream, dimension, durable), store, truncated);
+            return (new CollectionLog(path, stream, dimension, durable), store, new LogRecovery(path, truncated, corrupt));
         }
         catch
         {
@@ -158,30 +164,33 @@ internal sealed class CollectionLog : IDisposable
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Applies every complete, checksummed record; returns the offset just past the last one.</summary>
-    private static long Replay(FileStream stream, VectorStore store, int dimension)
+    /// <summary>
+    /// Applies every valid record in order; returns the offset just past the last one (where a torn tail starts)
+    /// and the corrupt regions skipped before it.
+    /// </summary>
+    private static (long Good, List<CorruptRegion> Corrupt) Replay(SafeFileHandle file, long fileLength, VectorStore store, int dimension)
     {
-        var good = (long)HeaderSize;
-        Span<byte> head = stackalloc byte[8];
+        var corrupt = new List<CorruptRegion>();
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            while (true)
+            var position = (long)HeaderSize;
+            while (position < fileLength)
             {
-                if (stream.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8) return good;
-                var length = BinaryPrimitives.ReadInt32LittleEndian(head);
-                var crc = BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
-                if (length <= 0 || length > MaxRecordBytes || length > stream.Length - stream.Position) return good;
-                if (buffer.Length < length)
+                var length = ReadValidRecord(file, fileLength, position, dimension, ref buffer);
+                if (length < 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(length);
+                    // No valid record follows: a torn append (the normal crash), truncated. One does: a corrupt record, skipped.
+                    var next = FindNextRecord(file, fileLength, position + 1, dimension, ref buffer);
+                    if (next < 0) break;
+                    corrupt.Add(new CorruptRegion(position, next - position));
+                    position = next;
+                    continue;
                 }
-                var body = buffer.AsSpan(0, length);
-                if (stream.ReadAtLeast(body, length, throwOnEndOfStream: false) < length) return good;
-                if (Crc32C.Compute(body) != crc || !TryApply(body, store, dimension)) return good;
-                good = stream.Position;
+                Apply(buffer.AsSpan(0, length), store, dimension);
+                position += 8 + length;
             }
+            return (position, corrupt);
         }
         finally
         {
@@ -189,32 +198,102 @@ internal sealed class CollectionLog : IDisposable
         }
     }
 
-    private static bool TryApply(ReadOnlySpan<byte> body, VectorStore store, int dimension)
+    /// <summary>
+    /// Reads the record at <paramref name="position"/> into <paramref name="buffer"/> and returns its body's length, or -1
+    /// unless it is whole, its checksum holds and its contents parse to exactly its length.
+    /// </summary>
+    private static int ReadValidRecord(SafeFileHandle file, long fileLength, long position, int dimension, ref byte[] buffer)
     {
+        Span<byte> head = stackalloc byte[8];
+        if (fileLength - position < 8 || RandomAccess.Read(file, head, position) < 8) return -1;
+        var length = BinaryPrimitives.ReadInt32LittleEndian(head);
+        if (length <= 0 || length > MaxRecordBytes || length > fileLength - position - 8) return -1;
+        if (buffer.Length < length)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(length);
+        }
+        var body = buffer.AsSpan(0, length);
+        if (RandomAccess.Read(file, body, position + 8) < length) return -1;
+        return Crc32C.Compute(body) == BinaryPrimitives.ReadUInt32LittleEndian(head[4..]) && Parses(body, dimension) ? length : -1;
+    }
+
+    /// <summary>
+    /// The offset of the first valid record at or after <paramref name="from"/>, or -1. Scans a window at a time and
+    /// checks the record's frame and first fields before its checksum, so that garbage costs little to pass over.
+    /// </summary>
+    private static long FindNextRecord(SafeFileHandle file, long fileLength, long from, int dimension, ref byte[] buffer)
+    {
+        const int Window = 1 << 20, Probe = 13; // [u32 length][u32 crc][u8 kind][i32 count]
+        var window = ArrayPool<byte>.Shared.Rent(Window + Probe);
         try
         {
-            var kind = body[0];
-            var reader = body[1..];
-            var count = ReadInt(ref reader);
-            for (var i = 0; i < count; i++)
+            for (var start = from; start + Probe <= fileLength; start += Window)
             {
-                var id = ReadString(ref reader)!;
-                if (kind == DeleteKind)
+                var read = RandomAccess.Read(file, window.AsSpan(0, (int)Math.Min(Window + Probe, fileLength - start)), start);
+                for (var i = 0; i + Probe <= read && i < Window; i++)
                 {
-                    store.Delete(id);
-                    continue;
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(window.AsSpan(i));
+                    if (length < 5 || length > MaxRecordBytes || length > fileLength - start - i - 8) continue;
+                    var kind = window[i + 8];
+                    var count = BinaryPrimitives.ReadInt32LittleEndian(window.AsSpan(i + 9));
+                    var smallest = kind switch { UpsertKind => 20L + dimension * sizeof(float), DeleteKind => 4L, _ => -1L };
+                    if (smallest < 0 || count < 0 || 5 + count * smallest > length) continue;
+                    if (ReadValidRecord(file, fileLength, start + i, dimension, ref buffer) >= 0) return start + i;
                 }
-                if (kind != UpsertKind) return false;
-                var payload = new FacePayload(ReadString(ref reader)!, ReadString(ref reader)!, ReadString(ref reader)!, ReadString(ref reader));
-                var bytes = dimension * sizeof(float);
-                store.Upsert(id, MemoryMarshal.Cast<byte, float>(reader[..bytes]), payload);
-                reader = reader[bytes..];
             }
-            return true;
+            return -1;
         }
-        catch (ArgumentOutOfRangeException)
+        finally
         {
-            return false; // a checksummed record that does not parse: treat as the end of the log
+            ArrayPool<byte>.Shared.Return(window);
+        }
+    }
+
+    /// <summary>Whether a body is a well-formed upsert or delete batch that ends exactly where the record does.</summary>
+    private static bool Parses(ReadOnlySpan<byte> body, int dimension)
+    {
+        if (body.Length < 5 || body[0] is not (UpsertKind or DeleteKind)) return false;
+        var strings = body[0] == UpsertKind ? 5 : 1;
+        var reader = body[5..];
+        var count = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
+        if (count < 0) return false;
+        for (var i = 0; i < count; i++)
+        {
+            for (var s = 0; s < strings; s++)
+            {
+                if (reader.Length < 4) return false;
+                var length = BinaryPrimitives.ReadInt32LittleEndian(reader);
+                if (length < (s == 0 ? 0 : -1) || length > reader.Length - 4) return false; // -1: a null payload field
+                reader = reader[(4 + Math.Max(length, 0))..];
+            }
+            if (body[0] == UpsertKind)
+            {
+                if (reader.Length < dimension * sizeof(float)) return false;
+                reader = reader[(dimension * sizeof(float))..];
+            }
+        }
+        return reader.IsEmpty;
+    }
+
+    /// <summary>Applies a body that <see cref="Parses"/>.</summary>
+    private static void Apply(ReadOnlySpan<byte> body, VectorStore store, int dimension)
+    {
+        var kind = body[0];
+        var reader = body[1..];
+        var count = ReadInt(ref reader);
+        for (var i = 0; i < count; i++)
+        {
+            var id = ReadString(ref reader)!;
+            if (kind == DeleteKind)
+            {
+                store.Delete(id);
+                continue;
+            }
+            var payload = new FacePayload(ReadString(ref reader)!, ReadString(ref reader)!, ReadString(ref reader)!, ReadString(ref reader));
+            var bytes = dimension * sizeof(float);
+            store.Upsert(id, MemoryMarshal.Cast<byte, float>(reader[..bytes]), payload);
+            reader = reader[bytes..];
         }
     }
 

@@ -24,13 +24,14 @@ internal sealed class EmbeddedCollection : IDisposable
     public string Name { get; }
     public int Dimension => _store.Dimension;
 
-    /// <summary>Bytes of torn tail dropped when the file was opened (0 after a clean shutdown).</summary>
-    public long RecoveredTornBytes { get; private init; }
+    /// <summary>What opening the file repaired: a torn tail dropped (after a crash), corrupt records skipped.</summary>
+    public LogRecovery Recovery { get; private init; } = null!;
 
     public static EmbeddedCollection Open(string name, string path, EmbeddedIndexOptions options)
     {
-        var (log, store, truncated) = CollectionLog.Open(path, options.DurableWrites);
-        return new EmbeddedCollection(name, log, store, options) { RecoveredTornBytes = truncated };
+        var (log, store, recovery) = CollectionLog.Open(path, options.DurableWrites);
+        if (recovery.Warning is { } warning) options.Warn(warning);
+        return new EmbeddedCollection(name, log, store, options) { Recovery = recovery };
     }
 
     public void Upsert(IReadOnlyList<FacePoint> points)

@@ -10,4 +10,11 @@ public sealed record EmbeddedIndexOptions
 
     /// <summary>Rewrite a log once it holds more than this many superseded records and more of them than live rows.</summary>
     public int CompactAfterDeadPoints { get; init; } = 4096;
+
+    /// <summary>
+    /// Where a collection that opened with corrupt records skipped says so (file, offset, bytes); standard error
+    /// unless the host routes it to its log. Skipping keeps the index serving: it is derived data the Indexer can
+    /// rebuild, and refusing to open would stop every search over one bad sector.
+    /// </summary>
+    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine("warning: " + message);
 }

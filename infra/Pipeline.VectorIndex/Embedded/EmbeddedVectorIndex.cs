@@ -131,7 +131,10 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
     }
 
     /// <summary>Opens (loads) a collection now rather than on first use; returns the torn bytes dropped on open.</summary>
-    public long Load(string collection) => GetLocked(collection).RecoveredTornBytes;
+    public long Load(string collection) => GetLocked(collection).Recovery.TornBytes;
+
+    /// <summary>Opens a collection if it is not open and says what opening its log repaired: a torn tail, corrupt records skipped.</summary>
+    public LogRecovery Recovery(string collection) => GetLocked(collection).Recovery;
 
     public void Dispose()
     {

@@ -12,4 +12,9 @@ public static class JobPaths
     /// <summary>The ModelTrained event of a finished job, re-published on a redelivered command.</summary>
     public static string Trained(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "trained.json";
     public static string Failed(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "failed.json";
+    /// <summary>Written before trained.json/failed.json and removed once its event is published: the rescan announces what a crash left unannounced.</summary>
+    public static string Unannounced(string run, string stage) => BlobPaths.ModelFolder(run, stage) + UnannouncedMarker;
+    public const string UnannouncedMarker = "_UNANNOUNCED";
+    /// <summary>The divergence retry in force (<see cref="DivergenceRetry"/>), so a resumed job trains at the rate its checkpoint was written with.</summary>
+    public static string Attempt(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "attempt.json";
 }

@@ -13,33 +13,44 @@ namespace Pipeline.Trainer;
 /// <summary>
 /// One stage of one run: loads its data, trains with checkpoints mirrored to the models container
 /// (so another instance can resume it), uploads the model and its metrics, and returns the event
-/// to publish: ModelTrained, or StageFailed with a reason a person can act on.
+/// to publish: ModelTrained, or StageFailed with a reason a person can act on. A failed upload of the
+/// model or its metrics throws (the worker retries the job from its checkpoint); a failed progress
+/// publish or checkpoint mirror is logged and training goes on. <see cref="CleanUpAsync"/> removes the
+/// checkpoints once the worker has recorded the outcome.
 /// </summary>
 public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, ServiceSettings settings, ILogger log)
 {
+    private string Local => Path.Combine(store.WorkRoot, "jobs", job.RunId, job.Stage);
+
     public async Task<object> RunAsync(CancellationToken ct)
     {
         var options = PlanOptions.For(job, settings.CheckpointEverySteps);
-        var local = Path.Combine(store.WorkRoot, "jobs", job.RunId, job.Stage);
-        var checkpointDir = Path.Combine(local, "checkpoint");
+        var checkpointDir = Path.Combine(Local, "checkpoint");
         ImageSet data;
         try
         {
             options.Validate();
             data = await KeepList.LoadAsync(store, job.Dataset, ct: ct);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+        // A transient read failure (the store, not the data) goes up to the worker, which retries the job.
+        catch (Exception e) when (e is ArgumentException or InvalidDataException || e is IOException && !TrainingWorker.IsInfrastructureFailure(e))
         {
             return Failed($"{job.Dataset.ManifestPath}: {e.Message}");
         }
         using var mapped = data; // unmaps the shards when the job ends
 
+        // A job killed while retrying a divergence resumes at the retry's rate: the one its checkpoint was written with.
+        var retry = await store.GetJsonAsync<DivergenceRetry>(BlobContainers.Models, JobPaths.Attempt(job.RunId, job.Stage), ct);
+        if (retry is not null) options = options with { LearningRate = retry.LearningRate };
+
         if (!Directory.Exists(checkpointDir)) // another instance's checkpoint, if any, continues here
             await store.DownloadDirectoryAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage), checkpointDir, ct);
         bool resume = new CheckpointStore(checkpointDir).Exists;
-        log.LogInformation("training {Run}/{Stage}: {Samples} samples, {Classes} identities, K={K}, {Epochs} epochs{Resume}",
-            job.RunId, job.Stage, data.Count, data.ClassCount, job.SubCenters, options.Epochs, resume ? " (resuming from checkpoint)" : "");
+        log.LogInformation("training {Run}/{Stage}: {Samples} samples, {Classes} identities, K={K}, {Epochs} epochs{Retry}{Resume}",
+            job.RunId, job.Stage, data.Count, data.ClassCount, job.SubCenters, options.Epochs,
+            retry is null ? "" : $" (divergence retry {retry.Retry}, lr {retry.LearningRate:G3})", resume ? " (resuming from checkpoint)" : "");
 
+        await using var progress = new ProgressPublisher(bus, log);
         var lastProgress = Stopwatch.StartNew();
         bool started = false; // the first step is announced at once: the ledger times the stage's work from it
         void Progress(TrainingProgress p)
@@ -47,13 +58,29 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
             if (started && lastProgress.Elapsed.TotalSeconds < settings.ProgressIntervalSeconds && p.Step != p.StepsPerEpoch) return;
             started = true;
             lastProgress.Restart();
-            bus.Publish(new TrainingProgressed(job.RunId, job.Plan, job.Stage, p.Epoch, p.Epochs, p.Step, p.Loss, p.Accuracy, p.ImagesPerSecond, DateTimeOffset.UtcNow), ct)
-                .GetAwaiter().GetResult();
+            progress.Post(new TrainingProgressed(job.RunId, job.Plan, job.Stage, p.Epoch, p.Epochs, p.Step, p.Loss, p.Accuracy, p.ImagesPerSecond, DateTimeOffset.UtcNow));
         }
-        void Mirror() => MirrorCheckpointAsync(checkpointDir, ct).GetAwaiter().GetResult();
+        bool mirrorFailing = false;
+        void Mirror()
+        {
+            // The local checkpoint is whole either way; the mirror only lets another instance take over, so a failed
+            // upload waits for the next checkpoint, which uploads the (newer) whole step folder again.
+            try
+            {
+                MirrorCheckpointAsync(checkpointDir, ct).GetAwaiter().GetResult();
+                if (mirrorFailing) log.LogInformation("{Run}/{Stage}: checkpoint upload works again", job.RunId, job.Stage);
+                mirrorFailing = false;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                mirrorFailing = true;
+                log.LogWarning(e, "{Run}/{Stage}: uploading the checkpoint to {Container}/{Prefix} failed; training goes on and the next checkpoint uploads again",
+                    job.RunId, job.Stage, BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage));
+            }
+        }
 
         TrainingResult result;
-        for (int attempt = 0; ; attempt++)
+        for (int attempt = retry?.Retry ?? 0; ; attempt++)
         {
             try
             {
@@ -69,6 +96,8 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
                 resume = false;
                 new CheckpointStore(checkpointDir).Clear();
                 await DeleteRemoteCheckpointAsync(ct);
+                // After the old checkpoints are gone: a kill before this line retrains at the old rate, and diverges again.
+                await store.PutJsonAsync(BlobContainers.Models, JobPaths.Attempt(job.RunId, job.Stage), new DivergenceRetry(attempt + 1, lower, e.Message), ct);
             }
             catch (TrainingCollapsedException e)
             {
@@ -78,7 +107,7 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
 
         using (result.Model)
         {
-            var finalDir = Path.Combine(local, "final");
+            var finalDir = Path.Combine(Local, "final");
             result.Model.Save(finalDir);
             await store.UploadDirectoryAsync(finalDir, BlobContainers.Models, JobPaths.Final(job.RunId, job.Stage), ct);
         }
@@ -86,11 +115,20 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
         var metrics = new TrainingMetrics(options.Epochs, last.Loss, last.Accuracy, DurationSeconds: result.Elapsed.TotalSeconds);
         await store.PutJsonAsync(BlobContainers.Models, BlobPaths.Metrics(job.RunId, job.Stage),
             new { metrics, options, history = result.History, samples = data.Count, identities = data.ClassCount }, ct);
-        await DeleteRemoteCheckpointAsync(ct);
-        Directory.Delete(local, recursive: true);
         log.LogInformation("trained {Run}/{Stage} in {Seconds:F0} s: loss {Loss:F3}, accuracy {Accuracy:P1}", job.RunId, job.Stage, result.Elapsed.TotalSeconds, last.Loss, last.Accuracy);
         return new ModelTrained(job.RunId, job.Plan, job.Stage, new ModelRef(job.RunId, job.Stage, JobPaths.Final(job.RunId, job.Stage)),
             job.Dataset, job.SubCenters, metrics, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// Removes the job's checkpoints (local and mirrored) and its divergence retry, once its outcome is recorded:
+    /// until then a retried job finds its last checkpoint and does not train again.
+    /// </summary>
+    public async Task CleanUpAsync(CancellationToken ct)
+    {
+        await DeleteRemoteCheckpointAsync(ct);
+        await store.Blobs.DeleteAsync(BlobContainers.Models, JobPaths.Attempt(job.RunId, job.Stage), ct);
+        if (Directory.Exists(Local)) Directory.Delete(Local, recursive: true);
     }
 
     private async Task<TrainingResult> TrainAsync(ImageSet data, TrainingOptions options, string checkpointDir, bool resume,

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Infra.Blobs;
+using Pipeline.Infra.Resilience;
 using Pipeline.ServiceDefaults;
+using Polly.CircuitBreaker;
 
 namespace Pipeline.Trainer;
 
@@ -12,6 +14,9 @@ namespace Pipeline.Trainer;
 /// models container that nobody finished (job.json without trained.json or failed.json): after
 /// a crash or restart, whichever instance claims such a job first resumes it from its last
 /// uploaded checkpoint. A claim expires unless renewed, so a dead instance's job is taken over.
+/// A finished job whose event a crash (or a broker outage) kept from being published is announced
+/// by the rescan; a job stopped by an infrastructure failure (blob store, broker) is left open and
+/// retried from its checkpoint, never recorded as failed.
 /// </summary>
 public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, IBus bus, ServiceSettings settings, ILogger<TrainingWorker> log)
     : BackgroundService
@@ -42,10 +47,13 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
                 {
                     if (!entry.Path.EndsWith("/job.json")) continue;
                     var folder = entry.Path[..^"job.json".Length];
-                    if (await store.Blobs.ExistsAsync(BlobContainers.Models, folder + "trained.json", ct)
-                        || await store.Blobs.ExistsAsync(BlobContainers.Models, folder + "failed.json", ct)) continue;
+                    bool finished = await store.Blobs.ExistsAsync(BlobContainers.Models, folder + "trained.json", ct)
+                                    || await store.Blobs.ExistsAsync(BlobContainers.Models, folder + "failed.json", ct);
+                    if (finished && !await store.Blobs.ExistsAsync(BlobContainers.Models, folder + JobPaths.UnannouncedMarker, ct)) continue;
                     var job = await store.GetJsonAsync<TrainModel>(BlobContainers.Models, entry.Path, ct);
-                    if (job is not null) queue.Enqueue(job);
+                    if (job is null) continue;
+                    if (finished) await AnnounceUnannouncedAsync(job, ct);
+                    else queue.Enqueue(job);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -80,23 +88,23 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
                 catch (Exception e) { log.LogWarning(e, "renewing the claim on {Claim} failed", claimPath); }
             }
         });
+        var training = new TrainingJob(job, store, bus, settings, log);
         try
         {
-            var outcome = await new TrainingJob(job, store, bus, settings, log).RunAsync(ct);
-            if (outcome is ModelTrained trained)
-            {
-                await store.PutJsonAsync(BlobContainers.Models, JobPaths.Trained(job.RunId, job.Stage), trained, ct);
-                await bus.Publish(trained, ct);
-            }
-            else if (outcome is StageFailed failed)
-            {
-                await store.PutJsonAsync(BlobContainers.Models, JobPaths.Failed(job.RunId, job.Stage), failed, ct);
-                await bus.Publish(failed, ct);
-            }
+            var outcome = await training.RunAsync(ct);
+            await RecordAsync(job, outcome, ct);
+            await CleanUpAsync(job, training, ct);
+            await AnnounceAsync(job, outcome, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             log.LogInformation("{Run}/{Stage} stopped with the service; it resumes from its checkpoint", job.RunId, job.Stage);
+        }
+        catch (Exception e) when (IsInfrastructureFailure(e))
+        {
+            // The blob store or the broker failed, not the job: leave it open; the rescan retries it from its checkpoint.
+            log.LogWarning(e, "{Run}/{Stage}: stopped by an infrastructure failure; retried from its checkpoint within {Seconds} s",
+                job.RunId, job.Stage, settings.JobRescanSeconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -105,8 +113,9 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             var failed = new StageFailed(job.RunId, job.Plan, job.Stage, $"{e.GetType().Name}: {e.Message}", DateTimeOffset.UtcNow);
             try
             {
-                await store.PutJsonAsync(BlobContainers.Models, JobPaths.Failed(job.RunId, job.Stage), failed, ct);
-                await bus.Publish(failed, ct);
+                await RecordAsync(job, failed, ct);
+                await CleanUpAsync(job, training, ct);
+                await AnnounceAsync(job, failed, ct);
             }
             catch (Exception report) when (report is not OperationCanceledException)
             {
@@ -120,4 +129,70 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             await store.Blobs.ReleaseClaimAsync(claim, CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// Writes the outcome (trained.json or failed.json), marked unannounced first: a crash between the
+    /// outcome and its event leaves the marker, and the rescan publishes the event then.
+    /// </summary>
+    private async Task RecordAsync(TrainModel job, object outcome, CancellationToken ct)
+    {
+        await store.Blobs.PutTextAsync(BlobContainers.Models, JobPaths.Unannounced(job.RunId, job.Stage), DateTimeOffset.UtcNow.ToString("O"), ct: ct);
+        if (outcome is ModelTrained trained) await store.PutJsonAsync(BlobContainers.Models, JobPaths.Trained(job.RunId, job.Stage), trained, ct);
+        else if (outcome is StageFailed failed) await store.PutJsonAsync(BlobContainers.Models, JobPaths.Failed(job.RunId, job.Stage), failed, ct);
+        else throw new InvalidOperationException($"{job.RunId}/{job.Stage}: unexpected outcome {outcome.GetType().Name}");
+    }
+
+    /// <summary>Removes a recorded job's checkpoints and divergence retry; a failure costs space, not the stage, so it is logged.</summary>
+    private async Task CleanUpAsync(TrainModel job, TrainingJob training, CancellationToken ct)
+    {
+        try { await training.CleanUpAsync(ct); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "{Run}/{Stage}: removing its checkpoints failed; left in place", job.RunId, job.Stage);
+        }
+    }
+
+    /// <summary>Publishes a recorded outcome, then clears its marker; a failure is logged, and the rescan publishes it again.</summary>
+    private async Task AnnounceAsync(TrainModel job, object? outcome, CancellationToken ct)
+    {
+        if (outcome is null) return;
+        try
+        {
+            await bus.Publish(outcome, outcome.GetType(), ct);
+            await store.Blobs.DeleteAsync(BlobContainers.Models, JobPaths.Unannounced(job.RunId, job.Stage), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "{Run}/{Stage}: publishing {Event} failed; the rescan publishes it again within {Seconds} s",
+                job.RunId, job.Stage, outcome.GetType().Name, settings.JobRescanSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Publishes the recorded outcome of a job whose event a crash or a broker outage kept back. Under the job's claim
+    /// (as another owner than the worker's) so that a job finishing right now, here or elsewhere, is left to its trainer.
+    /// </summary>
+    private async Task AnnounceUnannouncedAsync(TrainModel job, CancellationToken ct)
+    {
+        var claim = await store.Blobs.TryClaimAsync(BlobContainers.Models, JobPaths.Claim(job.RunId, job.Stage), _owner + ":announce", ClaimTtl, ct);
+        if (claim is null) return;
+        try
+        {
+            log.LogInformation("{Run}/{Stage}: its outcome was recorded but not published; publishing it now", job.RunId, job.Stage);
+            await AnnounceAsync(job, await RecordedOutcomeAsync(job, ct), ct);
+        }
+        finally
+        {
+            await store.Blobs.ReleaseClaimAsync(claim, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The recorded outcome of a finished job: its ModelTrained, else its StageFailed.</summary>
+    private async Task<object?> RecordedOutcomeAsync(TrainModel job, CancellationToken ct) =>
+        (object?)await store.GetJsonAsync<ModelTrained>(BlobContainers.Models, JobPaths.Trained(job.RunId, job.Stage), ct)
+        ?? await store.GetJsonAsync<StageFailed>(BlobContainers.Models, JobPaths.Failed(job.RunId, job.Stage), ct);
+
+    /// <summary>A failure of the blob store or the broker rather than of the job: worth retrying the job later.</summary>
+    internal static bool IsInfrastructureFailure(Exception e) =>
+        TransientFailures.IsTransient(e) || e is BrokenCircuitException || e.InnerException is { } inner && IsInfrastructureFailure(inner);
 }
