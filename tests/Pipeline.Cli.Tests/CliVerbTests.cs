@@ -109,7 +109,7 @@ public sealed class CliVerbTests : IDisposable
     [Fact]
     public void Every_verb_has_help()
     {
-        foreach (var verb in new[] { "demo", "run", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "retrain", "search", "invert" })
+        foreach (var verb in new[] { "demo", "run", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "resume", "retrain", "search", "invert", "index" })
         {
             var (code, output, _) = Exec(null, verb, "--help");
             Assert.Equal(0, code);
