@@ -8,8 +8,8 @@ namespace Pipeline.Datasets;
 /// </summary>
 internal sealed class ExpansionMeter(SourceOptions options)
 {
-    /// <summary>A decompressor reads ahead: an entry's compressed share is uncertain by about this much.</summary>
-    public const long ReadAheadBytes = 64 << 10;
+    /// <summary>A decompressor reads ahead (GZipStream: 8 KiB at a time): an entry's compressed share is uncertain by up to this much.</summary>
+    public const long ReadAheadBytes = 16 << 10;
 
     public long Expanded { get; set; }
     public long Compressed { get; set; }
