@@ -30,8 +30,10 @@ public sealed class HostileInputBench : IBenchmark
     {
         ["tar-zeros"] = ("N x 32 MiB zero-filled entries, .tar", (d, n) => ZeroArchive(d, "zeros.tar", n, gzip: false)),
         ["tgz-zeros"] = ("N x 32 MiB zero-filled entries, .tar.gz", (d, n) => ZeroArchive(d, "zeros.tar.gz", n, gzip: true)),
+        ["tgz-fast-zeros"] = ("N x 32 MiB zero-filled entries, .tar.gz at gzip's fastest level (about 100x: under the ratio limit)", (d, n) => ZeroArchive(d, "fast.tar.gz", n, gzip: true, level: CompressionLevel.Fastest)),
         ["zip-zeros"] = ("N x 32 MiB zero-filled entries, .zip", (d, n) => ZeroZip(d, "zeros.zip", n)),
         ["tgz-small-zeros"] = ("64 x N 1 MiB zero-filled entries, .tar.gz", (d, n) => ZeroArchive(d, "small.tar.gz", 64 * n, gzip: true, entryBytes: 1 << 20)),
+        ["tgz-pax-header"] = ("a PAX header block whose size field says 1 GiB (of zeros), .tar.gz", (d, _) => PaxHeaderBomb(d)),
         ["tar-deep-long"] = ("a 2000-segment path and a 70000-char name, .tar", (d, _) => DeepLongTar(d)),
         ["folder-links-fifo"] = ("folder drop: symlink to /etc/passwd, folder symlink to /etc, a FIFO", (d, _) => LinksAndFifo(d)),
         ["dir-links-fifo"] = ("the same folder read by DirectorySource (as `pipeline train --data` does)", (d, _) => LinksAndFifo(Local(d))),
@@ -182,11 +184,12 @@ public sealed class HostileInputBench : IBenchmark
     private static IEnumerable<(string Name, byte[] Bytes)> GoodImages() =>
         Enumerable.Range(0, 4).Select(i => ($"{(i < 2 ? "alice" : "bob")}/good-{i}.jpg", Jpeg(i + 1)));
 
-    private static void ZeroArchive(string drops, string file, int entries, bool gzip, int entryBytes = ZeroEntryBytes)
+    private static void ZeroArchive(string drops, string file, int entries, bool gzip, int entryBytes = ZeroEntryBytes,
+        CompressionLevel level = CompressionLevel.SmallestSize)
     {
         Directory.CreateDirectory(drops);
         using var fs = File.Create(Path.Combine(drops, file));
-        using Stream body = gzip ? new GZipStream(fs, CompressionLevel.SmallestSize) : fs;
+        using Stream body = gzip ? new GZipStream(fs, level) : fs;
         using var tar = new TarWriter(body, TarEntryFormat.Pax);
         foreach (var (name, bytes) in GoodImages())
             tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes) });
@@ -210,6 +213,27 @@ public sealed class HostileInputBench : IBenchmark
             using var s = zip.CreateEntry($"zeros/zero-{i:D5}.jpg", CompressionLevel.SmallestSize).Open();
             s.Write(zeros);
         }
+    }
+
+    private static void PaxHeaderBomb(string drops)
+    {
+        Directory.CreateDirectory(drops);
+        using var fs = File.Create(Path.Combine(drops, "pax.tar.gz"));
+        using var gz = new GZipStream(fs, CompressionLevel.SmallestSize);
+        var header = new byte[512];
+        void Field(int offset, string text) => System.Text.Encoding.ASCII.GetBytes(text).CopyTo(header, offset);
+        Field(0, "PaxHeaders/bomb");
+        foreach (var offset in new[] { 100, 108, 116 }) Field(offset, "0000000\0");
+        Field(124, Convert.ToString(1L << 30, 8).PadLeft(11, '0') + "\0");
+        Field(136, "00000000000\0");
+        Field(148, "        ");
+        header[156] = (byte)'x';
+        Field(257, "ustar\0");
+        Field(263, "00");
+        Field(148, Convert.ToString(header.Sum(b => (int)b), 8).PadLeft(6, '0') + "\0 ");
+        gz.Write(header);
+        var zeros = new byte[1 << 20];
+        for (int i = 0; i < 1024; i++) gz.Write(zeros);
     }
 
     private static void DeepLongTar(string drops)

@@ -60,6 +60,44 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void Hostile_tar_PAX_header_block_is_not_read_past_1_MiB()
+    {
+        using var dir = new TempDir();
+        var tgz = dir["pax.tar.gz"];
+        using (var file = File.Create(tgz))
+        using (var gz = new GZipStream(file, CompressionLevel.SmallestSize))
+            PaxBomb(gz, 64 * MiB);
+        long rawRead = 0;
+        var source = new TarSource(() => new ReadCounter(File.OpenRead(tgz), n => rawRead += n), "pax.tar.gz");
+
+        var only = Assert.Single(source.Entries());
+
+        Assert.Equal("corrupt-archive: a tar header block (PAX or long name) over 1048576 bytes", only.Rejection);
+        Assert.True(rawRead < new FileInfo(tgz).Length / 4, $"read {rawRead} of {new FileInfo(tgz).Length} compressed bytes");
+    }
+
+    /// <summary>A PAX extended header ('x') whose size field promises <paramref name="size"/> bytes, then as many zeros.</summary>
+    internal static void PaxBomb(Stream s, long size)
+    {
+        var header = new byte[512];
+        void Field(int offset, string text) => System.Text.Encoding.ASCII.GetBytes(text).CopyTo(header, offset);
+        Field(0, "PaxHeaders/bomb");
+        Field(100, "0000644\0");
+        Field(108, "0000000\0");
+        Field(116, "0000000\0");
+        Field(124, Convert.ToString(size, 8).PadLeft(11, '0') + "\0");
+        Field(136, "00000000000\0");
+        Field(148, "        ");
+        header[156] = (byte)'x';
+        Field(257, "ustar\0");
+        Field(263, "00");
+        Field(148, Convert.ToString(header.Sum(b => (int)b), 8).PadLeft(6, '0') + "\0 ");
+        s.Write(header);
+        var zeros = new byte[MiB];
+        for (long left = size; left > 0; left -= zeros.Length) s.Write(zeros, 0, (int)Math.Min(zeros.Length, left));
+    }
+
+    [Fact]
     public void Hostile_zip_entry_that_expands_past_the_ratio_is_refused_from_its_header()
     {
         using var dir = new TempDir();

@@ -37,7 +37,7 @@ internal sealed class ExpansionMeter(SourceOptions options)
         double ratio = (double)expanded / Math.Max(1, compressed + slack);
         return ratio > options.MaxCompressionRatio
             ? QuarantineReasons.Format(QuarantineReasons.CompressionRatio, string.Create(CultureInfo.InvariantCulture,
-                $"{what} expands {ratio:F0}x ({expanded} bytes from {compressed} compressed) > limit {options.MaxCompressionRatio}x (SourceOptions.MaxCompressionRatio){tail}"))
+                $"{what} expands {ratio:0.#}x ({expanded} bytes from {compressed} compressed) > limit {options.MaxCompressionRatio}x (SourceOptions.MaxCompressionRatio){tail}"))
             : null;
     }
 }

@@ -11,6 +11,9 @@ namespace Pipeline.Datasets;
 public sealed class TarSource : IDatasetSource
 {
     private const int ChunkBytes = 1 << 16;
+
+    /// <summary>Header blocks one entry may have (with a path of at most 65535 bytes, a few KiB in practice).</summary>
+    private const int MaxHeaderBytes = 1 << 20;
     private readonly ArchiveInput _input;
     private readonly SourceOptions _options;
 
@@ -44,7 +47,11 @@ public sealed class TarSource : IDatasetSource
             string? error = null, stop = null;
             try
             {
+                // TarReader reads a PAX or GNU long-name block whole, as long as its header says: cap what it may pull.
+                expanded.Limit = expanded.Count + MaxHeaderBytes;
+                expanded.LimitReason = $"a tar header block (PAX or long name) over {MaxHeaderBytes} bytes";
                 entry = reader.GetNextEntry(copyData: false);
+                expanded.Limit = null;
                 if (entry is not null) (result, stop) = Classify(entry, folders, meter, compressed, expanded);
             }
             catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
