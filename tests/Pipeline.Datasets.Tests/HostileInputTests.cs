@@ -115,6 +115,30 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void Hostile_zip_from_a_stream_that_cannot_seek_is_spooled_to_disk_not_memory()
+    {
+        using var dir = new TempDir();
+        var noise = new byte[8 * MiB];
+        new Random(3).NextBytes(noise);
+        var zip = TestArchives.Zip(dir, TestArchives.SmallSet(), extra: z =>
+        {
+            using var s = z.CreateEntry("noise/n.bin", CompressionLevel.NoCompression).Open();
+            s.Write(noise);
+        });
+        var source = new ZipSource(() => new ReadCounter(File.OpenRead(zip), _ => { }), "set.zip");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var paths = source.Entries().Select(e => e.Path).ToList();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(11, paths.Count);
+        Assert.True(allocated < 2 * MiB, $"{allocated} bytes allocated to list a {new FileInfo(zip).Length}-byte zip");
+        Assert.Equal(QuarantineReasons.ArchiveTooLarge,
+            Assert.Single(new ZipSource(() => new ReadCounter(File.OpenRead(zip), _ => { }), "set.zip", new SourceOptions { MaxArchiveBytes = MiB }).Entries())
+                .Rejection!.Split(':')[0]);
+    }
+
+    [Fact]
     public void Hostile_drop_over_MaxDropBytes_stops_reading_and_keeps_what_came_before()
     {
         using var dir = new TempDir();

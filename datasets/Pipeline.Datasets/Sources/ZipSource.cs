@@ -28,8 +28,11 @@ public sealed class ZipSource : IDatasetSource
 
     public IEnumerable<DatasetEntry> Entries(CancellationToken ct = default)
     {
-        using var stream = _input.Open();
-        if (_input.CheckSize(stream, _options) is { } tooLarge) { yield return tooLarge; yield break; }
+        using var opened = _input.Open();
+        if (_input.CheckSize(opened, _options) is { } tooLarge) { yield return tooLarge; yield break; }
+        DatasetEntry? overLimit = null;
+        using var stream = opened.CanSeek ? opened : Spool(opened, out overLimit);
+        if (overLimit is not null) { yield return overLimit; yield break; }
         ZipArchive? zip = null;
         string? error = null;
         try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
@@ -63,6 +66,28 @@ public sealed class ZipSource : IDatasetSource
             }
             foreach (var empty in folders.EmptyFolders()) yield return empty;
         }
+    }
+
+    /// <summary>
+    /// ZipArchive would copy a stream that cannot seek into memory, whole: copy it to a temp file instead
+    /// (deleted on close), refusing it once it passes MaxArchiveBytes.
+    /// </summary>
+    private Stream Spool(Stream source, out DatasetEntry? tooLarge)
+    {
+        tooLarge = null;
+        var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"zip-{Guid.NewGuid():N}.spool"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = source.Read(chunk)) > 0)
+        {
+            temp.Write(chunk, 0, n);
+            if (temp.Length <= _options.MaxArchiveBytes) continue;
+            tooLarge = DatasetEntry.Rejected(Name, QuarantineReasons.ArchiveTooLarge, $"over {_options.MaxArchiveBytes} bytes (read so far: {temp.Length})");
+            break;
+        }
+        temp.Position = 0;
+        return temp;
     }
 
     private DatasetEntry? Classify(ZipArchiveEntry entry, FolderTracker folders)
