@@ -22,9 +22,16 @@ public static class QuarantineReasons
     /// <summary>Header dimensions over the pixel limit: refused before decoding (decompression bomb).</summary>
     public const string TooManyPixels = "too-many-pixels";
     public const string EntryTooLarge = "entry-too-large";
+    /// <summary>The drop expanded past SourceOptions.MaxDropBytes: the rest of it is not read.</summary>
+    public const string DropTooLarge = "drop-too-large";
+    /// <summary>An entry, or a whole archive, expands more than SourceOptions.MaxCompressionRatio (a zip or gzip bomb).</summary>
+    public const string CompressionRatio = "compression-ratio";
+    /// <summary>Longer than SourceOptions.MaxPathBytes, or deeper than MaxPathDepth.</summary>
+    public const string PathTooLong = "path-too-long";
     public const string Duplicate = "duplicate";
     public const string UnsafePath = "unsafe-path";
     public const string Symlink = "symlink";
+    /// <summary>A FIFO, socket or device (never opened: a FIFO blocks its reader).</summary>
     public const string NotARegularFile = "not-a-regular-file";
     public const string EmptyIdentity = "empty-identity";
     public const string UnreadableName = "unreadable-name";

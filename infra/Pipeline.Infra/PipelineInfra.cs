@@ -22,14 +22,14 @@ public static class PipelineInfra
         services.AddSingleton(options);
         services.AddSingleton(sp => new ResiliencePipelines(options.Resilience, sp.GetService<ILogger<ResiliencePipelines>>()));
         services.AddSingleton<ResiliencePipelineProvider<string>>(sp => sp.GetRequiredService<ResiliencePipelines>().Provider);
-        services.AddSingleton<IBlobStore>(sp => CreateBlobStore(options, sp.GetRequiredService<ResiliencePipelines>()));
+        services.AddSingleton<IBlobStore>(sp => CreateBlobStore(options, sp.GetRequiredService<ResiliencePipelines>(), sp.GetService<ILogger<LocalFolderBlobStore>>()));
         services.AddSingleton(_ => new RunLedger(options.LedgerPath));
         return services;
     }
 
-    public static IBlobStore CreateBlobStore(PipelineOptions options, ResiliencePipelines pipelines)
+    public static IBlobStore CreateBlobStore(PipelineOptions options, ResiliencePipelines pipelines, ILogger? logger = null)
     {
-        if (!options.IsAzureBlobs()) return new LocalFolderBlobStore(options.LocalRoot, pipelines.BlobPipeline);
+        if (!options.IsAzureBlobs()) return new LocalFolderBlobStore(options.LocalRoot, pipelines.BlobPipeline, logger: logger);
         if (string.IsNullOrWhiteSpace(options.AzureConnectionString))
             throw new InvalidOperationException("Pipeline:BlobStore = Azure needs Pipeline:AzureConnectionString (env Pipeline__AzureConnectionString)");
         return new AzureBlobStore(options.AzureConnectionString, pipelines.BlobPipeline);

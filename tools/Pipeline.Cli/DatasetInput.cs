@@ -45,7 +45,8 @@ public static class DatasetInput
         var sb = new StringBuilder().Append(full).Append('|').Append(imageSize);
         if (Directory.Exists(full))
         {
-            foreach (var f in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            // The files the packer will read: a link is not followed (it could lead round in a loop), a FIFO not opened.
+            foreach (var f in RegularFileWalk.Files(full))
             {
                 var info = new FileInfo(f);
                 sb.Append('|').Append(f).Append(':').Append(info.Length).Append(':').Append(info.LastWriteTimeUtc.Ticks);

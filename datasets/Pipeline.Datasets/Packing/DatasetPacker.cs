@@ -23,7 +23,7 @@ public static class DatasetPacker
     public static PackResult Pack(IDatasetSource source, PackOptions options, Func<string, Stream> openWrite,
         IProgress<PackProgress>? progress = null, CancellationToken ct = default)
     {
-        if (options.ShardSize <= 0) throw new ArgumentException("shard size must be positive", nameof(options));
+        options.Validate();
         string tempPath = Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"pack-{Guid.NewGuid():N}.pixels");
         using var spill = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
         var run = new PackRun(options, spill, progress, ct);
@@ -31,7 +31,7 @@ public static class DatasetPacker
         return run.Write(source.Name, openWrite);
     }
 
-    private readonly record struct Pending(string Path, string Identity, byte[] Bytes);
+    private readonly record struct Pending(string Path, string Identity, ReadOnlyMemory<byte> Bytes);
 
     private readonly record struct Accepted(string Path, string Identity, UInt128 Hash, long Slot);
 
@@ -40,30 +40,43 @@ public static class DatasetPacker
         private readonly ImageValidator _validator = new(options.Validation);
         private readonly List<Accepted> _accepted = [];
         private readonly List<QuarantineEntry> _quarantine = [];
+        // What the read side and the decodes may hold at once (two batches, an entry in reading, the decode budget).
+        private readonly HeapCeiling _heap = new(2 * options.MaxBatchBytes + 2 * options.MaxEntryBytes + options.MaxDecodeBytes);
         private int _read;
 
         private int ImageBytes => _validator.OutputBytes;
 
+        /// <remarks>
+        /// At most two batches are held (one read, one decoding), each closed at BatchSize entries or
+        /// MaxBatchBytes encoded bytes, whichever comes first: the bound on memory whatever the entries hold.
+        /// </remarks>
         public void Decode(IDatasetSource source)
         {
             var batch = new List<Pending>(options.BatchSize);
+            long batchBytes = 0;
             Task previous = Task.CompletedTask;
             foreach (var entry in source.Entries(ct))
             {
                 _read++;
+                _heap.Check();
                 if (entry.Rejection is not null) { Quarantine(entry.Path, entry.Rejection); continue; }
-                byte[]? bytes = null;
+                ReadOnlyMemory<byte>? bytes = null;
                 string? error = null;
-                try { bytes = entry.ReadBytes(options.MaxEntryBytes); }
+                try { bytes = entry.Read(options.MaxEntryBytes); }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { error = e.Message; }
                 if (error is not null) Quarantine(entry.Path, QuarantineReasons.Format(QuarantineReasons.Unreadable, error));
-                else if (bytes is null) Quarantine(entry.Path, QuarantineReasons.Format(QuarantineReasons.EntryTooLarge, $"over {options.MaxEntryBytes} bytes"));
-                else batch.Add(new Pending(entry.Path, entry.Identity, bytes));
-                if (batch.Count < options.BatchSize) continue;
+                else if (bytes is not { } read) Quarantine(entry.Path, QuarantineReasons.Format(QuarantineReasons.EntryTooLarge, $"over {options.MaxEntryBytes} bytes"));
+                else
+                {
+                    batch.Add(new Pending(entry.Path, entry.Identity, read));
+                    batchBytes += read.Length;
+                }
+                if (batch.Count < options.BatchSize && batchBytes < options.MaxBatchBytes) continue;
                 // Decode this batch while the next one is read.
                 previous.GetAwaiter().GetResult();
                 var full = batch;
                 batch = new List<Pending>(options.BatchSize);
+                batchBytes = 0;
                 previous = Task.Run(() => Process(full), ct);
             }
             previous.GetAwaiter().GetResult();
@@ -78,12 +91,13 @@ public static class DatasetPacker
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = ct };
             Parallel.For(0, batch.Count, parallel, i =>
             {
+                _heap.Check();
                 var rgb = new byte[ImageBytes];
-                reasons[i] = _validator.TryDecode(batch[i].Bytes, rgb);
+                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb);
                 if (reasons[i] is not null) return;
                 pixels[i] = rgb;
                 Span<byte> digest = stackalloc byte[32];
-                SHA256.HashData(batch[i].Bytes, digest);
+                SHA256.HashData(batch[i].Bytes.Span, digest);
                 hashes[i] = BinaryPrimitives.ReadUInt128LittleEndian(digest);
             });
             for (int i = 0; i < batch.Count; i++)

@@ -15,6 +15,10 @@ public static class DatasetSource
             return File.Exists(rec) ? new RecordIoSource(rec, null, options) : new DirectorySource(path, options);
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder", path);
+        // Named by the user, so a link is followed here, but what it ends at must be a file: opening a FIFO blocks.
+        var target = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        var kind = FileKinds.Of(target);
+        if (kind != FileKind.Regular) throw new ArgumentException($"{path}: a {FileKinds.Describe(kind)}, not a dataset file; refusing to open it");
         string name = Path.GetFileName(path).ToLowerInvariant();
         if (name.EndsWith(".zip")) return new ZipSource(path, options);
         if (name.EndsWith(".tar") || name.EndsWith(".tar.gz") || name.EndsWith(".tgz")) return new TarSource(path, options);

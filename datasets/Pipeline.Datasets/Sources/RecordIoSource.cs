@@ -22,7 +22,7 @@ public sealed class RecordIoSource : IDatasetSource
         _knownLength = new FileInfo(recPath).Length;
         _openRec = () => new FileStream(recPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         _openIdx = File.Exists(idxPath) ? () => new StreamReader(idxPath) : null;
-        _options = options ?? SourceOptions.Default;
+        _options = (options ?? SourceOptions.Default).Validated();
     }
 
     /// <param name="openRec">Must be seekable when <paramref name="openIdx"/> is given.</param>
@@ -31,7 +31,7 @@ public sealed class RecordIoSource : IDatasetSource
         Name = name;
         _openRec = openRec;
         _openIdx = openIdx;
-        _options = options ?? SourceOptions.Default;
+        _options = (options ?? SourceOptions.Default).Validated();
     }
 
     public string Name { get; }
@@ -45,7 +45,8 @@ public sealed class RecordIoSource : IDatasetSource
             yield return DatasetEntry.Rejected(Name, QuarantineReasons.ArchiveTooLarge, $"{length} bytes > limit {_options.MaxArchiveBytes}");
             yield break;
         }
-        using var reader = new RecordIoReader(stream, leaveOpen: true);
+        // Header and labels ride along with the image: allow them a little room above the entry limit.
+        using var reader = new RecordIoReader(stream, leaveOpen: true, maxRecordBytes: _options.MaxEntryBytes + RecordSlackBytes);
         var records = _openIdx is null ? Sequential(reader) : Indexed(reader, _openIdx);
         long imageEnd = long.MaxValue;
         foreach (var (key, offset, body, error) in records)
@@ -53,7 +54,7 @@ public sealed class RecordIoSource : IDatasetSource
             ct.ThrowIfCancellationRequested();
             if (error is not null)
             {
-                yield return DatasetEntry.Rejected($"{Name}@{offset}", QuarantineReasons.CorruptArchive, error);
+                yield return DatasetEntry.Rejected($"{Name}@{offset}", error);
                 continue;
             }
             if (key >= imageEnd) continue;
@@ -78,8 +79,7 @@ public sealed class RecordIoSource : IDatasetSource
                 yield return DatasetEntry.Rejected(path, QuarantineReasons.EntryTooLarge, $"{record.Payload.Length} bytes > limit {_options.MaxEntryBytes}");
                 continue;
             }
-            var payload = record.Payload;
-            yield return new DatasetEntry(path, identity, () => new MemoryStream(payload.ToArray(), writable: false));
+            yield return new DatasetEntry(path, identity, record.Payload);
         }
     }
 
@@ -97,7 +97,14 @@ public sealed class RecordIoSource : IDatasetSource
         : p.Length >= 4 && p[0] == 0x89 && p[1] == 0x50 && p[2] == 0x4E && p[3] == 0x47 ? "png"
         : "bin";
 
+    private const long RecordSlackBytes = 1L << 20;
+
+    /// <summary>A record's bytes, or the quarantine reason (code included) it could not be read for.</summary>
     private readonly record struct RawRecord(long Key, long Offset, byte[]? Body, string? Error);
+
+    private static string Reason(Exception e) => e is RecordTooLargeException
+        ? QuarantineReasons.Format(QuarantineReasons.EntryTooLarge, e.Message)
+        : QuarantineReasons.Format(QuarantineReasons.CorruptArchive, e.Message);
 
     private static IEnumerable<RawRecord> Sequential(RecordIoReader reader)
     {
@@ -106,9 +113,20 @@ public sealed class RecordIoSource : IDatasetSource
             long offset = reader.Position;
             byte[]? body;
             string? error = null;
+            bool resumable = false;
             try { body = reader.ReadNext(); }
-            catch (InvalidDataException e) { body = null; error = e.Message; }
-            if (error is not null) { yield return new RawRecord(key, offset, null, error); yield break; }
+            catch (Exception e) when (e is InvalidDataException or RecordTooLargeException)
+            {
+                body = null;
+                error = Reason(e);
+                resumable = e is RecordTooLargeException;
+            }
+            if (error is not null)
+            {
+                yield return new RawRecord(key, offset, null, error);
+                if (resumable) continue; // the reader stands after the skipped record
+                yield break;
+            }
             if (body is null) yield break;
             yield return new RawRecord(key, offset, body, null);
         }
@@ -121,8 +139,12 @@ public sealed class RecordIoSource : IDatasetSource
         {
             byte[]? body;
             string? error = null;
-            try { body = reader.ReadAt(offset) ?? throw new InvalidDataException($"offset {offset} is past the end of the file"); }
-            catch (Exception e) when (e is InvalidDataException or IOException) { body = null; error = e.Message; }
+            try
+            {
+                if (offset < 0) throw new InvalidDataException($"offset {offset} is negative");
+                body = reader.ReadAt(offset) ?? throw new InvalidDataException($"offset {offset} is past the end of the file");
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException) { body = null; error = Reason(e); }
             yield return new RawRecord(key, offset, body, error);
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace Pipeline.Datasets;
@@ -14,6 +15,9 @@ public sealed class ImageValidator(ValidationOptions? options = null)
 
     public ValidationOptions Options { get; } = options ?? ValidationOptions.Default;
 
+    /// <summary>Bounds the pixels held by this validator's concurrent decodes (Options.MaxDecodeBytes).</summary>
+    private readonly DecodeBudget _budget = new((options ?? ValidationOptions.Default).MaxDecodeBytes);
+
     public int OutputBytes => Options.ImageSize * Options.ImageSize * 3;
 
     public ValidationResult Validate(ReadOnlySpan<byte> data)
@@ -28,14 +32,24 @@ public sealed class ImageValidator(ValidationOptions? options = null)
     {
         if (rgb.Length != OutputBytes) throw new ArgumentException($"output needs {OutputBytes} bytes", nameof(rgb));
         if (data.IsEmpty) return QuarantineReasons.Format(QuarantineReasons.EmptyFile, "0 bytes");
-        using var skData = SKData.CreateCopy(data);
+        // Wrapped, not copied (an entry may be 32 MiB): the codec is disposed before the bytes are unpinned.
+        fixed (byte* encoded = data)
+        {
+            using var skData = SKData.Create((IntPtr)encoded, data.Length, null);
+            return Decode(data, skData, rgb);
+        }
+    }
+
+    private unsafe string? Decode(ReadOnlySpan<byte> data, SKData skData, Span<byte> rgb)
+    {
         using var codec = SKCodec.Create(skData);
         if (codec is null)
             return HasImageSignature(data)
                 ? QuarantineReasons.Format(QuarantineReasons.Corrupt, "image signature present but the header does not decode")
                 : QuarantineReasons.Format(QuarantineReasons.NotAnImage, "no image decoder recognises its bytes");
         int w = codec.Info.Width, h = codec.Info.Height;
-        if (w <= 0 || h <= 0 || (long)w * h > Options.MaxPixels)
+        // Also capped at what one RGBA buffer can address.
+        if (w <= 0 || h <= 0 || (long)w * h > Math.Min(Options.MaxPixels, int.MaxValue / 4))
             return QuarantineReasons.Format(QuarantineReasons.TooManyPixels, $"header says {w}x{h}, over the {Options.MaxPixels} pixel limit");
         if (Math.Min(w, h) < Options.MinSize)
             return QuarantineReasons.Format(QuarantineReasons.TooSmall, $"{w}x{h}, shorter side under {Options.MinSize}");
@@ -45,20 +59,29 @@ public sealed class ImageValidator(ValidationOptions? options = null)
 
         var size = DecodeSize(codec, w, h);
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var rgba = new byte[info.BytesSize];
-        SKCodecResult result;
-        fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
-        switch (result)
+        // Up to MaxPixels x 4 bytes: taken from the budget and from native memory, freed the moment the image is
+        // done, so concurrent decodes hold at most the budget and leave no large garbage for the GC to find late.
+        using var lease = _budget.Take(info.BytesSize64);
+        byte* rgba = (byte*)NativeMemory.Alloc((nuint)info.BytesSize64);
+        try
         {
-            case SKCodecResult.Success: break;
-            case SKCodecResult.IncompleteInput:
-                return QuarantineReasons.Format(QuarantineReasons.Truncated, $"{codec.EncodedFormat} data ends before the last row");
-            default:
-                return QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}");
+            var result = codec.GetPixels(info, (IntPtr)rgba);
+            switch (result)
+            {
+                case SKCodecResult.Success: break;
+                case SKCodecResult.IncompleteInput:
+                    return QuarantineReasons.Format(QuarantineReasons.Truncated, $"{codec.EncodedFormat} data ends before the last row");
+                default:
+                    return QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}");
+            }
+            if (size.Width == Options.ImageSize && size.Height == Options.ImageSize) RgbaToRgb(new ReadOnlySpan<byte>(rgba, info.BytesSize), rgb);
+            else CropResize(rgba, info, rgb);
+            return null;
         }
-        if (size.Width == Options.ImageSize && size.Height == Options.ImageSize) RgbaToRgb(rgba, rgb);
-        else CropResize(rgba, info, rgb);
-        return null;
+        finally
+        {
+            NativeMemory.Free(rgba);
+        }
     }
 
     /// <summary>JPEG can decode straight to 1/2, 1/4, 1/8 size: take the smallest still >= the output.</summary>
@@ -87,17 +110,16 @@ public sealed class ImageValidator(ValidationOptions? options = null)
     }
 
     /// <summary>Centred square crop, resized to the output side.</summary>
-    private unsafe void CropResize(byte[] rgba, SKImageInfo info, Span<byte> rgb)
+    private unsafe void CropResize(byte* rgba, SKImageInfo info, Span<byte> rgb)
     {
         int n = Options.ImageSize;
         int side = Math.Min(info.Width, info.Height);
         var src = SKRect.Create((info.Width - side) / 2f, (info.Height - side) / 2f, side, side);
         var outInfo = new SKImageInfo(n, n, SKColorType.Rgba8888, SKAlphaType.Premul);
         var outRgba = new byte[outInfo.BytesSize];
-        fixed (byte* pi = rgba)
         fixed (byte* po = outRgba)
         {
-            using var image = SKImage.FromPixels(info, (IntPtr)pi, info.RowBytes);
+            using var image = SKImage.FromPixels(info, (IntPtr)rgba, info.RowBytes);
             using var surface = SKSurface.Create(outInfo, (IntPtr)po, outInfo.RowBytes);
             var sampling = side >= 2 * n
                 ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)

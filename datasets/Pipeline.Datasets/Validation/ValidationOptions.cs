@@ -12,5 +12,8 @@ public sealed record ValidationOptions
     /// <summary>Width x height allowed by the header; above it the image is refused before decoding.</summary>
     public long MaxPixels { get; init; } = 50_000_000;
 
+    /// <summary>Decoded pixel bytes one validator's concurrent decodes may hold at once; a larger image decodes alone.</summary>
+    public long MaxDecodeBytes { get; init; } = 256L << 20;
+
     public static ValidationOptions Default { get; } = new();
 }

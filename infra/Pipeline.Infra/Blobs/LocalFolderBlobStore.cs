@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Infra.Resilience;
 using Polly;
 
@@ -9,6 +11,8 @@ namespace Pipeline.Infra.Blobs;
 /// Blob store on a local folder: root/&lt;container&gt;/&lt;path&gt;. Writes go to root/.tmp and are renamed
 /// into place, so readers see the old or the new blob, never a partial one. Claims are serialised with an
 /// exclusive lock file (flock, so it holds across processes on this machine).
+/// A blob is a regular file: a symbolic link (to a file or a folder), FIFO, socket or device under a
+/// container is never followed or opened; it reads as absent, lists as nothing, and is logged as skipped.
 /// </summary>
 public sealed class LocalFolderBlobStore : IBlobStore
 {
@@ -19,9 +23,11 @@ public sealed class LocalFolderBlobStore : IBlobStore
     private readonly string _locks;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
-    public LocalFolderBlobStore(string root, ResiliencePipeline? pipeline = null, TimeProvider? time = null)
+    public LocalFolderBlobStore(string root, ResiliencePipeline? pipeline = null, TimeProvider? time = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _root = Path.GetFullPath(root);
         _tmp = Path.Combine(_root, ".tmp");
         _locks = Path.Combine(_root, ".locks");
@@ -35,6 +41,8 @@ public sealed class LocalFolderBlobStore : IBlobStore
     {
         BlobNames.CheckPath(container, path);
         var target = FilePath(container, path);
+        if (LinkedFolder(container, path) is { } linked)
+            throw new IOException($"{container}/{path}: {linked} is a {LocalFileKinds.Describe(LocalFileKinds.Of(linked))}, not a folder; refusing to write through it");
         var source = await Seekable.EnsureAsync(content, ct);
         var start = source.Position;
         try
@@ -75,6 +83,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
         var file = FilePath(container, path);
         return await _pipeline.ExecuteAsync<Stream?>(_ =>
         {
+            if (!IsBlob(container, path, file)) return ValueTask.FromResult<Stream?>(null);
             try
             {
                 // FileShare.Delete: a concurrent overwrite (rename) or delete must not fail because we read.
@@ -92,7 +101,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
     {
         BlobNames.CheckPath(container, path);
         var file = FilePath(container, path);
-        return await _pipeline.ExecuteAsync(_ => ValueTask.FromResult(File.Exists(file)), ct);
+        return await _pipeline.ExecuteAsync(_ => ValueTask.FromResult(IsBlob(container, path, file)), ct);
     }
 
     public async Task<BlobEntry?> GetInfoAsync(string container, string path, CancellationToken ct = default)
@@ -102,7 +111,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
         return await _pipeline.ExecuteAsync(_ =>
         {
             var info = new FileInfo(file);
-            return ValueTask.FromResult(info.Exists ? Entry(path, info) : null);
+            return ValueTask.FromResult(IsBlob(container, path, file) && info.Exists ? Entry(path, info) : null);
         }, ct);
     }
 
@@ -115,14 +124,13 @@ public sealed class LocalFolderBlobStore : IBlobStore
         var start = slash < 0 ? containerDir : Path.Combine(containerDir, prefix[..slash]);
         return await _pipeline.ExecuteAsync<IReadOnlyList<BlobEntry>>(_ =>
         {
-            if (!Directory.Exists(start)) return ValueTask.FromResult<IReadOnlyList<BlobEntry>>([]);
+            if (!Directory.Exists(start) || (slash >= 0 && LinkedFolder(container, prefix[..slash] + "/x") is not null))
+                return ValueTask.FromResult<IReadOnlyList<BlobEntry>>([]);
             var entries = new List<BlobEntry>();
-            foreach (var file in Directory.EnumerateFiles(start, "*", SearchOption.AllDirectories))
+            foreach (var info in RegularFiles(container, new DirectoryInfo(start)))
             {
-                var name = Path.GetRelativePath(containerDir, file).Replace(Path.DirectorySeparatorChar, '/');
-                if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                var info = new FileInfo(file);
-                if (info.Exists) entries.Add(Entry(name, info));
+                var name = Path.GetRelativePath(containerDir, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (name.StartsWith(prefix, StringComparison.Ordinal)) entries.Add(Entry(name, info));
             }
             entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
             return ValueTask.FromResult<IReadOnlyList<BlobEntry>>(entries);
@@ -135,10 +143,12 @@ public sealed class LocalFolderBlobStore : IBlobStore
         if (prefix.Length > 0 && !prefix.EndsWith('/'))
             throw new ArgumentException($"{container}/{prefix}: a folder prefix is empty or ends with '/'", nameof(prefix));
         var dir = Path.Combine(_root, container, prefix.TrimEnd('/'));
-        return await _pipeline.ExecuteAsync<IReadOnlyList<string>>(_ => ValueTask.FromResult<IReadOnlyList<string>>(Directory.Exists(dir)
-            ? Directory.EnumerateDirectories(dir)
-                .Where(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories).Any()) // as in Azure: no empty folders
-                .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+        bool linked = prefix.Length > 0 && LinkedFolder(container, prefix + "x") is not null;
+        return await _pipeline.ExecuteAsync<IReadOnlyList<string>>(_ => ValueTask.FromResult<IReadOnlyList<string>>(Directory.Exists(dir) && !linked
+            ? new DirectoryInfo(dir).EnumerateDirectories()
+                .Where(d => IsListable(container, d))
+                .Where(d => RegularFiles(container, d).Any()) // as in Azure: no empty folders
+                .Select(d => d.Name).Order(StringComparer.Ordinal).ToList()
             : []), ct);
     }
 
@@ -161,7 +171,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
         var file = FilePath(container, path);
         using var _ = await LockAsync(container, path, ct);
         var now = _time.GetUtcNow();
-        if (File.Exists(file))
+        if (IsBlob(container, path, file))
         {
             var held = ClaimMarker.Parse(await File.ReadAllBytesAsync(file, ct));
             if (held.Owner != owner && !held.IsExpired(now)) return null;
@@ -177,7 +187,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
         BlobNames.CheckPath(claim.Container, claim.Path);
         var file = FilePath(claim.Container, claim.Path);
         using var _ = await LockAsync(claim.Container, claim.Path, ct);
-        if (!File.Exists(file)) return false;
+        if (!IsBlob(claim.Container, claim.Path, file)) return false;
         if (ClaimMarker.Parse(await File.ReadAllBytesAsync(file, ct)).Owner != claim.Owner) return false;
         File.Delete(file);
         return true;
@@ -187,8 +197,70 @@ public sealed class LocalFolderBlobStore : IBlobStore
     {
         BlobNames.CheckPath(container, path);
         var file = FilePath(container, path);
-        return File.Exists(file) ? file : null;
+        return IsBlob(container, path, file) ? file : null;
     }
+
+    /// <summary>
+    /// The regular files under a folder, depth first; symbolic links (never followed), FIFOs, sockets and
+    /// devices are left out and logged, so a listing never leads a reader into a link or a blocking open.
+    /// </summary>
+    private IEnumerable<FileInfo> RegularFiles(string container, DirectoryInfo dir)
+    {
+        IEnumerable<FileSystemInfo> children;
+        try { children = dir.EnumerateFileSystemInfos().ToList(); }
+        catch (DirectoryNotFoundException) { yield break; } // removed while we walked
+        foreach (var child in children)
+        {
+            var kind = LocalFileKinds.Of(child.FullName);
+            if (kind == LocalFileKind.Directory)
+            {
+                foreach (var f in RegularFiles(container, (DirectoryInfo)child)) yield return f;
+            }
+            else if (kind == LocalFileKind.Regular) yield return (FileInfo)child;
+            else if (kind != LocalFileKind.Missing) Skipped(container, child.FullName, kind);
+        }
+    }
+
+    private bool IsListable(string container, DirectoryInfo dir)
+    {
+        var kind = LocalFileKinds.Of(dir.FullName);
+        if (kind == LocalFileKind.Directory) return true;
+        if (kind != LocalFileKind.Missing) Skipped(container, dir.FullName, kind);
+        return false;
+    }
+
+    /// <summary>Whether the path is a regular file reached through real folders (logged when something else is there).</summary>
+    private bool IsBlob(string container, string path, string file)
+    {
+        if (LinkedFolder(container, path) is { } linked)
+        {
+            Skipped(container, linked, LocalFileKinds.Of(linked));
+            return false;
+        }
+        var kind = LocalFileKinds.Of(file);
+        if (kind is LocalFileKind.Regular) return true;
+        if (kind is not (LocalFileKind.Missing or LocalFileKind.Directory)) Skipped(container, file, kind);
+        return false;
+    }
+
+    /// <summary>The first folder on the blob's path (below the container) that is not a real folder, or null.</summary>
+    private string? LinkedFolder(string container, string path)
+    {
+        var dir = Path.Combine(_root, container);
+        var segments = path.Split('/');
+        for (int i = 0; i < segments.Length - 1; i++)
+        {
+            dir = Path.Combine(dir, segments[i]);
+            var kind = LocalFileKinds.Of(dir);
+            if (kind == LocalFileKind.Missing) return null;
+            if (kind != LocalFileKind.Directory) return dir;
+        }
+        return null;
+    }
+
+    private void Skipped(string container, string full, LocalFileKind kind) =>
+        _logger.LogWarning("{Container}/{Path}: a {Kind}, not a blob: skipped (a local blob store reads regular files only, never following a link)",
+            container, Path.GetRelativePath(Path.Combine(_root, container), full).Replace(Path.DirectorySeparatorChar, '/'), LocalFileKinds.Describe(kind));
 
     private string FilePath(string container, string path) =>
         Path.Combine(_root, container, path.Replace('/', Path.DirectorySeparatorChar));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
 
 namespace Pipeline.Cli.Commands;
@@ -54,6 +55,7 @@ public static partial class DropCommand
             summary = summary with { BlobStore = where };
             ConsoleOutput.Summary(r.GetValue(json), summary,
                 $"dropped {summary.Drop} ({summary.Files} files, {summary.Bytes / 1048576.0:F1} MiB) to {where}; run {summary.RunId} starts when Ingest claims it" +
+                (summary.Skipped is { Count: > 0 } skipped ? $"; {skipped.Count} not regular files skipped (listed above)" : "") +
                 (summary.Plan is null ? "" : $"; plan {summary.Plan}"));
             return 0;
         }));
@@ -85,11 +87,15 @@ public static partial class DropCommand
         if (await blobs.ExistsAsync(BlobContainers.Drops, prefix + Ready, ct) || await blobs.ExistsAsync(BlobContainers.Drops, prefix + Claimed, ct))
             throw new InvalidOperationException($"{BlobContainers.Drops}/{prefix}: already dropped; choose another --name");
 
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        // Regular files only: a link is never followed (it could copy a system file into the drop), a FIFO never opened (it blocks).
+        var skipped = new List<SkippedFile>();
+        var files = RegularFileWalk.Files(folder, (f, kind) =>
+                skipped.Add(new SkippedFile(Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'), RegularFileWalk.Reason(f, kind))))
             .Select(f => (Local: f, Blob: prefix + Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/')))
             .Where(f => f.Blob != prefix + Ready && f.Blob != prefix + Claimed && !(planText is not null && f.Blob == prefix + PlanFile))
             .OrderBy(f => f.Blob, StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"{folder}: holds no files");
+        foreach (var skip in skipped) ConsoleOutput.Info($"skipped {Path.Combine(folder, skip.Path)}: {skip.Reason}");
+        if (files.Count == 0) throw new InvalidDataException($"{folder}: holds no regular files{(skipped.Count > 0 ? $" ({skipped.Count} skipped)" : "")}");
 
         // Left-overs of an interrupted earlier upload under this name would otherwise be ingested too.
         var wanted = files.Select(f => f.Blob).ToHashSet(StringComparer.Ordinal);
@@ -112,7 +118,7 @@ public static partial class DropCommand
         var marker = JsonSerializer.Serialize(new { files = files.Count, bytes, uploaded_at = DateTimeOffset.UtcNow });
         await blobs.PutTextAsync(BlobContainers.Drops, prefix + Ready, marker, ct: ct);
         return new DropSummary($"{BlobContainers.Drops}/{prefix}", "folder", dropName, RunIds.FromKey("drop:" + dropName), files.Count, bytes,
-            planText is null ? null : $"{BlobContainers.Drops}/{prefix}{PlanFile}", "");
+            planText is null ? null : $"{BlobContainers.Drops}/{prefix}{PlanFile}", "", skipped);
     }
 
     private static async Task<DropSummary> DropArchiveAsync(IBlobStore blobs, string archive, string dropName, string? planText, CancellationToken ct)
@@ -126,6 +132,10 @@ public static partial class DropCommand
         // The plan must be there before the archive: the archive's arrival is what starts the run.
         if (planText is not null) await blobs.PutTextAsync(BlobContainers.Drops, planBlob, planText, ct: ct);
         else await blobs.DeleteAsync(BlobContainers.Drops, planBlob, ct);
+        // Named by the user, so a link to it is followed; but it must end at a file: a FIFO would block the upload for ever.
+        var target = File.ResolveLinkTarget(archive, returnFinalTarget: true)?.FullName ?? archive;
+        if (FileKinds.Of(target) is var kind && kind != FileKind.Regular)
+            throw new InvalidDataException($"{archive}: a {FileKinds.Describe(kind)}, not an archive file; refusing to open it");
         var bytes = new FileInfo(archive).Length;
         ConsoleOutput.Info($"uploading {archive} ({bytes / 1048576.0:F1} MiB) to {BlobContainers.Drops}/{blobName}");
         if (!await blobs.UploadFileAsync(BlobContainers.Drops, blobName, archive, overwrite: false, ct: ct))
@@ -155,5 +165,9 @@ public static partial class DropCommand
         return text;
     }
 
-    internal sealed record DropSummary(string Drop, string Kind, string DropName, string RunId, int Files, long Bytes, string? Plan, string BlobStore);
+    internal sealed record DropSummary(string Drop, string Kind, string DropName, string RunId, int Files, long Bytes, string? Plan, string BlobStore,
+        IReadOnlyList<SkippedFile>? Skipped = null);
+
+    /// <summary>A file of a dropped folder left out, with its quarantine-style reason ("symlink: ...", "not-a-regular-file: ...").</summary>
+    internal sealed record SkippedFile(string Path, string Reason);
 }
