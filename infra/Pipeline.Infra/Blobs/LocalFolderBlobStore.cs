@@ -1,3 +1,4 @@
+using Pipeline.Datasets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -42,7 +43,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
         BlobNames.CheckPath(container, path);
         var target = FilePath(container, path);
         if (LinkedFolder(container, path) is { } linked)
-            throw new IOException($"{container}/{path}: {linked} is a {LocalFileKinds.Describe(LocalFileKinds.Of(linked))}, not a folder; refusing to write through it");
+            throw new IOException($"{container}/{path}: {linked} is a {FileKinds.Describe(FileKinds.Of(linked))}, not a folder; refusing to write through it");
         var source = await Seekable.EnsureAsync(content, ct);
         var start = source.Position;
         try
@@ -211,21 +212,21 @@ public sealed class LocalFolderBlobStore : IBlobStore
         catch (DirectoryNotFoundException) { yield break; } // removed while we walked
         foreach (var child in children)
         {
-            var kind = LocalFileKinds.Of(child.FullName);
-            if (kind == LocalFileKind.Directory)
+            var kind = FileKinds.Of(child.FullName);
+            if (kind == FileKind.Directory)
             {
                 foreach (var f in RegularFiles(container, (DirectoryInfo)child)) yield return f;
             }
-            else if (kind == LocalFileKind.Regular) yield return (FileInfo)child;
-            else if (kind != LocalFileKind.Missing) Skipped(container, child.FullName, kind);
+            else if (kind == FileKind.Regular) yield return (FileInfo)child;
+            else if (kind != FileKind.Missing) Skipped(container, child.FullName, kind);
         }
     }
 
     private bool IsListable(string container, DirectoryInfo dir)
     {
-        var kind = LocalFileKinds.Of(dir.FullName);
-        if (kind == LocalFileKind.Directory) return true;
-        if (kind != LocalFileKind.Missing) Skipped(container, dir.FullName, kind);
+        var kind = FileKinds.Of(dir.FullName);
+        if (kind == FileKind.Directory) return true;
+        if (kind != FileKind.Missing) Skipped(container, dir.FullName, kind);
         return false;
     }
 
@@ -234,12 +235,12 @@ public sealed class LocalFolderBlobStore : IBlobStore
     {
         if (LinkedFolder(container, path) is { } linked)
         {
-            Skipped(container, linked, LocalFileKinds.Of(linked));
+            Skipped(container, linked, FileKinds.Of(linked));
             return false;
         }
-        var kind = LocalFileKinds.Of(file);
-        if (kind is LocalFileKind.Regular) return true;
-        if (kind is not (LocalFileKind.Missing or LocalFileKind.Directory)) Skipped(container, file, kind);
+        var kind = FileKinds.Of(file);
+        if (kind is FileKind.Regular) return true;
+        if (kind is not (FileKind.Missing or FileKind.Directory)) Skipped(container, file, kind);
         return false;
     }
 
@@ -251,16 +252,16 @@ public sealed class LocalFolderBlobStore : IBlobStore
         for (int i = 0; i < segments.Length - 1; i++)
         {
             dir = Path.Combine(dir, segments[i]);
-            var kind = LocalFileKinds.Of(dir);
-            if (kind == LocalFileKind.Missing) return null;
-            if (kind != LocalFileKind.Directory) return dir;
+            var kind = FileKinds.Of(dir);
+            if (kind == FileKind.Missing) return null;
+            if (kind != FileKind.Directory) return dir;
         }
         return null;
     }
 
-    private void Skipped(string container, string full, LocalFileKind kind) =>
+    private void Skipped(string container, string full, FileKind kind) =>
         _logger.LogWarning("{Container}/{Path}: a {Kind}, not a blob: skipped (a local blob store reads regular files only, never following a link)",
-            container, Path.GetRelativePath(Path.Combine(_root, container), full).Replace(Path.DirectorySeparatorChar, '/'), LocalFileKinds.Describe(kind));
+            container, Path.GetRelativePath(Path.Combine(_root, container), full).Replace(Path.DirectorySeparatorChar, '/'), FileKinds.Describe(kind));
 
     private string FilePath(string container, string path) =>
         Path.Combine(_root, container, path.Replace('/', Path.DirectorySeparatorChar));
