@@ -11,6 +11,22 @@ public sealed class RunsApiTests(DashboardFixture fixture)
     private DashboardHost Host => fixture.Host;
 
     [Fact]
+    public async Task A_diverging_stage_whose_loss_is_NaN_is_shown_with_its_progress()
+    {
+        var runId = RunScenarios.NewRunId("nan");
+        var t0 = RunScenarios.Start();
+        await Host.Bus.Publish(new TrainModel(runId, RunScenarios.Plan, Stages.SubCenter, new DatasetRef("ds", "ds/manifest.json"), 3, t0));
+        await Host.Bus.Publish(new TrainingProgressed(runId, RunScenarios.Plan, Stages.SubCenter, 1, 3, 5, double.NaN, 0.1, 400, t0.AddSeconds(1)));
+
+        var response = await Host.Http.GetAsync($"/api/runs/{runId}");
+        for (var until = DateTime.UtcNow.AddSeconds(30); (await response.Content.ReadAsStringAsync()) is var body && !body.Contains("NaN") && DateTime.UtcNow < until; await Task.Delay(50))
+            response = await Host.Http.GetAsync($"/api/runs/{runId}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"loss\":\"NaN\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Run_details_show_each_stage_its_last_progress_and_why_it_failed()
     {
         var runId = RunScenarios.NewRunId("details");

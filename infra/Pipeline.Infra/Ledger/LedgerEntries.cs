@@ -24,10 +24,13 @@ public static class LedgerEntries
         _ => throw new ArgumentException($"{message.GetType().Name}: not a pipeline message the ledger knows", nameof(message)),
     };
 
-    // The message minus what the run row already holds (run id, plan).
+    /// <summary>How the ledger writes a message's detail (and how readers read it back): NaN stays "NaN".</summary>
+    public static readonly JsonSerializerOptions DetailJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    // The message minus what the run row already holds (run id, plan); a NaN loss is kept as "NaN".
     private static string Detail<T>(T message)
     {
-        var node = JsonSerializer.SerializeToNode(message)!.AsObject();
+        var node = JsonSerializer.SerializeToNode(message, DetailJson)!.AsObject();
         node.Remove(nameof(DatasetDropped.RunId));
         node.Remove(nameof(DatasetDropped.Plan));
         return node.ToJsonString();

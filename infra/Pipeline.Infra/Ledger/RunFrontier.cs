@@ -68,6 +68,6 @@ public static class RunFrontier
         var node = JsonNode.Parse(e.DetailJson ?? "{}")!.AsObject();
         node[nameof(DatasetDropped.RunId)] = runId;
         node[nameof(DatasetDropped.Plan)] = JsonSerializer.SerializeToNode(plan);
-        return node.Deserialize(type) ?? throw new InvalidDataException($"run {runId}: event {e.Id} ({e.MessageType}) has no detail");
+        return node.Deserialize(type, LedgerEntries.DetailJson) ?? throw new InvalidDataException($"run {runId}: event {e.Id} ({e.MessageType}) has no detail");
     }
 }

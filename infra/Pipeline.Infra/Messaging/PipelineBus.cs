@@ -87,6 +87,12 @@ public static class PipelineBus
                 r.Intervals(bus.RetryIntervalsMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToArray());
                 r.Handle<Exception>(e => !TransientFailures.IsPermanent(e));
             });
+        // A diverging training's loss is NaN: its progress must still reach the ledger (JSON has no NaN; "NaN" is written).
+        cfg.ConfigureJsonSerializerOptions(o =>
+        {
+            o.NumberHandling |= System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            return o;
+        });
         cfg.PrefetchCount = bus.PrefetchCount;
         if (bus.ConcurrentMessageLimit > 0) cfg.ConcurrentMessageLimit = bus.ConcurrentMessageLimit;
         cfg.ConfigureEndpoints(context);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +17,12 @@ public sealed class DashboardModule : ServiceModule
 {
     public override string Name => "dashboard";
 
-    public override void AddServices(IServiceCollection services, IConfiguration configuration) =>
+    public override void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
         services.TryAddSingleton(TimeProvider.System);
+        // A diverging stage's last progress has a NaN loss: shown as "NaN", not a failed request.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals);
+    }
 
     public override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {

@@ -53,7 +53,7 @@ public sealed record StageView(
 {
     public static StageView From(StageSummary s, DateTimeOffset now)
     {
-        var progress = s.LastProgressJson is null ? null : JsonSerializer.Deserialize<StageProgress>(s.LastProgressJson);
+        var progress = s.LastProgressJson is null ? null : JsonSerializer.Deserialize<StageProgress>(s.LastProgressJson, LedgerEntries.DetailJson);
         var reason = s.Status == StageStatus.Failed ? RunView.ReasonOf(s.DetailJson) : null;
         return new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, Math.Round(s.WorkSeconds(now), 3),
             Math.Round(s.QueuedSeconds(now), 3), progress, reason, DetailJson.Parse(s.DetailJson));
