@@ -106,6 +106,21 @@ public sealed class ThresholdWarningTests
     }
 
     [Fact]
+    public void Two_modes_after_a_whitening_fitted_under_the_boundary_of_one_mode_warn()
+    {
+        // CelebA photos (35 % noise): one mode before whitening with 44 % past 90; whitened, two modes at Ashman's D 3.3.
+        var crossing = new ThresholdChoice(83.8, AngleThreshold.MixtureCrossing, 78, 3.3, 89.6, 3.7, 0.44, 3.3) { EstimatedNoise = 0.44 };
+        var underBoundary = new WhiteningSummary(921, 90, 0.1) { FirstPassNoiseShare = 0.44, FirstPassMethod = "single mode; cut at the boundary 90 (estimated noise 44 %)" };
+        var warning = ThresholdWarning.For(crossing, 713, 1646, underBoundary);
+        Assert.StartsWith(ThresholdWarning.Prefix, warning);
+        Assert.Contains("before whitening the scores formed one mode although 44 % of the samples", warning);
+        Assert.Contains("Ashman's D 3.3", warning);
+
+        var twoModesBefore = underBoundary with { FirstPassMethod = AngleThreshold.MixtureCrossing };
+        Assert.Null(ThresholdWarning.For(crossing, 713, 1646, twoModesBefore));
+    }
+
+    [Fact]
     public void Scores_without_a_boundary_keep_the_far_tail_and_warn_only_when_most_is_dropped()
     {
         var (angles, _) = Shoulder();

@@ -71,6 +71,7 @@ public static class ClassCentreScoring
             Whitening = new WhiteningSummary(whitening.FittedOn, Math.Round(first.Degrees, 3), whitening.Shrinkage)
             {
                 FirstPassNoiseShare = first.EstimatedNoise is { } share ? Math.Round(share, 4) : null,
+                FirstPassMethod = first.Method,
             },
         };
     }
@@ -96,4 +97,13 @@ public sealed record WhiteningSummary(long FittedOn, double FirstPassThreshold, 
     /// 25 % noise: 35 % past 90 before, 2 % after), so the threshold takes the larger share as its evidence of noise.
     /// </summary>
     public double? FirstPassNoiseShare { get; init; }
+
+    /// <summary>How the first pass's threshold was reached (<see cref="ThresholdChoice.Method"/>); null from reports before it was kept.</summary>
+    public string? FirstPassMethod { get; init; }
+
+    /// <summary>
+    /// Whether the first pass had one mode and cut at the boundary: the whitening was then fitted to the samples under the
+    /// boundary, and two modes after it are partly of its own making (CelebA photos: Ashman's D 3.3 at a score AUC of 0.66).
+    /// </summary>
+    public bool FittedUnderBoundary => FirstPassMethod?.StartsWith(AngleThreshold.SingleModePrefix + "; cut at the boundary", StringComparison.Ordinal) == true;
 }

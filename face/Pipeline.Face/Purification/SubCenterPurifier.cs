@@ -206,7 +206,7 @@ public static class SubCenterPurifier
         return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions, DropRule.ScoreName(rule.Score))
         {
             Whitening = toClassMeans?.Whitening,
-            Warning = choice is null ? null : ThresholdWarning.For(choice, n - kept, n),
+            Warning = choice is null ? null : ThresholdWarning.For(choice, n - kept, n, toClassMeans?.Whitening),
         };
     }
 }

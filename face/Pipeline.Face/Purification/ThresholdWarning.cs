@@ -17,17 +17,23 @@ public static class ThresholdWarning
     /// <see cref="AngleThreshold.MinNoiseEvidence"/> of the set is noise; two modes that dropped under half that share;
     /// or more than half the set dropped.
     /// </summary>
-    public static string? For(ThresholdChoice choice, int dropped, int total)
+    /// <param name="whitening">How the scores were whitened: a first pass of one mode cut at the boundary warns whatever the whitened scores look like.</param>
+    public static string? For(ThresholdChoice choice, int dropped, int total, WhiteningSummary? whitening = null)
     {
         if (total == 0) return null;
         double share = (double)dropped / total;
         string cut = $"dropped {dropped} of {total} ({share:P0}) at {choice.Degrees:0.#} ({choice.Method})";
+        if (whitening is { FittedUnderBoundary: true, FirstPassNoiseShare: { } before } && !choice.SingleMode)
+            return Prefix + $"before whitening the scores formed one mode although {before:P0} of the samples were nearer another class's centre "
+                + $"than their own; the whitening was fitted to the samples under the boundary, so the two modes after it (Ashman's D {choice.Separation:0.0}) "
+                + $"are partly its own making; {cut}. Check the report's decisions, train longer or give the model more data";
         if (choice.EstimatedNoise is { } noise && noise >= AngleThreshold.MinNoiseEvidence)
         {
             string evidence = $"{noise:P0} of the samples are nearer another class's centre than their own";
             if (choice.SingleMode)
                 return Prefix + $"the scores form one mode (Ashman's D {choice.Separation:0.0}, under 2) although {evidence}; {cut}. "
-                    + "The model may have fitted the noisy labels: check the report's decisions, train fewer epochs or give it more data";
+                    + "A model that fitted the noisy labels (many epochs for little data) or one that does not yet tell the identities apart "
+                    + "both look like this: check the report's decisions";
             if (share < noise / 2)
                 return Prefix + $"{evidence}, but the two modes' crossing {cut}";
         }
