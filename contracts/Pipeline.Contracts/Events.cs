@@ -46,7 +46,8 @@ public sealed record ModelTrained(
 /// <summary>
 /// The purifier wrote a keep-list manifest and a report under datasets/&lt;DatasetId&gt;/purified-&lt;runId&gt;/.
 /// Purified.DatasetId is the source dataset's id; Purified.ManifestPath is the keep-list manifest. Distribution
-/// (null from purifiers before it existed) is the scores' histogram the dashboard draws.
+/// (null from purifiers before it existed) is the scores' histogram the dashboard draws. Warning (null when the cut
+/// stands on its evidence, and from purifiers before it existed) says why the automatic threshold cannot be trusted on this data.
 /// </summary>
 public sealed record DatasetPurified(
     string RunId,
@@ -57,7 +58,8 @@ public sealed record DatasetPurified(
     int Dropped,
     double ThresholdDegrees,
     DateTimeOffset PurifiedAt,
-    ScoreDistribution? Distribution = null);
+    ScoreDistribution? Distribution = null,
+    string? Warning = null);
 
 /// <summary>
 /// A complete collection of embeddings was built and the alias switched to it; or, when NotPublished says why

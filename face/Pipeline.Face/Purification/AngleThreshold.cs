@@ -8,6 +8,15 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
 {
     /// <summary>The clean mode's right-hand spread when it was fitted as a split normal; null: Gaussian, CleanStd on both sides.</summary>
     public double? CleanStdRight { get; init; }
+
+    /// <summary>
+    /// The share of samples the score's own meaning calls noisy (for the class margin: at or past the boundary 90, nearer
+    /// another class's centre than their own, or that share before whitening when larger); null for scores without a boundary.
+    /// </summary>
+    public double? EstimatedNoise { get; init; }
+
+    /// <summary>Whether the mixture found one mode only (no crossing to cut at).</summary>
+    public bool SingleMode => Method.StartsWith(AngleThreshold.SingleModePrefix, StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -15,12 +24,27 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
 /// two-component 1-D Gaussian mixture (EM) separates the clean mode from the noisy one and the
 /// threshold is where their weighted densities cross. When the modes are not clearly apart
 /// (Ashman's D &lt; 2, or a negligible second component) the data looks clean, and only the far
-/// tail of the single mode is dropped (median + 3 robust sigmas, never below the paper's angle).
+/// tail of the single mode is dropped (median + 3 robust sigmas, never below the paper's angle) unless
+/// the score's meaning says otherwise: a class margin with many samples past its boundary
+/// (<see cref="ClassMarginBoundary"/>) is a noisy set whose noise the model fitted too closely to form a mode
+/// of its own, and it is cut at the boundary (bench/experiments/threshold-warning.md).
 /// </summary>
 public static class AngleThreshold
 {
     public const string MixtureCrossing = "gaussian mixture crossing";
     public const string SkewedMixtureCrossing = "split-normal clean mode and gaussian noisy mode crossing";
+    public const string SingleModePrefix = "single mode";
+    public const string FarTail = SingleModePrefix + ": median + 3 robust sigma";
+
+    /// <summary>The class margin's natural boundary: past it a sample is nearer another class's centre than its own.</summary>
+    public const double ClassMarginBoundary = 90;
+
+    /// <summary>
+    /// Least share of samples past the boundary that counts as evidence of noise. A clean set's margins are past 90 too where
+    /// the model confuses identities: 8 % whitened and 16 % unwhitened on clean synthetic faces (100 identities x 20, 8 epochs),
+    /// against 23-35 % on sets with 25 % noise (bench/experiments/threshold-warning.md).
+    /// </summary>
+    public const double MinNoiseEvidence = 0.20;
 
     /// <summary>The noisy mode's posterior where the two modes cross: the automatic threshold's default.</summary>
     public const double CrossingPosterior = 0.5;
@@ -47,7 +71,12 @@ public static class AngleThreshold
     /// tail to the noisy mode, which then cuts into the clean samples (bench/RESULTS.md, "The automatic
     /// threshold at lower noise rates"). The test for two modes stays the Gaussian one.
     /// </param>
-    public static ThresholdChoice Choose(IReadOnlyList<double> angles, bool skewedClean = false)
+    /// <param name="boundary">The score's natural boundary (<see cref="ClassMarginBoundary"/> for the class margin), or null.
+    /// With one mode and at least <see cref="MinNoiseEvidence"/> of the samples at or past it (or <paramref name="noiseShare"/>),
+    /// the cut is at the boundary, not at the far tail: every sample nearer another class's centre is dropped.</param>
+    /// <param name="noiseShare">The share past the boundary measured elsewhere (the class margins before whitening), or null:
+    /// evidence only, since it counts the unwhitened clean mode's longer tail too.</param>
+    public static ThresholdChoice Choose(IReadOnlyList<double> angles, bool skewedClean = false, double? boundary = null, double? noiseShare = null)
     {
         if (angles.Count < 10) return new ThresholdChoice(DropRule.PaperAngle, "too few samples: paper angle", 0, 0, 0, 0, 0, 0);
         var x = angles.OrderBy(a => a).ToArray();
@@ -57,20 +86,33 @@ public static class AngleThreshold
 
         var (w, mu, sd) = FitMixture(x);
         double separation = Math.Sqrt(2) * Math.Abs(mu[1] - mu[0]) / Math.Sqrt(sd[0] * sd[0] + sd[1] * sd[1]);
+        double? noise = boundary is { } b ? Math.Max(noiseShare ?? 0, PastShare(x, b)) : null;
         if (separation < 2.0 || w[1] < 0.02)
-            return new ThresholdChoice(tail, "single mode: median + 3 robust sigma", mu[0], sd[0], mu[1], sd[1], w[1], separation);
+        {
+            // At the boundary, or at the far tail where that is nearer: either way every sample past the boundary goes.
+            if (noise is { } share && share >= MinNoiseEvidence)
+                return new ThresholdChoice(Math.Min(boundary!.Value, tail), tail < boundary
+                    ? $"{FarTail}, under the boundary {boundary:0.#} (estimated noise {share:P0})"
+                    : $"{SingleModePrefix}; cut at the boundary {boundary:0.#} (estimated noise {share:P0})",
+                    mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = share };
+            return new ThresholdChoice(tail, FarTail, mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = noise };
+        }
 
         if (skewedClean && FitSkewedMixture(x, w[1], mu, sd) is { } skewed)
         {
             var (w1, peak, left, right, m1, s1) = skewed;
             double skewedCrossing = Bisect(peak, m1, x => SplitLogDensity(x, 1 - w1, peak, left, right) > LogDensity(x, w1, m1, s1));
-            return new ThresholdChoice(skewedCrossing, SkewedMixtureCrossing, peak, left, m1, s1, w1, separation) { CleanStdRight = right };
+            return new ThresholdChoice(skewedCrossing, SkewedMixtureCrossing, peak, left, m1, s1, w1, separation) { CleanStdRight = right, EstimatedNoise = noise };
         }
 
         // Crossing of w0*N(mu0,sd0) and w1*N(mu1,sd1) between the two means.
         double crossing = Bisect(mu[0], mu[1], x => LogDensity(x, w[0], mu[0], sd[0]) > LogDensity(x, w[1], mu[1], sd[1]));
-        return new ThresholdChoice(crossing, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation);
+        return new ThresholdChoice(crossing, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = noise };
     }
+
+    /// <summary>The share of the sorted scores at or past <paramref name="boundary"/> (a sample there is dropped by a cut at it).</summary>
+    public static double PastShare(IReadOnlyList<double> scores, double boundary) =>
+        scores.Count == 0 ? 0 : (double)scores.Count(s => s >= boundary) / scores.Count;
 
     /// <summary>Log of w times the split normal's density, less the constant the Gaussian's <see cref="LogDensity"/> leaves out too.</summary>
     private static double SplitLogDensity(double x, double w, double peak, double left, double right)

@@ -19,6 +19,9 @@ public sealed record PurificationReport(string Rule, double ThresholdDegrees, Th
     /// <summary>Set when the class-centre angles were measured in the within-class-whitened space.</summary>
     public WhiteningSummary? Whitening { get; init; }
 
+    /// <summary>Why the automatic threshold's cut is not to be trusted on this data (<see cref="ThresholdWarning"/>), or null.</summary>
+    public string? Warning { get; init; }
+
     public const string KeepDecision = "keep";
     public const string DropDecision = "drop";
 

@@ -176,8 +176,11 @@ public static class SubCenterPurifier
         // and the Gaussian mixture fits it better. The angle scores keep the Gaussian mixture; a split-normal clean mode
         // lowered their recall under 0.9 at 25-40 % noise.
         bool whitened = toClassMeans?.Whitening is not null;
+        // The class margin's boundary is evidence of noise beside the shape of the scores (AngleThreshold.Choose).
+        double? boundary = rule.Score == DropScore.ClassMargin ? AngleThreshold.ClassMarginBoundary : null;
         ThresholdChoice? choice = rule.IsAuto
-            ? AngleThreshold.AtPosterior(AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened), rule.NoisePosterior)
+            ? AngleThreshold.AtPosterior(AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened,
+                boundary, toClassMeans?.Whitening?.FirstPassNoiseShare), rule.NoisePosterior)
             : null;
         double threshold = choice?.Degrees ?? rule.AngleDegrees;
 
@@ -203,6 +206,7 @@ public static class SubCenterPurifier
         return new PurificationReport(rule.IsAuto ? "auto" : "angle", threshold, choice, kept, n - kept, decisions, DropRule.ScoreName(rule.Score))
         {
             Whitening = toClassMeans?.Whitening,
+            Warning = choice is null ? null : ThresholdWarning.For(choice, n - kept, n, toClassMeans?.Whitening),
         };
     }
 }

@@ -119,7 +119,8 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         await store.PutJsonAsync(BlobContainers.Datasets, reportPath, report, ct);
         await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), keep, ct);
         log.LogInformation("purify {Run}: kept {Kept}, dropped {Dropped} at {Threshold:F1} deg ({Rule})", m.RunId, report.Kept, report.Dropped, report.ThresholdDegrees, report.Rule);
+        if (report.Warning is not null) log.LogWarning("purify {Run}: {Warning}", m.RunId, report.Warning);
         return new DatasetPurified(m.RunId, m.Plan, new DatasetRef(datasetId, BlobPaths.PurifiedManifest(datasetId, m.RunId)),
-            reportPath, report.Kept, report.Dropped, report.ThresholdDegrees, DateTimeOffset.UtcNow, ScoreDistributions.Of(report));
+            reportPath, report.Kept, report.Dropped, report.ThresholdDegrees, DateTimeOffset.UtcNow, ScoreDistributions.Of(report), report.Warning);
     }
 }

@@ -49,9 +49,10 @@ public static class PurifyCommand
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, ConsoleOutput.Json); // streamed: no string of every decision
             bool whitened = report.Whitening is not null;
-            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath },
+            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath, report.Warning },
                 $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} " +
-                $"({report.Rule}{(noisePosterior is { } q ? $", noise posterior {q:0.###}" : "")}); report: {outPath}");
+                $"({report.Rule}{(noisePosterior is { } q ? $", noise posterior {q:0.###}" : "")}); report: {outPath}" +
+                (report.Warning is null ? "" : $"{Environment.NewLine}WARNING: {report.Warning}"));
             return Task.FromResult(0);
         }));
         return cmd;

@@ -21,7 +21,8 @@ public static class RunCommand
         string RunId, string Status, string? Failure, string? DatasetId, int Samples, int Identities, int Quarantined,
         int? Kept, int? Dropped, double? ThresholdDegrees, string? ThresholdMethod, string? Score, bool Whitened, string? Report,
         IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints,
-        double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd, string? NotPublished = null)
+        double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd, string? NotPublished = null,
+        string? Warning = null)
     {
         public bool Succeeded => Status == RunStatus.Completed;
 
@@ -32,6 +33,7 @@ public static class RunCommand
             foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
             if (Kept is not null)
                 lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {ThresholdDegrees:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
+            if (Warning is not null) lines.Add($"  WARNING: {Warning}");
             if (BaselineAccuracy is double b) lines.Add($"  holdout verification, K=1 on the raw data: {b:P2} +- {BaselineStd:P2}");
             if (HoldoutAccuracy is double a) lines.Add($"  holdout verification, K=1 on the purified data: {a:P2} +- {HoldoutStd:P2}");
             if (NotPublished is not null) lines.Add($"  index: NOT published, the alias keeps serving the previous model: {NotPublished}");
@@ -107,7 +109,8 @@ public static class RunCommand
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
             report?.Kept, report?.Dropped, report?.ThresholdDegrees, report is null ? null : report.Threshold?.Method ?? "fixed", report?.Score, report?.Whitening is not null,
             blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
-            stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std, NotPublishedReason(run));
+            stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std, NotPublishedReason(run),
+            report?.Warning);
     }
 
     /// <summary>Why the run's index was built but not served (the publish gate's reason), or null.</summary>

@@ -81,6 +81,9 @@ public static class RunsCommand
             };
             var queued = s.QueuedAt is { } q ? $"queued {Time(q)}, " : "";
             lines.Add($"  {s.Stage.PadRight(width)}  {s.Status,-9}  {queued}{Time(s.StartedAt)}{ended}{(text is null ? "" : "  " + Shorten(text, 160))}");
+            // The purifier's warning that its threshold cannot be trusted is shown whole, on a line of its own.
+            if (s.Stage == Stages.Purify && Parse(s.DetailJson) is JsonObject purified && purified[nameof(DatasetPurified.Warning)] is JsonValue warning)
+                lines.Add($"  {"".PadRight(width)}  WARNING: {warning}");
         }
         return string.Join(Environment.NewLine, lines);
     }
