@@ -82,8 +82,14 @@ public sealed class ResumeTests(ResumeTests.Reference reference) : IClassFixture
             for (var until = DateTime.UtcNow.AddMinutes(4); DateTime.UtcNow < until && !p.HasExited; await Task.Delay(50))
             {
                 if (!File.Exists(Path.Combine(root, "ledger.db"))) continue;
-                using var ledger = new LedgerReader(root);
-                var run = await ledger.TryRun();
+                RunDetails? run;
+                try
+                {
+                    using var ledger = new LedgerReader(root);
+                    run = await ledger.TryRun();
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException) { continue; } // the run is creating its ledger right now
+
                 if (run?.Stages.Any(s => s.Stage == stage && s.Status == status) == true)
                 {
                     p.Kill(entireProcessTree: true);

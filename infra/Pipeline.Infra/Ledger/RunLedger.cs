@@ -26,8 +26,21 @@ public sealed class RunLedger
             Cache = SqliteCacheMode.Private,
             DefaultTimeout = 30, // seconds; Microsoft.Data.Sqlite retries SQLITE_BUSY until then
         }.ToString();
-        using var connection = Open();
-        Execute(connection, Schema);
+        // Another process may be creating the same file (the dashboard beside `pipeline runs`): switching it to WAL then
+        // answers "busy" at once, without waiting on the busy timeout, so wait here.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var connection = Open();
+                Execute(connection, Schema);
+                return;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6 && attempt < 100) // SQLITE_BUSY, SQLITE_LOCKED
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 
     public string Path { get; }
