@@ -26,8 +26,9 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
 /// (Ashman's D &lt; 2, or a negligible second component) the data looks clean, and only the far
 /// tail of the single mode is dropped (median + 3 robust sigmas, never below the paper's angle) unless
 /// the score's meaning says otherwise: a class margin with many samples past its boundary
-/// (<see cref="ClassMarginBoundary"/>) is a noisy set whose noise the model fitted too closely to form a mode
-/// of its own, and it is cut at the boundary (bench/experiments/threshold-warning.md).
+/// (<see cref="ClassMarginBoundary"/>) is a noisy set whose noise does not form a mode of its own (the model fitted
+/// the noisy labels, or cannot yet tell the identities apart), and it is cut at the boundary
+/// (bench/experiments/threshold-warning.md); <see cref="ThresholdWarning"/> says so.
 /// </summary>
 public static class AngleThreshold
 {
@@ -41,8 +42,8 @@ public static class AngleThreshold
 
     /// <summary>
     /// Least share of samples past the boundary that counts as evidence of noise. A clean set's margins are past 90 too where
-    /// the model confuses identities: 8 % whitened and 16 % unwhitened on clean synthetic faces (100 identities x 20, 8 epochs),
-    /// against 23-35 % on sets with 25 % noise (bench/experiments/threshold-warning.md).
+    /// the model confuses identities: 3 % whitened and 15.5 % unwhitened on clean synthetic faces (100 identities x 20, 8 epochs),
+    /// against 17-38 % whitened and 23-44 % unwhitened on sets with 10-40 % noise (bench/experiments/threshold-warning.md).
     /// </summary>
     public const double MinNoiseEvidence = 0.20;
 

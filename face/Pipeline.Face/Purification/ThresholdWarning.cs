@@ -8,7 +8,7 @@ public static class ThresholdWarning
 {
     public const string Prefix = "the score does not separate noise on this data: ";
 
-    /// <summary>Above this share dropped, the "noisy" mode is more likely part of the clean one the mixture split in two.</summary>
+    /// <summary>Above this share dropped, the "noisy" mode may as well be part of the clean one the mixture split in two (10 x 10 clean faces: 90 of 100 dropped).</summary>
     public const double MostDropped = 0.5;
 
     /// <summary>
@@ -38,7 +38,8 @@ public static class ThresholdWarning
                 return Prefix + $"{evidence}, but the two modes' crossing {cut}";
         }
         if (share > MostDropped)
-            return Prefix + $"{cut}: a noisy mode holding more than half the set is more likely a clean mode split in two";
+            return Prefix + $"{cut}: a noisy mode holding more than half the set means the noise is the majority or the clean mode was split in two, "
+                + "and the mixture cannot tell which";
         return null;
     }
 }
