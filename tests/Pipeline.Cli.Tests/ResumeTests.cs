@@ -90,7 +90,8 @@ public sealed class ResumeTests(ResumeTests.Reference reference) : IClassFixture
                 }
                 catch (Microsoft.Data.Sqlite.SqliteException) { continue; } // the run is creating its ledger right now
 
-                if (run?.Stages.Any(s => s.Stage == stage && s.Status == status) == true)
+                // A stage that went past "started" between two polls (a tiny ingest) still counts: the kill lands just after it.
+                if (run?.Stages.Any(s => s.Stage == stage && (s.Status == status || status == StageStatus.Started)) == true)
                 {
                     p.Kill(entireProcessTree: true);
                     await p.WaitForExitAsync();
