@@ -109,17 +109,18 @@ public sealed class ImageValidator(ValidationOptions? options = null)
         return false;
     }
 
-    /// <summary>Centred square crop, resized to the output side.</summary>
-    private unsafe void CropResize(byte* rgba, SKImageInfo info, Span<byte> rgb)
+    private unsafe void CropResize(byte* rgba, SKImageInfo info, Span<byte> rgb) => CropResize(info, (IntPtr)rgba, Options.ImageSize, rgb);
+
+    /// <summary>Centred square crop of decoded RGBA pixels, resized to <paramref name="n"/> x n RGB: ingest's geometry and sampling.</summary>
+    public static unsafe void CropResize(SKImageInfo info, IntPtr rgba, int n, Span<byte> rgb)
     {
-        int n = Options.ImageSize;
         int side = Math.Min(info.Width, info.Height);
         var src = SKRect.Create((info.Width - side) / 2f, (info.Height - side) / 2f, side, side);
         var outInfo = new SKImageInfo(n, n, SKColorType.Rgba8888, SKAlphaType.Premul);
         var outRgba = new byte[outInfo.BytesSize];
         fixed (byte* po = outRgba)
         {
-            using var image = SKImage.FromPixels(info, (IntPtr)rgba, info.RowBytes);
+            using var image = SKImage.FromPixels(info, rgba, info.RowBytes);
             using var surface = SKSurface.Create(outInfo, (IntPtr)po, outInfo.RowBytes);
             var sampling = side >= 2 * n
                 ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)

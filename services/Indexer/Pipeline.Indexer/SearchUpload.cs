@@ -113,31 +113,11 @@ public static class SearchUpload
         }
     }
 
-    /// <summary>Centred square crop resized to the output side, with ingest's sampling (ImageValidator.CropResize).</summary>
-    private static unsafe byte[] CropResize(SKImageInfo info, IntPtr pixels, int n)
+    /// <summary>Centred square crop resized to the output side: ingest's own (ImageValidator.CropResize).</summary>
+    private static byte[] CropResize(SKImageInfo info, IntPtr pixels, int n)
     {
-        int side = Math.Min(info.Width, info.Height);
-        var src = SKRect.Create((info.Width - side) / 2f, (info.Height - side) / 2f, side, side);
-        var outInfo = new SKImageInfo(n, n, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var outRgba = new byte[outInfo.BytesSize];
-        fixed (byte* po = outRgba)
-        {
-            using var image = SKImage.FromPixels(info, pixels, info.RowBytes);
-            using var surface = SKSurface.Create(outInfo, (IntPtr)po, outInfo.RowBytes);
-            var sampling = side >= 2 * n
-                ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-                : new SKSamplingOptions(SKCubicResampler.Mitchell);
-            using var paint = new SKPaint();
-            surface.Canvas.DrawImage(image, src, SKRect.Create(0, 0, n, n), sampling, paint);
-            surface.Flush();
-        }
         var rgb = new byte[n * n * 3];
-        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
-        {
-            rgb[j] = outRgba[i];
-            rgb[j + 1] = outRgba[i + 1];
-            rgb[j + 2] = outRgba[i + 2];
-        }
+        ImageValidator.CropResize(info, pixels, n, rgb);
         return rgb;
     }
 
