@@ -142,12 +142,16 @@ public sealed class RunLedger
     }
 
     /// <summary>Runs, most recently updated first.</summary>
-    public async Task<IReadOnlyList<RunSummary>> ListRunsAsync(int limit = 100, CancellationToken ct = default)
+    public Task<IReadOnlyList<RunSummary>> ListRunsAsync(int limit = 100, CancellationToken ct = default) => ListRunsAsync(limit, null, ct);
+
+    /// <summary>Runs in one status (all when null), most recently updated first.</summary>
+    public async Task<IReadOnlyList<RunSummary>> ListRunsAsync(int limit, string? status, CancellationToken ct = default)
     {
         await using var connection = Open();
         await using var query = Command(connection, null,
-            "SELECT run_id, status, current_stage, dataset_id, created_at, updated_at, plan_json FROM runs ORDER BY updated_at DESC, run_id LIMIT $limit");
+            "SELECT run_id, status, current_stage, dataset_id, created_at, updated_at, plan_json FROM runs WHERE $status IS NULL OR status = $status ORDER BY updated_at DESC, run_id LIMIT $limit");
         query.Parameters.AddWithValue("$limit", limit);
+        query.Parameters.AddWithValue("$status", (object?)status ?? DBNull.Value);
         var runs = new List<RunSummary>();
         await using var reader = await query.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) runs.Add(ReadRun(reader));

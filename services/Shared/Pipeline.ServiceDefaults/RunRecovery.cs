@@ -81,8 +81,8 @@ public sealed class RunRecovery(RunLedger ledger, IBus bus, ServiceSettings sett
     private async Task<List<RunDetails>> RunningAsync(CancellationToken ct)
     {
         var runs = new List<RunDetails>();
-        foreach (var summary in await ledger.ListRunsAsync(int.MaxValue, ct))
-            if (summary.Status == RunStatus.Running && await ledger.GetRunAsync(summary.RunId, ct) is { } run)
+        foreach (var summary in await ledger.ListRunsAsync(int.MaxValue, RunStatus.Running, ct))
+            if (await ledger.GetRunAsync(summary.RunId, ct) is { } run)
                 runs.Add(run);
         return runs;
     }

@@ -47,7 +47,7 @@ public static class ResumeCommand
         // The host's RunRecovery publishes again what each run waits for as soon as the bus is up.
         await using var app = EmbeddedPipeline.Build(root, null);
         var ledger = app.Services.GetRequiredService<RunLedger>();
-        var running = (await ledger.ListRunsAsync(int.MaxValue, ct)).Where(s => s.Status == RunStatus.Running).Select(s => s.RunId).ToList();
+        var running = (await ledger.ListRunsAsync(int.MaxValue, RunStatus.Running, ct)).Select(s => s.RunId).ToList();
         await app.StartAsync(ct);
         var runs = new List<ResumedRun>();
         foreach (var runId in running)
