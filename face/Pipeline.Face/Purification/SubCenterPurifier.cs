@@ -176,11 +176,9 @@ public static class SubCenterPurifier
         // and the Gaussian mixture fits it better. The angle scores keep the Gaussian mixture; a split-normal clean mode
         // lowered their recall under 0.9 at 25-40 % noise.
         bool whitened = toClassMeans?.Whitening is not null;
-        // The class margin's boundary is evidence of noise beside the shape of the scores (AngleThreshold.Choose).
-        double? boundary = rule.Score == DropScore.ClassMargin ? AngleThreshold.ClassMarginBoundary : null;
         ThresholdChoice? choice = rule.IsAuto
             ? AngleThreshold.AtPosterior(AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened,
-                boundary, toClassMeans?.Whitening?.FirstPassNoiseShare), rule.NoisePosterior)
+                toClassMeans?.ConfidentNoise), rule.NoisePosterior)
             : null;
         double threshold = choice?.Degrees ?? rule.AngleDegrees;
 
@@ -219,6 +217,9 @@ public sealed record ClassCenterAngles(IReadOnlyList<double> Own, IReadOnlyList<
 {
     /// <summary>Set when the angles were measured in the within-class-whitened space (<see cref="ClassCentreScoring.WhitenedAsync"/>).</summary>
     public WhiteningSummary? Whitening { get; init; }
+
+    /// <summary>The share of the set estimated to be noise by <see cref="ConfidentJoint"/>, or null when not measured.</summary>
+    public double? ConfidentNoise { get; init; }
 
     /// <summary>The class-margin score: own angle less the nearest other's, plus 90 (under 90: the own class is the nearest).</summary>
     public double Margin(int i) => Own[i] - NearestOther[i] + 90;
