@@ -41,9 +41,8 @@ public static class AngleThreshold
     public const double ClassMarginBoundary = 90;
 
     /// <summary>
-    /// Least share of samples past the boundary that counts as evidence of noise. A clean set's margins are past 90 too where
-    /// the model confuses identities: 3 % whitened and 15.5 % unwhitened on clean synthetic faces (100 identities x 20, 8 epochs),
-    /// against 17-38 % whitened and 23-44 % unwhitened on sets with 10-40 % noise (bench/experiments/threshold-warning.md).
+    /// Least share of samples past the boundary that counts as evidence of noise: a clean set's margins are past 90 too where
+    /// the model confuses identities, though less often than a noisy set's (bench/experiments/threshold-warning.md).
     /// </summary>
     public const double MinNoiseEvidence = 0.20;
 
@@ -69,8 +68,8 @@ public static class AngleThreshold
     /// Once the Gaussian mixture has found two modes, refit the clean one as a split normal (a spread of
     /// its own on each side of the peak) and cut where that crosses the noisy Gaussian. The class margin's
     /// clean mode has a long right tail of images the model has not fitted; a symmetric Gaussian hands that
-    /// tail to the noisy mode, which then cuts into the clean samples (bench/RESULTS.md, "The automatic
-    /// threshold at lower noise rates"). The test for two modes stays the Gaussian one.
+    /// tail to the noisy mode, which then cuts into the clean samples (bench/experiments/split-normal-threshold.md).
+    /// The test for two modes stays the Gaussian one.
     /// </param>
     /// <param name="boundary">The score's natural boundary (<see cref="ClassMarginBoundary"/> for the class margin), or null.
     /// With one mode and at least <see cref="MinNoiseEvidence"/> of the samples at or past it (or <paramref name="noiseShare"/>),

@@ -93,8 +93,8 @@ public sealed record WhiteningSummary(long FittedOn, double FirstPassThreshold, 
 {
     /// <summary>
     /// The share of samples past the score's boundary before whitening (class margin: nearer another class's centre), or null.
-    /// Whitening fitted on a few samples per class can pull the noisy ones back under the boundary (10 x 10 synthetic faces,
-    /// 25 % noise: 35 % past 90 before, 2 % after), so the threshold takes the larger share as its evidence of noise.
+    /// Whitening fitted on a few samples per class can pull the noisy ones back under the boundary, so the threshold takes the
+    /// larger share as its evidence of noise (bench/experiments/threshold-warning.md).
     /// </summary>
     public double? FirstPassNoiseShare { get; init; }
 
@@ -103,7 +103,7 @@ public sealed record WhiteningSummary(long FittedOn, double FirstPassThreshold, 
 
     /// <summary>
     /// Whether the first pass had one mode and cut at the boundary: the whitening was then fitted to the samples under the
-    /// boundary, and two modes after it are partly of its own making (CelebA photos: Ashman's D 3.3 at a score AUC of 0.66).
+    /// boundary, and two modes after it are partly of its own making (bench/experiments/threshold-warning.md).
     /// </summary>
     public bool FittedUnderBoundary => FirstPassMethod?.StartsWith(AngleThreshold.SingleModePrefix + "; cut at the boundary", StringComparison.Ordinal) == true;
 }

@@ -2,13 +2,13 @@ namespace Pipeline.Face.Purification;
 
 /// <summary>
 /// When the automatic threshold's evidence for its cut is weak, the purification still completes but says so: a
-/// cleaning run that silently keeps a third of its noise is worse than one that says it cannot tell (issue 22).
+/// cleaning run that silently keeps its noise is worse than one that says it cannot tell (bench/experiments/threshold-warning.md).
 /// </summary>
 public static class ThresholdWarning
 {
     public const string Prefix = "the score does not separate noise on this data: ";
 
-    /// <summary>Above this share dropped, the "noisy" mode may as well be part of the clean one the mixture split in two (10 x 10 clean faces: 90 of 100 dropped).</summary>
+    /// <summary>Above this share dropped, the "noisy" mode may as well be part of the clean one the mixture split in two (bench/experiments/threshold-warning.md).</summary>
     public const double MostDropped = 0.5;
 
     /// <summary>
