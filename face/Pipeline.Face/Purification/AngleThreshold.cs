@@ -39,7 +39,7 @@ public static class AngleThreshold
 
     /// <summary>
     /// Least estimated noise share that a one-mode cut follows. Under it the set is taken as clean: the estimate counts
-    /// identities the model confuses too (3.6 % on clean synthetic faces; bench/experiments/threshold-noise-estimate.md).
+    /// identities the model confuses too (bench/experiments/threshold-noise-estimate.md).
     /// </summary>
     public const double MinEstimatedNoise = 0.05;
 
@@ -65,8 +65,8 @@ public static class AngleThreshold
     /// Once the Gaussian mixture has found two modes, refit the clean one as a split normal (a spread of
     /// its own on each side of the peak) and cut where that crosses the noisy Gaussian. The class margin's
     /// clean mode has a long right tail of images the model has not fitted; a symmetric Gaussian hands that
-    /// tail to the noisy mode, which then cuts into the clean samples (bench/RESULTS.md, "The automatic
-    /// threshold at lower noise rates"). The test for two modes stays the Gaussian one.
+    /// tail to the noisy mode, which then cuts into the clean samples (bench/experiments/split-normal-threshold.md).
+    /// The test for two modes stays the Gaussian one.
     /// </param>
     /// <param name="estimatedNoise">The share of the set estimated to be noise (<see cref="ConfidentJoint"/>), or null.
     /// With one mode and at least <see cref="MinEstimatedNoise"/> of it, the cut drops that share of the highest scores.</param>

@@ -29,7 +29,7 @@ public static class SubCenterPurifier
     /// Each sample's angle (degrees) to its own class's row of <paramref name="centers"/> (classes x dim, normalised)
     /// and to the nearest other class's row, and which class that is; all-zero rows (classes without samples) are
     /// never the nearest. O(N x classes x dim) as blocks of samples times all centers, one libtorch matrix product
-    /// each (about 6x the multiply-adds per second of a dot product per pair: bench purify-scale).
+    /// each, far faster than a dot product per pair (bench/experiments/class-margin-at-scale.md).
     /// </summary>
     public static ClassCenterAngles AnglesToCenters(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, ReadOnlySpan<float> centers)
     {
@@ -171,10 +171,9 @@ public static class SubCenterPurifier
                 _ => AngleDegrees(cosines[i * k + dominant[labels[i]]]),
             };
 
-        // The unwhitened class margin's clean mode has a long right tail: its threshold fits that mode as a split normal.
-        // Whitened, the clean mode is symmetric (left and right spreads 7.1 / 5.1 on the demo's data against 9.0 / 11.6)
-        // and the Gaussian mixture fits it better. The angle scores keep the Gaussian mixture; a split-normal clean mode
-        // lowered their recall under 0.9 at 25-40 % noise.
+        // The unwhitened class margin's clean mode has a long right tail, so its threshold fits that mode as a split normal;
+        // the whitened margin's clean mode is symmetric and the angle scores lose recall with a split normal, so those keep
+        // the Gaussian mixture (bench/experiments/split-normal-threshold.md, within-class-whitening.md).
         bool whitened = toClassMeans?.Whitening is not null;
         ThresholdChoice? choice = rule.IsAuto
             ? AngleThreshold.AtPosterior(AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened,

@@ -2,7 +2,7 @@ namespace Pipeline.Face.Purification;
 
 /// <summary>
 /// When the automatic threshold's evidence for its cut is weak, the purification still completes but says so: a
-/// cleaning run that silently keeps a third of its noise is worse than one that says it cannot tell (issue 22).
+/// cleaning run that silently keeps its noise is worse than one that says it cannot tell (bench/experiments/threshold-warning.md).
 /// </summary>
 public static class ThresholdWarning
 {
