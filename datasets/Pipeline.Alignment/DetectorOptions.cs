@@ -12,10 +12,13 @@ public sealed record DetectorOptions
     /// <summary>Non-maximum suppression drops a face overlapping a better one by more than this IoU.</summary>
     public float NmsIoU { get; init; } = 0.3f;
 
-    /// <summary>ONNX Runtime threads per inference; 1 when the caller already runs one image per core.</summary>
-    public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// ONNX Runtime threads per inference. One, with one photo per core (Parallelism, or the caller's own threads), is
+    /// the faster use of the cores (bench/experiments/align-batching.md); more helps only a lone photo on an idle machine.
+    /// </summary>
+    public int IntraOpThreads { get; init; } = 1;
 
-    /// <summary>Try the CUDA execution provider first (needs the GPU build of ONNX Runtime); CPU otherwise.</summary>
+    /// <summary>Try the CUDA execution provider first (a -p:TorchBackend=cuda build); CPU otherwise.</summary>
     public bool UseCuda { get; init; } = true;
 
     /// <summary>Images a batch call detects at once (one per worker).</summary>
