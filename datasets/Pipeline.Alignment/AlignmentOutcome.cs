@@ -6,7 +6,8 @@ public enum AlignmentKind { Aligned, NoFace, LowScore, MultipleFaces }
 
 /// <summary>
 /// What face alignment decided for one photo. <see cref="Face"/> is the chosen face when Aligned, else the
-/// best-scoring one (null for NoFace); <see cref="Reason"/> is the quarantine reason, null when Aligned.
+/// best-scoring one (null for NoFace); <see cref="FaceCount"/> counts the faces at the accept score (for LowScore,
+/// all the detector found); <see cref="Reason"/> is the quarantine reason, null when Aligned.
 /// </summary>
 public sealed record AlignmentOutcome(AlignmentKind Kind, FaceDetection? Face, int FaceCount)
 {
