@@ -11,10 +11,14 @@ public sealed record AlignerOptions
     /// <summary>A face is kept only when it scores at least this; below it the photo is low-detection-score.</summary>
     public float AcceptScore { get; init; } = 0.6f;
 
+    /// <summary>The template's scale about the crop centre (<see cref="FaceTemplate.For"/>); 1: insightface's layout.</summary>
+    public float TemplateScale { get; init; } = 1;
+
     public void Validate()
     {
         Detector.Validate();
         if (AcceptScore < Detector.ScoreThreshold || AcceptScore > 1 || float.IsNaN(AcceptScore))
             throw new ArgumentException($"AcceptScore {AcceptScore} is not in [Detector.ScoreThreshold {Detector.ScoreThreshold}, 1]");
+        if (!(TemplateScale is > 0.25f and <= 2)) throw new ArgumentException($"TemplateScale {TemplateScale} is not in (0.25, 2]");
     }
 }

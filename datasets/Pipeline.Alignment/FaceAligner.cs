@@ -28,7 +28,7 @@ public sealed class FaceAligner : IDisposable
         var faces = _detector.Detect(rgba, width, height, rowBytes);
         var outcome = DominantFace.Choose(faces, width, height, Options.AcceptScore);
         if (outcome.Kind == AlignmentKind.Aligned)
-            FaceWarp.Warp(rgba, width, height, rowBytes, 4, FaceWarp.ToTemplate(outcome.Face!.Landmarks, outSize), outSize, rgbOut);
+            FaceWarp.Warp(rgba, width, height, rowBytes, 4, FaceWarp.ToTemplate(outcome.Face!.Landmarks, outSize, Options.TemplateScale), outSize, rgbOut);
         return outcome;
     }
 

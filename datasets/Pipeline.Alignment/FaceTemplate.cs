@@ -15,10 +15,13 @@ public static class FaceTemplate
     ];
 
     /// <summary>The template for an <paramref name="outSize"/> x outSize crop.</summary>
-    public static PointF[] For(int outSize)
+    /// <param name="scale">The layout scaled about the crop's centre: under 1 the face is smaller and more of the head and
+    /// its surroundings come into the crop; 1 is insightface's.</param>
+    public static PointF[] For(int outSize, float scale = 1)
     {
         if (outSize < 1) throw new ArgumentOutOfRangeException(nameof(outSize), outSize, "crop size must be positive");
-        float r = outSize / (float)Size;
-        return Array.ConvertAll(Points112, p => new PointF(p.X * r, p.Y * r));
+        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "template scale must be positive");
+        float r = outSize / (float)Size, c = Size / 2f;
+        return Array.ConvertAll(Points112, p => new PointF((c + (p.X - c) * scale) * r, (c + (p.Y - c) * scale) * r));
     }
 }

@@ -8,8 +8,8 @@ namespace Pipeline.Alignment;
 public static class FaceWarp
 {
     /// <summary>The crop that puts <paramref name="landmarks"/> on the template for <paramref name="outSize"/>.</summary>
-    public static SimilarityTransform ToTemplate(ReadOnlySpan<PointF> landmarks, int outSize) =>
-        SimilarityTransform.Estimate(landmarks, FaceTemplate.For(outSize));
+    public static SimilarityTransform ToTemplate(ReadOnlySpan<PointF> landmarks, int outSize, float scale = 1) =>
+        SimilarityTransform.Estimate(landmarks, FaceTemplate.For(outSize, scale));
 
     /// <param name="toCrop">Source pixel coordinates to crop coordinates (the forward transform).</param>
     /// <param name="channels">4 for RGBA, 3 for RGB; the first three are taken as R, G, B.</param>
