@@ -1,0 +1,54 @@
+namespace Pipeline.Contracts;
+
+/// <summary>
+/// Changes to a <see cref="RunPlan"/>, every field optional and named as in the plan: a drop's plan.json (over the
+/// default plan), the command line's plan options and the dashboard's retrain body (over the run's plan) all say
+/// one of these. A fixed drop angle given without a drop rule means the fixed-angle rule (the automatic one would
+/// ignore it), and a baseline learning rate without <c>baseline</c> means a baseline.
+/// </summary>
+public record RunPlanOverrides
+{
+    public string? Backbone { get; init; }
+    public int? InputSize { get; init; }
+    public int? Epochs { get; init; }
+    public double? SubCenterDecayEpochs { get; init; }
+    public int? SubCenterSelfPurifyFrom { get; init; }
+    public int? BatchSize { get; init; }
+    public double? LearningRate { get; init; }
+    public int? SubCenters { get; init; }
+    public string? DropRule { get; init; }
+    public string? DropScore { get; init; }
+    public bool? WithinClassWhitening { get; init; }
+    public double? DropNoisePosterior { get; init; }
+    public double? DropAngleDegrees { get; init; }
+    public int? FinalEpochs { get; init; }
+    public int? Seed { get; init; }
+    public bool? Baseline { get; init; }
+    public double? BaselineLearningRate { get; init; }
+    public string? IndexAlias { get; init; }
+    public string? Device { get; init; }
+
+    /// <summary><paramref name="plan"/> with every field given here replaced; not checked (<see cref="RunPlan.Validate"/>).</summary>
+    public RunPlan Apply(RunPlan plan) => plan with
+    {
+        Backbone = Backbone ?? plan.Backbone,
+        InputSize = InputSize ?? plan.InputSize,
+        Epochs = Epochs ?? plan.Epochs,
+        SubCenterDecayEpochs = SubCenterDecayEpochs ?? plan.SubCenterDecayEpochs,
+        SubCenterSelfPurifyFrom = SubCenterSelfPurifyFrom ?? plan.SubCenterSelfPurifyFrom,
+        BatchSize = BatchSize ?? plan.BatchSize,
+        LearningRate = LearningRate ?? plan.LearningRate,
+        SubCenters = SubCenters ?? plan.SubCenters,
+        DropRule = DropRule ?? (DropAngleDegrees is null ? plan.DropRule : DropRules.Angle),
+        DropScore = DropScore ?? plan.DropScore,
+        WithinClassWhitening = WithinClassWhitening ?? plan.WithinClassWhitening,
+        DropNoisePosterior = DropNoisePosterior ?? plan.DropNoisePosterior,
+        DropAngleDegrees = DropAngleDegrees ?? plan.DropAngleDegrees,
+        FinalEpochs = FinalEpochs ?? plan.FinalEpochs,
+        Seed = Seed ?? plan.Seed,
+        Baseline = Baseline ?? (BaselineLearningRate is null ? plan.Baseline : true),
+        BaselineLearningRate = BaselineLearningRate ?? plan.BaselineLearningRate,
+        IndexAlias = IndexAlias ?? plan.IndexAlias,
+        Device = Device ?? plan.Device,
+    };
+}
