@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Pipeline.Contracts;
 
 /// <summary>
@@ -27,6 +29,23 @@ public record RunPlanOverrides
     public double? BaselineLearningRate { get; init; }
     public string? IndexAlias { get; init; }
     public string? Device { get; init; }
+
+    /// <summary>
+    /// A plan file's fields (camelCase, or any case), unchecked; an <see cref="InvalidDataException"/> naming
+    /// <paramref name="where"/> when it is not JSON, holds a field a plan does not have, or a value of the wrong type.
+    /// </summary>
+    public static RunPlanOverrides Parse(string json, string where)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunPlanOverrides>(json, PipelineJson.Strict)
+                ?? throw new InvalidDataException($"{where}: empty plan (null)");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{where}: not a valid run plan: {e.Message}", e);
+        }
+    }
 
     /// <summary><paramref name="plan"/> with every field given here replaced; not checked (<see cref="RunPlan.Validate"/>).</summary>
     public RunPlan Apply(RunPlan plan) => plan with

@@ -79,17 +79,7 @@ public sealed partial record RunPlan
     /// </summary>
     public static RunPlan Parse(string json, string where)
     {
-        RunPlanOverrides? overrides;
-        try
-        {
-            overrides = JsonSerializer.Deserialize<RunPlanOverrides>(json, PipelineJson.Strict);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{where}: not a valid run plan: {e.Message}", e);
-        }
-        if (overrides is null) throw new InvalidDataException($"{where}: empty plan (null)");
-        var plan = overrides.Apply(Default);
+        var plan = RunPlanOverrides.Parse(json, where).Apply(Default);
         return plan.Validate() is { Count: > 0 } problems
             ? throw new InvalidDataException($"{where}: {string.Join("; ", problems)}")
             : plan;

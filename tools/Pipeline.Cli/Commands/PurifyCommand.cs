@@ -47,7 +47,7 @@ public static class PurifyCommand
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
             var outPath = r.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, ConsoleOutput.Json); // streamed: no string of every decision
+            using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, PipelineJson.Options); // streamed: no string of every decision
             bool whitened = report.Whitening is not null;
             ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath, report.Warning },
                 $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} " +

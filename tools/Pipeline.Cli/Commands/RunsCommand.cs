@@ -75,8 +75,8 @@ public static class RunsCommand
             // A failure's reason is the line an operator needs; other details are shown as their JSON.
             var text = Parse(detail) switch
             {
-                JsonObject o when o["Reason"] is JsonValue reason => "reason: " + reason,
-                JsonObject o when o["NotPublished"] is JsonValue why => "NOT published (the alias keeps the previous model): " + why,
+                JsonObject o when o[nameof(StageFailed.Reason)] is JsonValue reason => "reason: " + reason,
+                JsonObject o when o[nameof(IndexPublished.NotPublished)] is JsonValue why => "NOT published (the alias keeps the previous model): " + why,
                 _ => detail,
             };
             var queued = s.QueuedAt is { } q ? $"queued {Time(q)}, " : "";
@@ -95,7 +95,7 @@ public static class RunsCommand
     private static JsonNode? Parse(string? json)
     {
         if (json is null) return null;
-        try { return JsonNode.Parse(json); }
+        try { return LedgerEntries.ParseDetail(json); }
         catch (System.Text.Json.JsonException) { return JsonValue.Create(json); }
     }
 

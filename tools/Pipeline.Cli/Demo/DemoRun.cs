@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -81,7 +82,7 @@ public static class DemoRun
             BaselineLearningRate = o.LearningRate / 2,
         };
         var dropName = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-        var drop = await DropCommand.DropFolderAsync(blobs, Path.Combine(synthDir, "train"), dropName, JsonSerializer.Serialize(plan), ct);
+        var drop = await DropCommand.DropFolderAsync(blobs, Path.Combine(synthDir, "train"), dropName, plan.ToJson(), ct);
         ConsoleOutput.Info($"dropped {drop.Files} files as {BlobContainers.Drops}/{dropName}/; run {drop.RunId}");
 
         var run = await WatchAsync(ledger, drop.RunId, ct);
@@ -133,8 +134,7 @@ public static class DemoRun
         if (failed?.DetailJson is not { } detail) return failed is null ? null : $"{failed.Stage} failed";
         try
         {
-            using var doc = JsonDocument.Parse(detail);
-            return doc.RootElement.TryGetProperty("Reason", out var reason) ? $"{failed.Stage}: {reason.GetString()}" : detail;
+            return LedgerEntries.ParseDetail(detail)?[nameof(StageFailed.Reason)] is JsonValue reason ? $"{failed.Stage}: {reason.GetValue<string>()}" : detail;
         }
         catch (JsonException) { return detail; }
     }
@@ -156,13 +156,9 @@ public static class DemoRun
                 seen[s.Stage] = s.Status;
             }
             var active = run.Stages.LastOrDefault(s => s.LastProgressJson is not null && s.Status is StageStatus.Progress or StageStatus.Started);
-            if (active?.LastProgressJson is { } pj)
-            {
-                using var doc = JsonDocument.Parse(pj);
-                var p = doc.RootElement;
-                if (p.TryGetProperty("Epoch", out var e) && p.TryGetProperty("Epochs", out var n))
-                    bar.Report((e.GetInt32() - 1.0) / n.GetInt32(), $"{active.Stage} epoch {e.GetInt32()}/{n.GetInt32()}");
-            }
+            if (active?.LastProgressJson is { } pj && LedgerEntries.ParseDetail(pj) is { } p
+                && p[nameof(TrainingProgressed.Epoch)]?.GetValue<int>() is int e && p[nameof(TrainingProgressed.Epochs)]?.GetValue<int>() is int n)
+                bar.Report((e - 1.0) / n, $"{active.Stage} epoch {e}/{n}");
             bool baselineDone = !(run.Run.Plan?.Baseline ?? false) || run.Stages.Any(s => s.Stage == Stages.Baseline && s.Status is StageStatus.Completed or StageStatus.Failed);
             if (run.Run.Status == RunStatus.Failed || (run.Run.Status == RunStatus.Completed && baselineDone)) return run;
         }
