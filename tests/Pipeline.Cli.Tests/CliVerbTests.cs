@@ -40,7 +40,10 @@ public sealed class CliVerbTests : IDisposable
         Assert.Equal(0.9, moved.GetProperty("noisePosterior").GetDouble());
         Assert.Equal("class-margin", moved.GetProperty("score").GetString());
 
-        var eval = Run(env, "evaluate", "--model", P("k3"), "--data", P("faces/holdout"), "--pairs", P("faces/holdout/pairs.txt"), "--json");
+        var (evalCode, evalOut, evalErr) = Exec(env, "evaluate", "--model", P("k3"), "--data", P("faces/holdout"), "--pairs", P("faces/holdout/pairs.txt"), "--json");
+        Assert.True(evalCode == 0, evalErr);
+        Assert.Contains("0 quarantined", evalErr); // the pair list beside the images is read, not an image gone wrong
+        var eval = JsonDocument.Parse(evalOut).RootElement;
         Assert.InRange(eval.GetProperty("accuracy").GetDouble(), 0.0, 1.0);
         Assert.True(eval.TryGetProperty("std", out _));
         Assert.True(eval.GetProperty("tarAtFar").TryGetProperty("1e-2", out _));
@@ -56,8 +59,14 @@ public sealed class CliVerbTests : IDisposable
             "--holdout-identities", "10", "--pairs-per-fold", "6", "--seed", "7", "--json");
         File.WriteAllText(P("plan.json"), "{\"epochs\": 2, \"finalEpochs\": 2, \"batchSize\": 16}");
         var env = new Dictionary<string, string> { ["PIPELINE_CACHE"] = P("cache") };
-        var run = Run(env, "run", "--data", P("own/train"), "--name", "mine", "--plan", P("plan.json"), "--root", P("root"),
+        var (runCode, runOut, runErr) = Exec(env, "run", "--data", P("own/train"), "--name", "mine", "--plan", P("plan.json"), "--root", P("root"),
             "--holdout", P("own/holdout"), "--pairs", P("own/holdout/pairs.txt"), "--json");
+        Assert.True(runCode == 0, runErr);
+        var run = JsonDocument.Parse(runOut).RootElement;
+        // Quiet by default: the verb's own lines and the services' warnings, no framework or service information logs;
+        // the holdout's pair list is read, not reported quarantined.
+        Assert.DoesNotContain("info:", runErr);
+        Assert.DoesNotContain("pairs.txt", runErr);
 
         Assert.Equal("completed", run.GetProperty("status").GetString());
         Assert.Equal(80, run.GetProperty("samples").GetInt32());
@@ -75,8 +84,22 @@ public sealed class CliVerbTests : IDisposable
         var stages = run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()).ToList();
         Assert.Equal(["ingest", "subcenter", "purify", "final", "index"], stages);
 
+        // Everything the run keeps is under its root, its holdout's packed copy too; no claim of a finished step is left.
+        Assert.Single(Directory.GetDirectories(P("root/cache")), d => Path.GetFileName(d).StartsWith("holdout-"));
+        Assert.False(Directory.Exists(P("cache")), "the run's image cache is under its root, not the standalone verbs' cache");
+        Assert.Equal(["_CLAIMED", "_READY", "_STARTED"],
+            Directory.EnumerateFiles(P("root/blobs"), "_*", SearchOption.AllDirectories).Select(Path.GetFileName).Order());
+        // The ledger of `run --root R` is the one `runs --root R` (or Pipeline__Root=R) reads.
+        var runId = run.GetProperty("runId").GetString();
+        Assert.Equal(runId, Run("runs", "--root", P("root"), "--json").GetProperty("runs")[0].GetProperty("runId").GetString());
+        Assert.Equal(runId, Run(new Dictionary<string, string> { ["Pipeline__Root"] = P("root") }, "runs", "--json").GetProperty("runs")[0].GetProperty("runId").GetString());
+
+        // The standalone verbs prepare images as the run does: its own sub-center model gives the run's decisions.
+        Run(env, "purify", "--model", P($"root/blobs/models/{runId}/subcenter/final"), "--data", P("own/train"), "--out", P("cli-report.json"), "--json");
+        Assert.Equal(Decisions(run.GetProperty("report").GetString()!), Decisions(P("cli-report.json")));
+
         // The plan the run wrote beside its models is a plan file: --plan takes it back as the same plan.
-        var written = P($"root/blobs/models/{run.GetProperty("runId").GetString()}/plan.json");
+        var written = P($"root/blobs/models/{runId}/plan.json");
         var planned = RunPlan.Default with { Epochs = 2, FinalEpochs = 2, BatchSize = 16 };
         Assert.Equal(planned, RunPlan.Parse(File.ReadAllText(written), written));
         var again = Run(new Dictionary<string, string>(env) { ["Pipeline__LocalRoot"] = P("again") }, "drop", "--data", P("own/train"), "--name", "again", "--plan", written, "--json");
@@ -130,6 +153,12 @@ public sealed class CliVerbTests : IDisposable
     }
 
     private string P(string relative) => Path.Combine(_dir, relative);
+
+    private static Dictionary<string, string> Decisions(string report)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        return doc.RootElement.GetProperty("samples").EnumerateArray().ToDictionary(s => s.GetProperty("path").GetString()!, s => s.GetProperty("decision").GetString()!);
+    }
 
     private JsonElement Run(params string[] args) => Run(null, args);
 

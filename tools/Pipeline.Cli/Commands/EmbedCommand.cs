@@ -22,7 +22,7 @@ public static class EmbedCommand
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             using var face = FaceModel.Load(r.GetValue(model)!);
-            var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
+            var set = DatasetInput.Load(r.GetValue(data)!);
             var bar = new ProgressBar("embed");
             var emb = new Embedder(face, TorchRuntime.ResolveDevice(r.GetValue(device)!)).Embed(set, progress: (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct: ct);
             var outPath = r.GetValue(output)!;

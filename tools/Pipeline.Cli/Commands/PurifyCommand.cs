@@ -35,7 +35,7 @@ public static class PurifyCommand
             using var face = FaceModel.Load(r.GetValue(model)!);
             if (face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
-            var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
+            var set = DatasetInput.Load(r.GetValue(data)!);
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
                 with
                 {

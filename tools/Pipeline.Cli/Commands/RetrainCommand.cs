@@ -41,7 +41,7 @@ public static class RetrainCommand
             else
             {
                 var root = Path.GetDirectoryName(Path.GetFullPath(options.LedgerPath))!;
-                await using var app = EmbeddedPipeline.Build(root, null);
+                await using var app = EmbeddedPipeline.Build(root, null, r.GetValue(CommonOptions.Verbose));
                 await app.StartAsync(ct);
                 await app.Services.GetRequiredService<IBus>().Publish(request, ct);
                 ConsoleOutput.Info($"retrain {request.RequestId}: run {request.RunId} on {request.DatasetId}, running here (in-memory transport)");

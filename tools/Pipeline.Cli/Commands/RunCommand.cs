@@ -46,7 +46,7 @@ public static class RunCommand
     {
         var data = CommonOptions.Data("Your dataset: an <identity>/<image> folder, a RecordIO folder (train.rec + train.idx), or a .zip/.tar/.tar.gz/.tgz of images");
         var name = new Option<string?>("--name") { Description = "Drop name (names the run and the dataset); default: the data's name and the time" };
-        var root = new Option<string>("--root") { Description = "Folder for everything the run writes (blobs, ledger, index, work)", DefaultValueFactory = _ => ".pipeline" };
+        var root = CommonOptions.Root("Folder for everything the run writes (blobs, ledger, index, work, image cache)");
         var holdout = new Option<string?>("--holdout") { Description = "Held-out faces (folder of <identity>/<image>) to measure the final model's verification accuracy on" };
         var pairs = new Option<string?>("--pairs") { Description = "The holdout's pair list (LFW pairs.txt format); needed with --holdout" };
         var serve = new Option<bool>("--serve") { Description = "Keep serving the search API after the run (Ctrl+C to stop)" };
@@ -67,20 +67,21 @@ public static class RunCommand
             var planText = plan.Plan(r, RunPlan.Default)?.ToJson();
             var rootDir = Path.GetFullPath(r.GetValue(root)!);
 
-            var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), ct);
+            var verbose = r.GetValue(CommonOptions.Verbose);
+            var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), verbose, ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
             if (r.GetValue(serve) && summary.Succeeded)
-                await DemoRun.ServeAsync(rootDir, r.GetValue(urls), ct);
+                await DemoRun.ServeAsync(rootDir, r.GetValue(urls), verbose, ct);
             return summary.Succeeded ? 0 : 1;
         }));
         return cmd;
     }
 
     private static async Task<RunSummary> RunAsync(string source, string dropName, string? planText, string root,
-        string? holdoutDir, string? pairsFile, string? urls, CancellationToken ct)
+        string? holdoutDir, string? pairsFile, string? urls, bool verbose, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var app = EmbeddedPipeline.Build(root, urls);
+        await using var app = EmbeddedPipeline.Build(root, urls, verbose);
         await app.StartAsync(ct);
         var blobs = app.Services.GetRequiredService<IBlobStore>();
         var store = app.Services.GetRequiredService<ArtifactStore>();
@@ -102,8 +103,8 @@ public static class RunCommand
         if (holdoutDir is not null && pairsFile is not null)
         {
             var (holdout, pairs) = (Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile));
-            final = await DemoRun.EvaluateStageAsync(store, drop.RunId, Stages.Final, holdout, pairs, ct);
-            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, drop.RunId, Stages.Baseline, holdout, pairs, ct);
+            final = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Final, holdout, pairs, ct);
+            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Baseline, holdout, pairs, ct);
         }
         var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,

@@ -2,24 +2,26 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Pipeline.Contracts;
+using Pipeline.Infra.Configuration;
 using Pipeline.Infra.Ledger;
 
 namespace Pipeline.Cli.Commands;
 
-/// <summary>`pipeline runs`: the runs in the run ledger (Pipeline:LedgerPath) and, with --run, one run's stages and events.</summary>
+/// <summary>`pipeline runs`: the runs in the run ledger (Pipeline:LedgerPath, under Pipeline:Root) and, with --run, one run's stages and events.</summary>
 public static class RunsCommand
 {
     public static Command Create()
     {
         var run = new Option<string?>("--run") { Description = "Show one run: its stages, their status and details, and every event" };
         var limit = new Option<int>("--limit") { Description = "Most recent runs to list", DefaultValueFactory = _ => 50 };
+        var root = new Option<string?>("--root") { Description = "The pipeline root whose ledger to read (that of `run --root`); default: Pipeline:LedgerPath, under Pipeline__Root" };
         var json = CommonOptions.Json();
 
         var cmd = new Command("runs", "List pipeline runs and their stages from the run ledger");
-        foreach (var o in new Option[] { run, limit, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { run, limit, root, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
-            var options = CliConfiguration.PipelineOptions();
+            var options = r.GetValue(root) is { } dir ? new PipelineOptions { Root = dir } : CliConfiguration.PipelineOptions();
             var ledgerPath = Path.GetFullPath(options.LedgerPath);
             try
             {

@@ -48,7 +48,7 @@ public static class TrainCommand
                 SelfPurifyWhitened = !r.GetValue(noWhitening),
             };
             options.Validate();
-            var set = DatasetInput.Load(r.GetValue(data)!, options.InputSize);
+            var set = DatasetInput.Load(r.GetValue(data)!);
             var outDir = r.GetValue(output)!;
             var bar = new ProgressBar("train");
             var result = FaceTrainer.Train(set, options, Path.Combine(outDir, "checkpoint"), r.GetValue(resume),
