@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 
 namespace Pipeline.Contracts;
@@ -48,26 +49,21 @@ public record RunPlanOverrides
     }
 
     /// <summary><paramref name="plan"/> with every field given here replaced; not checked (<see cref="RunPlan.Validate"/>).</summary>
-    public RunPlan Apply(RunPlan plan) => plan with
+    public RunPlan Apply(RunPlan plan)
     {
-        Backbone = Backbone ?? plan.Backbone,
-        InputSize = InputSize ?? plan.InputSize,
-        Epochs = Epochs ?? plan.Epochs,
-        SubCenterDecayEpochs = SubCenterDecayEpochs ?? plan.SubCenterDecayEpochs,
-        SubCenterSelfPurifyFrom = SubCenterSelfPurifyFrom ?? plan.SubCenterSelfPurifyFrom,
-        BatchSize = BatchSize ?? plan.BatchSize,
-        LearningRate = LearningRate ?? plan.LearningRate,
-        SubCenters = SubCenters ?? plan.SubCenters,
-        DropRule = DropRule ?? (DropAngleDegrees is null ? plan.DropRule : DropRules.Angle),
-        DropScore = DropScore ?? plan.DropScore,
-        WithinClassWhitening = WithinClassWhitening ?? plan.WithinClassWhitening,
-        DropNoisePosterior = DropNoisePosterior ?? plan.DropNoisePosterior,
-        DropAngleDegrees = DropAngleDegrees ?? plan.DropAngleDegrees,
-        FinalEpochs = FinalEpochs ?? plan.FinalEpochs,
-        Seed = Seed ?? plan.Seed,
-        Baseline = Baseline ?? (BaselineLearningRate is null ? plan.Baseline : true),
-        BaselineLearningRate = BaselineLearningRate ?? plan.BaselineLearningRate,
-        IndexAlias = IndexAlias ?? plan.IndexAlias,
-        Device = Device ?? plan.Device,
-    };
+        var applied = plan with
+        {
+            DropRule = DropRule ?? (DropAngleDegrees is null ? plan.DropRule : DropRules.Angle),
+            Baseline = Baseline ?? (BaselineLearningRate is null ? plan.Baseline : true),
+        };
+        foreach (var (field, value) in Fields)
+            if (value.GetValue(this) is { } given) field.SetValue(applied, given);
+        return applied;
+    }
+
+    /// <summary>Each plan field and the override of the same name (a test holds that every field has one).</summary>
+    private static readonly (PropertyInfo Field, PropertyInfo Value)[] Fields = typeof(RunPlan).GetProperties()
+        .Where(p => p.CanWrite)
+        .Select(p => (p, typeof(RunPlanOverrides).GetProperty(p.Name)!))
+        .ToArray();
 }
