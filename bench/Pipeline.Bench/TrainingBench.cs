@@ -25,8 +25,8 @@ public sealed class TrainingBench : IBenchmark
         Console.WriteLine($"threads: {TorchRuntime.Threads}");
         double peak = TorchRuntime.OnOwnThread(MatmulPeak);
         Console.WriteLine($"matmul peak (2048^2 float32): {peak:F1} GFLOP/s");
-        // tiny@64: several short runs, the median of their second epochs (identical runs on this VM
-        // differ by up to 20 %).
+        // tiny@64: several short runs, the median of their second epochs (identical runs on a shared VM
+        // differ widely; bench/RESULTS.md#training-speed).
         int runs = BenchArgs.Int(args, "--runs", 7);
         var tiny = Random(1280, 64, classes);
         var list = Enumerable.Range(0, runs).Select(_ => SecondEpochImagesPerSecond("tiny", 64, tiny)).ToList();

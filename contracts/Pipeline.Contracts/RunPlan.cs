@@ -21,19 +21,16 @@ public sealed partial record RunPlan
 
     /// <summary>
     /// Epochs over which the sub-center stage's learning rate would decay to zero; null: twice
-    /// <see cref="Epochs"/>, so the stage stops half-way down the curve. Measured at equal
-    /// compute (10 epochs) on three synthetic set-ups, that separated noise better than decaying to
-    /// zero on every one (AUC of the paper's rule 0.893 -> 0.921, 0.987 -> 0.991, 0.878 -> 0.895;
-    /// bench/RESULTS.md).
+    /// <see cref="Epochs"/>, so the stage stops half-way down the curve, where it separates noise better
+    /// at equal compute (docs/METHOD.md#the-sub-center-stage).
     /// </summary>
     public double? SubCenterDecayEpochs { get; init; }
 
     /// <summary>
     /// Self-purifying sub-center stage: from this epoch on, the model being trained scores every
     /// sample after each epoch and the next epoch trains only on those it would keep. Null: half
-    /// the stage's epochs (5 of 10); 0: off, the paper's loop as published. At equal epochs it lifted
-    /// the AUC of the paper's drop rule on three synthetic set-ups, 0.921 -> 0.957, 0.991 -> 0.993 and
-    /// 0.895 -> 0.930, and 0.909 -> 0.954 on the demo's data as the demo packs it (bench/RESULTS.md).
+    /// the stage's epochs (5 of 10); 0: off, the paper's loop as published. Noise left out is not memorised,
+    /// so the drop score separates it better (docs/METHOD.md#self-purification).
     /// </summary>
     public int? SubCenterSelfPurifyFrom { get; init; }
 
@@ -57,9 +54,8 @@ public sealed partial record RunPlan
 
     /// <summary>
     /// The score the purifier uses: <see cref="DropScore"/> when set; otherwise the class margin with the
-    /// automatic threshold (it separated noise best on all four synthetic set-ups measured, AUC 0.975 /
-    /// 0.997 / 0.965 / 0.974 against the paper's 0.957 / 0.993 / 0.930 / 0.954; bench/RESULTS.md), and the
-    /// paper's dominant sub-center with a fixed angle (the paper's 75 degrees is an angle to it).
+    /// automatic threshold (it separates noise best: docs/METHOD.md#the-drop-score), and the paper's
+    /// dominant sub-center with a fixed angle (the paper's 75 degrees is an angle to it).
     /// </summary>
     [JsonIgnore]
     public string EffectiveDropScore => DropScores.Effective(DropRule, DropScore);
@@ -67,8 +63,8 @@ public sealed partial record RunPlan
     /// <summary>
     /// Measure the class-centre scores (the Purifier's class margin and class mean) and the self-purifying stage's
     /// angles in the within-class-whitened space: a linear map, fitted to the samples a first pass keeps, that makes
-    /// one identity's spread the same in every direction. Null: on. It raised precision and clean kept on all eight
-    /// synthetic set-ups measured, recall staying at 0.92 or above (bench/RESULTS.md).
+    /// one identity's spread the same in every direction. Null: on: hard images of a known face then count less against
+    /// it than other identities do (docs/METHOD.md#within-class-whitening).
     /// </summary>
     public bool? WithinClassWhitening { get; init; }
 
@@ -83,7 +79,7 @@ public sealed partial record RunPlan
     /// <summary>
     /// With <see cref="DropRules.Auto"/>: drop a sample only where the fitted two-mode mixture's noisy mode claims it with at
     /// least this posterior. Null: 0.5, where the modes cross. 0.8-0.9 keeps more clean samples on sets with less noise than
-    /// the demo's (at 10 % noise, 0.9 raised precision from 0.68 to 0.81 for recall 0.98 -> 0.94; bench/RESULTS.md).
+    /// the demo's, for some recall (docs/METHOD.md#the-automatic-threshold).
     /// </summary>
     public double? DropNoisePosterior { get; init; }
 
@@ -103,8 +99,7 @@ public sealed partial record RunPlan
 
     /// <summary>
     /// Learning rate of the baseline; null: <see cref="LearningRate"/>. Plain ArcFace on heavily noisy
-    /// data is the least stable stage (the paper's observation; on the demo's 40 % noise it diverged
-    /// at the lr the other stages train well with), and a diverged stage is retried at half the lr.
+    /// data is the least stable stage (docs/METHOD.md#training), and a diverged stage is retried at half the lr.
     /// </summary>
     public double? BaselineLearningRate { get; init; }
 

@@ -40,6 +40,12 @@ public static class QuarantineReasons
     public const string ArchiveTooLarge = "archive-too-large";
     public const string CorruptArchive = "corrupt-archive";
     public const string Unreadable = "unreadable";
+    /// <summary>Face alignment found no face in the photo.</summary>
+    public const string NoFace = "no-face";
+    /// <summary>Face alignment found faces, all scoring under its accept threshold.</summary>
+    public const string LowDetectionScore = "low-detection-score";
+    /// <summary>Face alignment found several faces and none dominates (Pipeline.Alignment.DominantFace).</summary>
+    public const string MultipleFaces = "multiple-faces";
 
     public static string Format(string code, string detail) => $"{code}: {detail}";
 }

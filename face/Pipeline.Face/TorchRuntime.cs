@@ -6,8 +6,8 @@ namespace Pipeline.Face;
 
 /// <summary>
 /// Process-wide libtorch set-up, done once before any tensor exists: glibc malloc tuning (page
-/// faults are expensive on these VMs and make libtorch 4-7x slower with the default
-/// mmap/trim behaviour), thread count, and the device choice.
+/// faults are expensive on VMs, and glibc's default mmap/trim behaviour hands back memory the next
+/// tensor must fault in again; bench/experiments/training-step-profile.md), thread count, and the device choice.
 /// </summary>
 public static class TorchRuntime
 {
@@ -49,9 +49,8 @@ public static class TorchRuntime
     /// libgomp (libtorch's OpenMP) keeps a team of worker threads for every thread that ever ran a
     /// parallel region, until that thread exits, and once it manages more threads than there are
     /// cores it stops spinning between regions and parks its workers, for every team. .NET pool
-    /// threads never exit: after a model load, a save and four shard embeddings on pool threads, the
-    /// demo's later trainings ran at 300-370 img/s against 430-540 for the first (tiny@64, 2 cores).
-    /// A pool thread with one intra-op thread makes no team.
+    /// threads never exit, so a few model loads or embeddings on pool threads slowed every later training
+    /// (bench/experiments/libgomp-thread-throttling.md). A pool thread with one intra-op thread makes no team.
     /// </summary>
     public static void ConfigureThreads()
     {

@@ -15,7 +15,7 @@ public sealed class ThresholdWarningCliTests : IDisposable
     public void A_run_whose_margins_form_one_mode_over_much_noise_completes_with_the_warning_everywhere()
     {
         // 10 identities x 10 images, a quarter filed under another identity: a short run fits the noisy labels so closely
-        // that the unwhitened margins form one mode, with about a third of the samples past the boundary 90.
+        // that the unwhitened margins form one mode, while the labels' own evidence (ConfidentJoint) says a good share is noise.
         Cli.Run(null, "synth", "--out", P("s"), "--identities", "10", "--per-identity", "10", "--closed-noise", "0.25", "--open-noise", "0",
             "--holdout-identities", "0", "--seed", "7", "--json");
         File.WriteAllText(P("plan.json"), "{\"epochs\": 4, \"finalEpochs\": 2, \"batchSize\": 16, \"withinClassWhitening\": false}");
@@ -27,7 +27,7 @@ public sealed class ThresholdWarningCliTests : IDisposable
         Assert.StartsWith("the score does not separate noise on this data: ", warning);
         Assert.Contains("one mode", warning);
         Assert.StartsWith("single mode; cut at", run.GetProperty("thresholdMethod").GetString());
-        Assert.True(run.GetProperty("dropped").GetInt32() >= 5, "the boundary drops what is nearer another class's centre, not the far tail");
+        Assert.True(run.GetProperty("dropped").GetInt32() >= 5, "the cut drops the estimated noise share, not the far tail");
         using (var report = JsonDocument.Parse(File.ReadAllText(run.GetProperty("report").GetString()!)))
             Assert.Equal(warning, report.RootElement.GetProperty("warning").GetString());
 

@@ -68,8 +68,7 @@ public class WithinClassWhiteningTests
         var centers = new float[4 * 2 * 5]; // K = 2 sub-centers, unused by these scores
         var rule = DropRule.Auto with { Score = DropScore.ClassMargin };
         var report = SubCenterPurifier.Decide(emb, 5, Labels, centers, 2, paths, identities, rule);
-        var expected = await ClassCentreScoring.WhitenedAsync(EmbeddingChunks.InMemory(emb, 5, Labels, 4), a => a.Scores(DropScore.ClassMargin), skewedClean: true,
-            boundary: AngleThreshold.ClassMarginBoundary);
+        var expected = await ClassCentreScoring.WhitenedAsync(EmbeddingChunks.InMemory(emb, 5, Labels, 4), a => a.Scores(DropScore.ClassMargin), skewedClean: true);
 
         Assert.NotNull(report.Whitening);
         Assert.Equal(expected.Whitening, report.Whitening);

@@ -2,8 +2,8 @@ namespace Pipeline.Datasets;
 
 /// <summary>
 /// Entry bytes and decoded pixels are large arrays that turn to garbage as soon as their batch is done, but
-/// the GC lets its large-object heap grow far past what is live before collecting (a plain tar of 64 zero-filled
-/// 32 MiB entries peaked at 1056 MiB without this, 511 MiB with it). Past the ceiling, a full collection runs; the next one
+/// the GC lets its large-object heap grow far past what is live before collecting (bench/experiments/hostile-input.md).
+/// Past the ceiling, a full collection runs; the next one
 /// waits until the heap has grown by half a ceiling again, so a heap that is honestly big does not thrash.
 /// </summary>
 internal sealed class HeapCeiling(long bytes)

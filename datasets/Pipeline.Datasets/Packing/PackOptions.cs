@@ -23,7 +23,10 @@ public sealed record PackOptions
     /// <summary>Where decoded pixels wait to be sorted (a temp file, deleted on close).</summary>
     public string? TempDirectory { get; init; }
 
-    public ValidationOptions Validation => new() { ImageSize = ImageSize, MinSize = MinSize, MaxPixels = MaxPixels, MaxDecodeBytes = MaxDecodeBytes };
+    /// <summary>How each photo's face is cut out; null: the centred square crop.</summary>
+    public IFaceCrop? FaceCrop { get; init; }
+
+    public ValidationOptions Validation => new() { ImageSize = ImageSize, MinSize = MinSize, MaxPixels = MaxPixels, MaxDecodeBytes = MaxDecodeBytes, FaceCrop = FaceCrop };
 
     /// <summary>Throws an ArgumentException naming the first option out of range.</summary>
     public void Validate()

@@ -179,7 +179,7 @@ public sealed class SyntheticFaceGenerator
         SKSurface.Create(new SKImageInfo(_o.Size, _o.Size, SKColorType.Rgba8888, SKAlphaType.Premul))
         ?? throw new InvalidOperationException("could not create a drawing surface");
 
-    private static void DrawBackdrop(SKCanvas c, FaceShot s)
+    internal static void DrawBackdrop(SKCanvas c, FaceShot s)
     {
         switch (s.Backdrop)
         {

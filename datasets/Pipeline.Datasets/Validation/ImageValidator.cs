@@ -74,6 +74,7 @@ public sealed class ImageValidator(ValidationOptions? options = null)
                 default:
                     return QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}");
             }
+            if (Options.FaceCrop is { } face) return face.Crop(new ReadOnlySpan<byte>(rgba, info.BytesSize), info.Width, info.Height, info.RowBytes, Options.ImageSize, rgb);
             if (size.Width == Options.ImageSize && size.Height == Options.ImageSize) RgbaToRgb(new ReadOnlySpan<byte>(rgba, info.BytesSize), rgb);
             else CropResize(rgba, info, rgb);
             return null;
@@ -84,15 +85,16 @@ public sealed class ImageValidator(ValidationOptions? options = null)
         }
     }
 
-    /// <summary>JPEG can decode straight to 1/2, 1/4, 1/8 size: take the smallest still >= the output.</summary>
+    /// <summary>JPEG can decode straight to 1/2, 1/4, 1/8 size: take the smallest still >= the output (or what the face crop asks).</summary>
     private SKSizeI DecodeSize(SKCodec codec, int w, int h)
     {
         if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return new SKSizeI(w, h);
         var best = new SKSizeI(w, h);
+        int side = Options.FaceCrop?.DecodeSide(Options.ImageSize) ?? Options.ImageSize;
         foreach (var scale in new[] { 0.5f, 0.25f, 0.125f })
         {
             var s = codec.GetScaledDimensions(scale);
-            if (Math.Min(s.Width, s.Height) >= Options.ImageSize) best = s;
+            if (Math.Min(s.Width, s.Height) >= side) best = s;
         }
         return best;
     }

@@ -15,5 +15,8 @@ public sealed record ValidationOptions
     /// <summary>Decoded pixel bytes one validator's concurrent decodes may hold at once; a larger image decodes alone.</summary>
     public long MaxDecodeBytes { get; init; } = 256L << 20;
 
+    /// <summary>How the face is cut out of the photo; null: the centred square crop.</summary>
+    public IFaceCrop? FaceCrop { get; init; }
+
     public static ValidationOptions Default { get; } = new();
 }

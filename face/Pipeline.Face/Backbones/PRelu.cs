@@ -7,8 +7,8 @@ namespace Pipeline.Face.Backbones;
 /// <summary>
 /// PReLU with one learnable slope per channel (parameter "weight", as torch's module, so saved
 /// models load either way). Same forward as libtorch's prelu; its backward is ours: libtorch 2.10's
-/// prelu backward on CPU is a scalar two-output loop that took ~13 % of a tiny@64 training step
-/// (perf), while the same gradients from vectorised ops take a fraction of that.
+/// prelu backward on CPU is a scalar two-output loop, while the same gradients from vectorised ops take
+/// a fraction of its time (bench/experiments/training-step-profile.md).
 /// </summary>
 public sealed class PRelu : nn.Module<Tensor, Tensor>
 {

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Face.Inversion;
 
-/// <summary>The paper's weights (section 4 of PAPER.md): Adam lr 0.25, BN prior 0.05, total variation 1e-3, pixel L2 1e-4.</summary>
+/// <summary>The ArcFace paper's inversion weights (Deng et al., TPAMI 2022): Adam lr 0.25, BN prior 0.05, total variation 1e-3, pixel L2 1e-4.</summary>
 public sealed record InversionOptions
 {
     public int Steps { get; init; } = 300;

@@ -9,10 +9,7 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
     /// <summary>The clean mode's right-hand spread when it was fitted as a split normal; null: Gaussian, CleanStd on both sides.</summary>
     public double? CleanStdRight { get; init; }
 
-    /// <summary>
-    /// The share of samples the score's own meaning calls noisy (for the class margin: at or past the boundary 90, nearer
-    /// another class's centre than their own, or that share before whitening when larger); null for scores without a boundary.
-    /// </summary>
+    /// <summary>The share of the set <see cref="ConfidentJoint"/> estimates to be noise; null when not measured (the dominant-sub-center score).</summary>
     public double? EstimatedNoise { get; init; }
 
     /// <summary>Whether the mixture found one mode only (no crossing to cut at).</summary>
@@ -20,15 +17,13 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
 }
 
 /// <summary>
-/// Picks the drop angle from the distribution of angles to dominant sub-centers: a
-/// two-component 1-D Gaussian mixture (EM) separates the clean mode from the noisy one and the
-/// threshold is where their weighted densities cross. When the modes are not clearly apart
-/// (Ashman's D &lt; 2, or a negligible second component) the data looks clean, and only the far
-/// tail of the single mode is dropped (median + 3 robust sigmas, never below the paper's angle) unless
-/// the score's meaning says otherwise: a class margin with many samples past its boundary
-/// (<see cref="ClassMarginBoundary"/>) is a noisy set whose noise does not form a mode of its own (the model fitted
-/// the noisy labels, or cannot yet tell the identities apart), and it is cut at the boundary
-/// (bench/experiments/threshold-warning.md); <see cref="ThresholdWarning"/> says so.
+/// Picks the drop angle from the distribution of scores: a two-component 1-D Gaussian mixture (EM) separates the clean
+/// mode from the noisy one and the threshold is where their weighted densities cross. When the modes are not clearly
+/// apart (Ashman's D &lt; 2, or a negligible second component) the shape says nothing about where noise starts: the cut
+/// then drops the share of the set the labels' own evidence calls noise (<see cref="ConfidentJoint"/>, when it is at least
+/// <see cref="MinEstimatedNoise"/>), and otherwise the set looks clean and only the far tail of the single mode goes
+/// (median + 3 robust sigmas, never below the paper's angle). <see cref="ThresholdWarning"/> says when the cut stands on
+/// the estimate alone (bench/experiments/threshold-noise-estimate.md).
 /// </summary>
 public static class AngleThreshold
 {
@@ -37,15 +32,16 @@ public static class AngleThreshold
     public const string SingleModePrefix = "single mode";
     public const string FarTail = SingleModePrefix + ": median + 3 robust sigma";
 
-    /// <summary>The class margin's natural boundary: past it a sample is nearer another class's centre than its own.</summary>
-    public const double ClassMarginBoundary = 90;
+    public const string EstimateCutPrefix = "cut at the estimated noise rate";
+
+    /// <summary>How far (as a ratio, either way) two modes' crossing may drop from the estimated noise share and still stand.</summary>
+    public const double MaxEstimateRatio = 1.5;
 
     /// <summary>
-    /// Least share of samples past the boundary that counts as evidence of noise. A clean set's margins are past 90 too where
-    /// the model confuses identities: 3 % whitened and 15.5 % unwhitened on clean synthetic faces (100 identities x 20, 8 epochs),
-    /// against 17-38 % whitened and 23-44 % unwhitened on sets with 10-40 % noise (bench/experiments/threshold-warning.md).
+    /// Least estimated noise share that a one-mode cut follows. Under it the set is taken as clean: the estimate counts
+    /// identities the model confuses too (bench/experiments/threshold-noise-estimate.md).
     /// </summary>
-    public const double MinNoiseEvidence = 0.20;
+    public const double MinEstimatedNoise = 0.05;
 
     /// <summary>The noisy mode's posterior where the two modes cross: the automatic threshold's default.</summary>
     public const double CrossingPosterior = 0.5;
@@ -69,15 +65,12 @@ public static class AngleThreshold
     /// Once the Gaussian mixture has found two modes, refit the clean one as a split normal (a spread of
     /// its own on each side of the peak) and cut where that crosses the noisy Gaussian. The class margin's
     /// clean mode has a long right tail of images the model has not fitted; a symmetric Gaussian hands that
-    /// tail to the noisy mode, which then cuts into the clean samples (bench/RESULTS.md, "The automatic
-    /// threshold at lower noise rates"). The test for two modes stays the Gaussian one.
+    /// tail to the noisy mode, which then cuts into the clean samples (bench/experiments/split-normal-threshold.md).
+    /// The test for two modes stays the Gaussian one.
     /// </param>
-    /// <param name="boundary">The score's natural boundary (<see cref="ClassMarginBoundary"/> for the class margin), or null.
-    /// With one mode and at least <see cref="MinNoiseEvidence"/> of the samples at or past it (or <paramref name="noiseShare"/>),
-    /// the cut is at the boundary, not at the far tail: every sample nearer another class's centre is dropped.</param>
-    /// <param name="noiseShare">The share past the boundary measured elsewhere (the class margins before whitening), or null:
-    /// evidence only, since it counts the unwhitened clean mode's longer tail too.</param>
-    public static ThresholdChoice Choose(IReadOnlyList<double> angles, bool skewedClean = false, double? boundary = null, double? noiseShare = null)
+    /// <param name="estimatedNoise">The share of the set estimated to be noise (<see cref="ConfidentJoint"/>), or null.
+    /// With one mode and at least <see cref="MinEstimatedNoise"/> of it, the cut drops that share of the highest scores.</param>
+    public static ThresholdChoice Choose(IReadOnlyList<double> angles, bool skewedClean = false, double? estimatedNoise = null)
     {
         if (angles.Count < 10) return new ThresholdChoice(DropRule.PaperAngle, "too few samples: paper angle", 0, 0, 0, 0, 0, 0);
         var x = angles.OrderBy(a => a).ToArray();
@@ -87,15 +80,12 @@ public static class AngleThreshold
 
         var (w, mu, sd) = FitMixture(x);
         double separation = Math.Sqrt(2) * Math.Abs(mu[1] - mu[0]) / Math.Sqrt(sd[0] * sd[0] + sd[1] * sd[1]);
-        double? noise = boundary is { } b ? Math.Max(noiseShare ?? 0, PastShare(x, b)) : null;
+        double? noise = estimatedNoise is { } e ? Math.Round(e, 4) : null;
         if (separation < 2.0 || w[1] < 0.02)
         {
-            // At the boundary, or at the far tail where that is nearer: either way every sample past the boundary goes.
-            if (noise is { } share && share >= MinNoiseEvidence)
-                return new ThresholdChoice(Math.Min(boundary!.Value, tail), tail < boundary
-                    ? $"{FarTail}, under the boundary {boundary:0.#} (estimated noise {share:P0})"
-                    : $"{SingleModePrefix}; cut at the boundary {boundary:0.#} (estimated noise {share:P0})",
-                    mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = share };
+            if (noise is { } share && share >= MinEstimatedNoise)
+                return new ThresholdChoice(EstimateCut(x, share), $"{SingleModePrefix}; {EstimateCutPrefix} {share:P0} (confident joint)",
+                    mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = noise };
             return new ThresholdChoice(tail, FarTail, mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = noise };
         }
 
@@ -103,17 +93,34 @@ public static class AngleThreshold
         {
             var (w1, peak, left, right, m1, s1) = skewed;
             double skewedCrossing = Bisect(peak, m1, x => SplitLogDensity(x, 1 - w1, peak, left, right) > LogDensity(x, w1, m1, s1));
-            return new ThresholdChoice(skewedCrossing, SkewedMixtureCrossing, peak, left, m1, s1, w1, separation) { CleanStdRight = right, EstimatedNoise = noise };
+            return Reconciled(new ThresholdChoice(skewedCrossing, SkewedMixtureCrossing, peak, left, m1, s1, w1, separation) { CleanStdRight = right, EstimatedNoise = noise }, x, tail);
         }
 
         // Crossing of w0*N(mu0,sd0) and w1*N(mu1,sd1) between the two means.
         double crossing = Bisect(mu[0], mu[1], x => LogDensity(x, w[0], mu[0], sd[0]) > LogDensity(x, w[1], mu[1], sd[1]));
-        return new ThresholdChoice(crossing, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = noise };
+        return Reconciled(new ThresholdChoice(crossing, MixtureCrossing, mu[0], sd[0], mu[1], sd[1], w[1], separation) { EstimatedNoise = noise }, x, tail);
     }
 
-    /// <summary>The share of the sorted scores at or past <paramref name="boundary"/> (a sample there is dropped by a cut at it).</summary>
-    public static double PastShare(IReadOnlyList<double> scores, double boundary) =>
-        scores.Count == 0 ? 0 : (double)scores.Count(s => s >= boundary) / scores.Count;
+    /// <summary>
+    /// Two modes' crossing, unless the share it drops disagrees with the estimated noise by more than
+    /// <see cref="MaxEstimateRatio"/> either way: the mixture then split something else (a clean mode in two, or the
+    /// confusable identities off the rest), and the cut drops the estimated share instead, or only the far tail when the
+    /// estimate says the set is clean (bench/experiments/threshold-noise-estimate.md).
+    /// </summary>
+    private static ThresholdChoice Reconciled(ThresholdChoice crossing, double[] sorted, double tail)
+    {
+        if (crossing.EstimatedNoise is not { } noise) return crossing;
+        double dropped = (double)(sorted.Length - LowerBound(sorted, crossing.Degrees)) / sorted.Length;
+        double expected = Math.Max(noise, MinEstimatedNoise);
+        if (dropped <= MaxEstimateRatio * expected && (noise < MinEstimatedNoise || dropped >= noise / MaxEstimateRatio)) return crossing;
+        string instead = $"not the {crossing.Method}'s {dropped:P0} at {crossing.Degrees:0.#}";
+        return noise >= MinEstimatedNoise
+            ? crossing with { Degrees = EstimateCut(sorted, noise), Method = $"{EstimateCutPrefix} {noise:P0} (confident joint), {instead}" }
+            : crossing with { Degrees = tail, Method = $"{FarTail} (estimated noise {noise:P0}), {instead}" };
+    }
+
+    /// <summary>The score from which the highest <paramref name="share"/> of the sorted scores are dropped.</summary>
+    private static double EstimateCut(double[] sorted, double share) => sorted[sorted.Length - Math.Max(1, (int)Math.Round(share * sorted.Length))];
 
     /// <summary>Log of w times the split normal's density, less the constant the Gaussian's <see cref="LogDensity"/> leaves out too.</summary>
     private static double SplitLogDensity(double x, double w, double peak, double left, double right)

@@ -46,33 +46,31 @@ public static class ClassCentreScoring
             other.AddRange(angles.NearestOther);
             otherClass.AddRange(angles.NearestOtherClass);
         }
-        return new ClassCenterAngles(own, other, otherClass);
+        var result = new ClassCenterAngles(own, other, otherClass);
+        return nearestOther ? result with { ConfidentNoise = ConfidentJoint.NoiseShare(result, data.Labels.SelectMany(l => l).ToArray(), data.Classes) } : result;
     }
 
     /// <summary>
     /// The angles in the within-class-whitened space: a first pass measures them as they are, its automatic
     /// threshold on <paramref name="score"/> says which samples look clean, the whitening is fitted to those,
     /// and a second pass measures every sample again through it. The first pass's angles come back when
-    /// there is nothing to fit (<see cref="WithinClassWhitening.FitAsync"/> is null).
+    /// there is nothing to fit (<see cref="WithinClassWhitening.FitAsync"/> is null). The noise estimate
+    /// (<see cref="ClassCenterAngles.ConfidentNoise"/>) is the first pass's: whitening fitted on the samples that
+    /// look clean would make the noisy ones look confident too.
     /// </summary>
-    /// <param name="boundary">The score's natural boundary (the class margin's 90), handed to the first pass's threshold:
-    /// with one mode and many samples past it, the whitening is fitted to the samples under it, not to nearly all.</param>
     public static async Task<ClassCenterAngles> WhitenedAsync(EmbeddingChunks data, Func<ClassCenterAngles, IReadOnlyList<double>> score,
-        bool skewedClean, bool nearestOther = true, CancellationToken ct = default, double? boundary = null)
+        bool skewedClean, bool nearestOther = true, CancellationToken ct = default)
     {
         var raw = await AnglesAsync(data, null, nearestOther, ct);
         var scores = score(raw);
-        var first = AngleThreshold.Choose(scores, skewedClean, boundary);
+        var first = AngleThreshold.Choose(scores, skewedClean, raw.ConfidentNoise);
         var whitening = await WithinClassWhitening.FitAsync(data, i => scores[i] < first.Degrees, ct: ct);
         if (whitening is null) return raw;
         var white = await AnglesAsync(data, whitening, nearestOther, ct);
         return white with
         {
-            Whitening = new WhiteningSummary(whitening.FittedOn, Math.Round(first.Degrees, 3), whitening.Shrinkage)
-            {
-                FirstPassNoiseShare = first.EstimatedNoise is { } share ? Math.Round(share, 4) : null,
-                FirstPassMethod = first.Method,
-            },
+            ConfidentNoise = raw.ConfidentNoise,
+            Whitening = new WhiteningSummary(whitening.FittedOn, Math.Round(first.Degrees, 3), whitening.Shrinkage) { FirstPassMethod = first.Method },
         };
     }
 
@@ -82,8 +80,7 @@ public static class ClassCentreScoring
         if (rule.Score == DropScore.DominantSubCenter) throw new ArgumentException("the dominant sub-center rule needs no class means");
         // The first pass's threshold is the one the unwhitened score would use on its own (a split-normal clean mode for the margin).
         return rule.Whitened
-            ? WhitenedAsync(data, a => a.Scores(rule.Score), skewedClean: rule.Score == DropScore.ClassMargin, ct: ct,
-                boundary: rule.Score == DropScore.ClassMargin ? AngleThreshold.ClassMarginBoundary : null)
+            ? WhitenedAsync(data, a => a.Scores(rule.Score), skewedClean: rule.Score == DropScore.ClassMargin, ct: ct)
             : AnglesAsync(data, ct: ct);
     }
 }
@@ -91,19 +88,12 @@ public static class ClassCentreScoring
 /// <summary>How the class-centre angles were whitened: samples the scatter came from, the first pass's threshold that chose them, the shrinkage.</summary>
 public sealed record WhiteningSummary(long FittedOn, double FirstPassThreshold, double Shrinkage)
 {
-    /// <summary>
-    /// The share of samples past the score's boundary before whitening (class margin: nearer another class's centre), or null.
-    /// Whitening fitted on a few samples per class can pull the noisy ones back under the boundary (10 x 10 synthetic faces,
-    /// 25 % noise: 35 % past 90 before, 2 % after), so the threshold takes the larger share as its evidence of noise.
-    /// </summary>
-    public double? FirstPassNoiseShare { get; init; }
-
     /// <summary>How the first pass's threshold was reached (<see cref="ThresholdChoice.Method"/>); null from reports before it was kept.</summary>
     public string? FirstPassMethod { get; init; }
 
     /// <summary>
-    /// Whether the first pass had one mode and cut at the boundary: the whitening was then fitted to the samples under the
-    /// boundary, and two modes after it are partly of its own making (CelebA photos: Ashman's D 3.3 at a score AUC of 0.66).
+    /// Whether the first pass had one mode and was cut at the estimated noise rate: the whitening was then fitted to the
+    /// samples under that cut, and two modes after it are partly of its own making.
     /// </summary>
-    public bool FittedUnderBoundary => FirstPassMethod?.StartsWith(AngleThreshold.SingleModePrefix + "; cut at the boundary", StringComparison.Ordinal) == true;
+    public bool FittedUnderEstimate => FirstPassMethod?.StartsWith($"{AngleThreshold.SingleModePrefix}; {AngleThreshold.EstimateCutPrefix}", StringComparison.Ordinal) == true;
 }

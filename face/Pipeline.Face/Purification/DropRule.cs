@@ -3,20 +3,16 @@ namespace Pipeline.Face.Purification;
 /// <summary>
 /// What a sample's score is measured to. DominantSubCenter is the paper's rule: the angle to the
 /// class's dominant sub-center. ClassMean is the angle to the normalised mean embedding of the
-/// sample's class: it separated noise better on every data set measured (AUC 0.919 vs 0.892, 0.989
-/// vs 0.987, 0.946 vs 0.878 on three synthetic set-ups; 0.920 vs 0.913 on real faces, PAPER.md
-/// section 6). ClassMargin is that angle less the angle to the nearest other class's mean, plus 90:
-/// closed-set noise sits nearer another class, open-set noise near none. It separated best on all
-/// four synthetic set-ups measured with the self-purifying stage (AUC 0.975 vs 0.965 class mean vs 0.957
-/// paper; 0.997 / 0.994 / 0.993; 0.965 / 0.959 / 0.930; 0.974 / 0.963 / 0.954), see bench/RESULTS.md.
+/// sample's class. ClassMargin is that angle less the angle to the nearest other class's mean, plus 90:
+/// closed-set noise sits nearer another class, open-set noise near none; it separates noise best
+/// (docs/METHOD.md#the-drop-score).
 /// </summary>
 public enum DropScore { DominantSubCenter, ClassMean, ClassMargin }
 
 /// <summary>
 /// How far from its class's dominant sub-center a sample may be. Fixed: the paper's angle
 /// (75 degrees). Auto: chosen per run from the angle distribution, since a fixed angle does not
-/// carry over between models (clean/noisy medians moved from 36/87 to 47/65 degrees between two
-/// set-ups on real faces).
+/// carry over between models (docs/METHOD.md#the-automatic-threshold).
 /// </summary>
 public sealed record DropRule(string Kind, double AngleDegrees)
 {

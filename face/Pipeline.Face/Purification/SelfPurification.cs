@@ -5,14 +5,13 @@ using Pipeline.Face.Models;
 namespace Pipeline.Face.Purification;
 
 /// <summary>
-/// Self-purifying training, an extension of the paper's loop measured in bench/RESULTS.md: after an
+/// Self-purifying training, an extension of the paper's loop (docs/METHOD.md#self-purification): after an
 /// epoch, the model being trained embeds every sample, scores it by its angle to its class's mean
 /// embedding, fits the automatic threshold's two-mode mixture to those angles, and the next epoch
 /// trains only on the samples the noisy mode claims with less than the given posterior. A noisy
 /// sample left out is no longer memorised, so its angle keeps growing while the clean ones the
-/// model still trains on tighten: the stage's own drop rule then separates noise better (AUC of
-/// the paper's rule 0.921 -> 0.957 and 0.909 -> 0.954 on the demo's images in two sample orders)
-/// for the price of one embedding pass an epoch, which the smaller epochs pay back. Every epoch
+/// model still trains on tighten: the stage's own drop rule then separates noise better, for the
+/// price of one embedding pass an epoch, which the smaller epochs pay back. Every epoch
 /// decides afresh, so a sample left out can come back.
 /// </summary>
 public static class SelfPurification
@@ -23,10 +22,9 @@ public static class SelfPurification
     /// <summary>
     /// Which samples to train on next (true = train), or null when the mixture has no second component (nothing to
     /// leave out). With <paramref name="whitened"/> (the default) the angles are measured in the within-class-whitened
-    /// space (<see cref="ClassCentreScoring.WhitenedAsync"/>), where the clean mode is tighter and less skewed. On noisy
-    /// sets fewer samples are left out (10 % noise: the last epoch trained on 3,386 instead of 3,244, of 3,600 clean
-    /// ones), on a clean set more (3,167 instead of 3,412 of 4,000), and the Purifier's score separates better after
-    /// it on every set measured (bench/RESULTS.md).
+    /// space (<see cref="ClassCentreScoring.WhitenedAsync"/>), where the clean mode is tighter and less skewed: noisy sets
+    /// lose fewer clean samples, a clean set more, and the Purifier's score separates better after it
+    /// (bench/experiments/within-class-whitening.md).
     /// </summary>
     public static bool[]? Keep(FaceModel model, ImageSet set, double posterior, TorchSharp.torch.Device? device = null,
         int chunkSamples = ChunkSamples, bool whitened = true)

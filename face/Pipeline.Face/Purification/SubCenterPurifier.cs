@@ -29,7 +29,7 @@ public static class SubCenterPurifier
     /// Each sample's angle (degrees) to its own class's row of <paramref name="centers"/> (classes x dim, normalised)
     /// and to the nearest other class's row, and which class that is; all-zero rows (classes without samples) are
     /// never the nearest. O(N x classes x dim) as blocks of samples times all centers, one libtorch matrix product
-    /// each (about 6x the multiply-adds per second of a dot product per pair: bench purify-scale).
+    /// each, far faster than a dot product per pair (bench/experiments/class-margin-at-scale.md).
     /// </summary>
     public static ClassCenterAngles AnglesToCenters(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, ReadOnlySpan<float> centers)
     {
@@ -171,16 +171,13 @@ public static class SubCenterPurifier
                 _ => AngleDegrees(cosines[i * k + dominant[labels[i]]]),
             };
 
-        // The unwhitened class margin's clean mode has a long right tail: its threshold fits that mode as a split normal.
-        // Whitened, the clean mode is symmetric (left and right spreads 7.1 / 5.1 on the demo's data against 9.0 / 11.6)
-        // and the Gaussian mixture fits it better. The angle scores keep the Gaussian mixture; a split-normal clean mode
-        // lowered their recall under 0.9 at 25-40 % noise.
+        // The unwhitened class margin's clean mode has a long right tail, so its threshold fits that mode as a split normal;
+        // the whitened margin's clean mode is symmetric and the angle scores lose recall with a split normal, so those keep
+        // the Gaussian mixture (bench/experiments/split-normal-threshold.md, within-class-whitening.md).
         bool whitened = toClassMeans?.Whitening is not null;
-        // The class margin's boundary is evidence of noise beside the shape of the scores (AngleThreshold.Choose).
-        double? boundary = rule.Score == DropScore.ClassMargin ? AngleThreshold.ClassMarginBoundary : null;
         ThresholdChoice? choice = rule.IsAuto
             ? AngleThreshold.AtPosterior(AngleThreshold.Choose(angles, skewedClean: rule.Score == DropScore.ClassMargin && !whitened,
-                boundary, toClassMeans?.Whitening?.FirstPassNoiseShare), rule.NoisePosterior)
+                toClassMeans?.ConfidentNoise), rule.NoisePosterior)
             : null;
         double threshold = choice?.Degrees ?? rule.AngleDegrees;
 
@@ -219,6 +216,9 @@ public sealed record ClassCenterAngles(IReadOnlyList<double> Own, IReadOnlyList<
 {
     /// <summary>Set when the angles were measured in the within-class-whitened space (<see cref="ClassCentreScoring.WhitenedAsync"/>).</summary>
     public WhiteningSummary? Whitening { get; init; }
+
+    /// <summary>The share of the set estimated to be noise by <see cref="ConfidentJoint"/>, or null when not measured.</summary>
+    public double? ConfidentNoise { get; init; }
 
     /// <summary>The class-margin score: own angle less the nearest other's, plus 90 (under 90: the own class is the nearest).</summary>
     public double Margin(int i) => Own[i] - NearestOther[i] + 90;

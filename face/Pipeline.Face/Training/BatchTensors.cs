@@ -88,7 +88,7 @@ public static class BatchTensors
             }
         }
         // Pixels arrive as HWC: the NCHW view of an NHWC block is channels-last, which oneDNN's
-        // convolutions take without reordering (measured ~10-15 % faster training on CPU).
+        // convolutions take without reordering (bench/experiments/training-step-profile.md).
         var t = nhwc.permute(0, 3, 1, 2);
         nhwc.Dispose();
         return t;

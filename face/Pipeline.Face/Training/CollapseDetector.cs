@@ -4,12 +4,10 @@ namespace Pipeline.Face.Training;
 public sealed class TrainingCollapsedException(string message) : InvalidOperationException(message);
 
 /// <summary>
-/// Recognises a collapsed run. Seen on small data with plain ArcFace at lr 0.1, batch 64: the
-/// loss keeps falling while accuracy falls and every sample ends ~150 degrees from its own
-/// center (the fallback branch of the margin rewards pushing everything away). A healthy model
-/// keeps its training samples well inside 90 degrees of their centers once warm-up is over, and
-/// brings them closer every epoch; here (sub-center ArcFace, lr 0.1, batch 64) a failing run was
-/// caught with the loss falling for 7 epochs while the mean angle rose from 86 to 96 degrees.
+/// Recognises a collapsed run: the loss keeps falling while accuracy falls and the samples drift away
+/// from their own centers (the fallback branch of the margin rewards pushing everything away). A healthy
+/// model keeps its training samples well inside 90 degrees of their centers once warm-up is over, and
+/// brings them closer every epoch. Seen at too high a learning rate (bench/experiments/subcenter-learning-rate.md).
 /// </summary>
 public static class CollapseDetector
 {

@@ -45,7 +45,7 @@ public sealed class ServiceSettings
     /// <summary>
     /// How often a training that diverges (the collapse detector stops it) is started again from
     /// scratch at half the learning rate before the stage fails: plain ArcFace on noisy data sits
-    /// close to the edge (PAPER.md section 6), and one unlucky run should not fail a whole run.
+    /// close to the edge (docs/METHOD.md#training), and one unlucky run should not fail a whole run.
     /// </summary>
     public int DivergenceRetries { get; set; } = 2;
     /// <summary>Seconds between scans for unfinished training jobs (after a crash, any instance resumes them).</summary>

@@ -49,6 +49,6 @@ internal static class CommonOptions
 
     public static Option<bool> NoWhitening(string what) => new("--no-whitening")
     {
-        Description = $"Measure {what} as they are, not in the within-class-whitened space (the default; see bench/RESULTS.md)",
+        Description = $"Measure {what} as they are, not in the within-class-whitened space (the default; see docs/METHOD.md)",
     };
 }

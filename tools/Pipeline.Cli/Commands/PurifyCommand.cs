@@ -18,7 +18,7 @@ public static class PurifyCommand
         {
             Description = "What the score is measured to: subcenter (the class's dominant sub-center, the paper's rule), class-mean "
                 + "(the class's mean embedding) or class-margin (the angle to the class mean less the angle to the nearest other class's mean, "
-                + "plus 90; separated noise best on every synthetic set-up measured, see bench/RESULTS.md). "
+                + "plus 90; it separates noise best, see docs/METHOD.md). "
                 + "Default: class-margin, or subcenter with --angle (the paper's 75 degrees is an angle to the dominant sub-center)",
         };
         var noWhitening = CommonOptions.NoWhitening("the class-centre scores' angles");

@@ -72,10 +72,8 @@ public static class DemoRun
         var ledger = app.Services.GetRequiredService<RunLedger>();
         var store = app.Services.GetRequiredService<ArtifactStore>();
 
-        // lr 0.025 at batch 64: of 0.0125 (linear scaling of 0.1 per 512), 0.025, 0.05 and 0.1 it separated noise best
-        // after 10 epochs here (AUC 0.90 vs 0.85, 0.88, diverged) and gave the best clean holdout accuracy (87.1 vs 85.0).
-        // The baseline (K=1 on the raw data) at half that: at 0.025 it diverged in epoch 5-6 in every run measured on
-        // this data (three runs, two code versions), and the Trainer's retry at half the lr cost ~60 s of the demo.
+        // lr 0.025 separates noise best on this data at 10 epochs; the baseline (K=1 on the raw data) diverges at it, so
+        // it trains at half (bench/experiments/subcenter-learning-rate.md).
         var plan = RunPlan.Default with
         {
             Epochs = o.Epochs, FinalEpochs = o.Epochs, Seed = o.Seed, Baseline = true, LearningRate = o.LearningRate,
