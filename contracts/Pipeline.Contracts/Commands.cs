@@ -22,7 +22,8 @@ public sealed record RetrainRequested(
     string RequestedBy,
     DateTimeOffset RequestedAt)
 {
-    /// <summary>The run this request starts; derived from RequestId so a redelivery maps to the same run.</summary>
+    /// <summary>The run this request starts; derived from RequestId so a redelivery maps to the same run (so not written).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string RunId => RunIds.FromKey(RequestId);
 }
 

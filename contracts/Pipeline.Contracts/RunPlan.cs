@@ -1,15 +1,19 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Contracts;
 
 /// <summary>
 /// The run's plan: everything needed to reproduce a run, carried by every message and saved
-/// next to the models (models/&lt;runId&gt;/plan.json). Change one value with <c>plan with { Epochs = 2 }</c>.
+/// next to the models (models/&lt;runId&gt;/plan.json, which <see cref="Parse"/> reads back as the same plan).
+/// Change one value with <c>plan with { Epochs = 2 }</c>, or several with a <see cref="RunPlanOverrides"/>;
+/// <see cref="Validate"/> says what is wrong with it. Derived values are not written.
 /// </summary>
-public sealed record RunPlan
+public sealed partial record RunPlan
 {
-    /// <summary>Backbone name: "tiny", "r18", "r50".</summary>
+    /// <summary>Backbone name: one of <see cref="Backbones"/>.</summary>
     public string Backbone { get; init; } = "tiny";
 
-    /// <summary>Square input side in pixels: 64 or 112.</summary>
+    /// <summary>Square input side in pixels: one of <see cref="InputSizes"/>.</summary>
     public int InputSize { get; init; } = 64;
 
     /// <summary>Epochs of the first (sub-center) stage.</summary>
@@ -53,6 +57,7 @@ public sealed record RunPlan
     /// automatic threshold (it separates noise best: docs/METHOD.md#the-drop-score), and the paper's
     /// dominant sub-center with a fixed angle (the paper's 75 degrees is an angle to it).
     /// </summary>
+    [JsonIgnore]
     public string EffectiveDropScore => DropScores.Effective(DropRule, DropScore);
 
     /// <summary>
@@ -64,9 +69,11 @@ public sealed record RunPlan
     public bool? WithinClassWhitening { get; init; }
 
     /// <summary>Whether the class-centre angles are measured whitened: <see cref="WithinClassWhitening"/>, on when unset.</summary>
+    [JsonIgnore]
     public bool Whitened => WithinClassWhitening ?? true;
 
     /// <summary>Whether the purifier's score is measured whitened: a class-centre score with <see cref="Whitened"/> on.</summary>
+    [JsonIgnore]
     public bool DropScoreWhitened => Whitened && EffectiveDropScore != DropScores.SubCenter;
 
     /// <summary>
@@ -78,18 +85,6 @@ public sealed record RunPlan
 
     /// <summary>Whether <paramref name="value"/> can be a <see cref="DropNoisePosterior"/>: strictly between 0 and 1.</summary>
     public static bool IsPosterior(double value) => value is > 0 and < 1;
-
-    /// <summary>
-    /// What is wrong with this plan's <see cref="DropNoisePosterior"/>, or null: it must be strictly between 0 and 1, and it
-    /// moves the automatic threshold, so a fixed angle (<see cref="DropRules.Angle"/>) would silently ignore it.
-    /// </summary>
-    public string? NoisePosteriorProblem() => DropNoisePosterior switch
-    {
-        null => null,
-        { } q when !IsPosterior(q) => $"dropNoisePosterior {q}: expected between 0 and 1 (exclusive)",
-        _ when DropRule == DropRules.Angle => "dropNoisePosterior moves the automatic threshold: it does not go with dropRule 'angle'",
-        _ => null,
-    };
 
     /// <summary>Score above which a sample is dropped with <see cref="DropRules.Angle"/> (paper: 75 degrees to the dominant sub-center).</summary>
     public double DropAngleDegrees { get; init; } = 75.0;
@@ -111,7 +106,7 @@ public sealed record RunPlan
     /// <summary>Alias the final model's collection is published under.</summary>
     public string IndexAlias { get; init; } = "faces";
 
-    /// <summary>"auto", "cpu" or "cuda".</summary>
+    /// <summary>One of <see cref="Devices"/>.</summary>
     public string Device { get; init; } = "auto";
 
     public static RunPlan Default { get; } = new();

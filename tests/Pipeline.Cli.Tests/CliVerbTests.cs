@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Contracts;
 using Pipeline.TestSupport;
 
 namespace Pipeline.Cli.Tests;
@@ -13,7 +14,7 @@ public sealed class CliVerbTests : IDisposable
     {
         var synth = Run("synth", "--out", P("faces"), "--identities", "12", "--per-identity", "10", "--closed-noise", "0.2",
             "--holdout-identities", "12", "--pairs-per-fold", "6", "--seed", "5", "--json");
-        Assert.Equal(120, synth.GetProperty("train_images").GetInt32());
+        Assert.Equal(120, synth.GetProperty("trainImages").GetInt32());
 
         var env = new Dictionary<string, string> { ["PIPELINE_CACHE"] = P("cache") };
         var train = Run(env, "train", "--data", P("faces/train"), "--out", P("k3"), "--subcenters", "3", "--epochs", "2", "--batch", "16", "--json");
@@ -32,17 +33,20 @@ public sealed class CliVerbTests : IDisposable
             foreach (var key in new[] { "path", "identity", "decision", "reason", "angle", "subcenter" })
                 Assert.True(first.TryGetProperty(key, out _), $"report sample lacks '{key}'");
             Assert.Contains(first.GetProperty("decision").GetString(), new[] { "keep", "drop" });
-            Assert.Equal(75, report.RootElement.GetProperty("threshold_degrees").GetDouble());
+            Assert.Equal(75, report.RootElement.GetProperty("thresholdDegrees").GetDouble());
         }
 
         var moved = Run(env, "purify", "--model", P("k3"), "--data", P("faces/train"), "--out", P("report-q.json"), "--noise-posterior", "0.9", "--json");
-        Assert.Equal(0.9, moved.GetProperty("noise_posterior").GetDouble());
+        Assert.Equal(0.9, moved.GetProperty("noisePosterior").GetDouble());
         Assert.Equal("class-margin", moved.GetProperty("score").GetString());
 
-        var eval = Run(env, "evaluate", "--model", P("k3"), "--data", P("faces/holdout"), "--pairs", P("faces/holdout/pairs.txt"), "--json");
+        var (evalCode, evalOut, evalErr) = Exec(env, "evaluate", "--model", P("k3"), "--data", P("faces/holdout"), "--pairs", P("faces/holdout/pairs.txt"), "--json");
+        Assert.True(evalCode == 0, evalErr);
+        Assert.Contains("0 quarantined", evalErr); // the pair list beside the images is read, not an image gone wrong
+        var eval = JsonDocument.Parse(evalOut).RootElement;
         Assert.InRange(eval.GetProperty("accuracy").GetDouble(), 0.0, 1.0);
         Assert.True(eval.TryGetProperty("std", out _));
-        Assert.True(eval.GetProperty("tar_at_far").TryGetProperty("1e-2", out _));
+        Assert.True(eval.GetProperty("tarAtFar").TryGetProperty("1e-2", out _));
 
         Run(env, "embed", "--model", P("k3"), "--data", P("faces/train"), "--out", P("emb.npy"), "--json");
         Assert.Equal(120 * 512 * 4 + 128, new FileInfo(P("emb.npy")).Length);
@@ -55,24 +59,55 @@ public sealed class CliVerbTests : IDisposable
             "--holdout-identities", "10", "--pairs-per-fold", "6", "--seed", "7", "--json");
         File.WriteAllText(P("plan.json"), "{\"epochs\": 2, \"finalEpochs\": 2, \"batchSize\": 16}");
         var env = new Dictionary<string, string> { ["PIPELINE_CACHE"] = P("cache") };
-        var run = Run(env, "run", "--data", P("own/train"), "--name", "mine", "--plan", P("plan.json"), "--root", P("root"),
+        var (runCode, runOut, runErr) = Exec(env, "run", "--data", P("own/train"), "--name", "mine", "--plan", P("plan.json"), "--root", P("root"),
             "--holdout", P("own/holdout"), "--pairs", P("own/holdout/pairs.txt"), "--json");
+        Assert.True(runCode == 0, runErr);
+        var run = JsonDocument.Parse(runOut).RootElement;
+        // Quiet by default: the verb's own lines and the services' warnings, no framework or service information logs;
+        // the holdout's pair list is read, not reported quarantined.
+        Assert.DoesNotContain("info:", runErr);
+        Assert.DoesNotContain("pairs.txt", runErr);
 
         Assert.Equal("completed", run.GetProperty("status").GetString());
         Assert.Equal(80, run.GetProperty("samples").GetInt32());
         int kept = run.GetProperty("kept").GetInt32();
         Assert.Equal(80, kept + run.GetProperty("dropped").GetInt32());
-        Assert.Equal(kept, run.GetProperty("indexed_points").GetInt64());
+        Assert.Equal(kept, run.GetProperty("indexedPoints").GetInt64());
         Assert.Equal("class-margin", run.GetProperty("score").GetString());
         Assert.True(run.GetProperty("whitened").GetBoolean(), "class margins are measured within-class whitened by default");
         Assert.True(File.Exists(run.GetProperty("report").GetString()), "the report is where the summary says");
         // The summary says how the threshold was reached, as the report does.
         using (var report = JsonDocument.Parse(File.ReadAllText(run.GetProperty("report").GetString()!)))
-            Assert.Equal(report.RootElement.GetProperty("threshold").GetProperty("method").GetString(), run.GetProperty("threshold_method").GetString());
-        Assert.InRange(run.GetProperty("holdout_accuracy").GetDouble(), 0.0, 1.0);
-        Assert.False(run.TryGetProperty("baseline_accuracy", out _), "the plan asked for no baseline");
+            Assert.Equal(report.RootElement.GetProperty("threshold").GetProperty("method").GetString(), run.GetProperty("thresholdMethod").GetString());
+        Assert.InRange(run.GetProperty("holdoutAccuracy").GetDouble(), 0.0, 1.0);
+        Assert.False(run.TryGetProperty("baselineAccuracy", out _), "the plan asked for no baseline");
         var stages = run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()).ToList();
         Assert.Equal(["ingest", "subcenter", "purify", "final", "index"], stages);
+
+        // Everything the run keeps is under its root, its holdout's packed copy too; no claim of a finished step is left.
+        Assert.Single(Directory.GetDirectories(P("root/cache")), d => Path.GetFileName(d).StartsWith("holdout-"));
+        Assert.False(Directory.Exists(P("cache")), "the run's image cache is under its root, not the standalone verbs' cache");
+        Assert.Equal(["_CLAIMED", "_READY", "_STARTED"],
+            Directory.EnumerateFiles(P("root/blobs"), "_*", SearchOption.AllDirectories).Select(Path.GetFileName).Order());
+        // The ledger of `run --root R` is the one `runs --root R` (or Pipeline__Root=R) reads.
+        var runId = run.GetProperty("runId").GetString();
+        Assert.Equal(runId, Run("runs", "--root", P("root"), "--json").GetProperty("runs")[0].GetProperty("runId").GetString());
+        Assert.Equal(runId, Run(new Dictionary<string, string> { ["Pipeline__Root"] = P("root") }, "runs", "--json").GetProperty("runs")[0].GetProperty("runId").GetString());
+
+        // The standalone verbs prepare images as the run does: its own sub-center model gives the run's decisions.
+        Run(env, "purify", "--model", P($"root/blobs/models/{runId}/subcenter/final"), "--data", P("own/train"), "--out", P("cli-report.json"), "--json");
+        Assert.Equal(Decisions(run.GetProperty("report").GetString()!), Decisions(P("cli-report.json")));
+
+        // The plan the run wrote beside its models is a plan file: --plan takes it back as the same plan.
+        var written = P($"root/blobs/models/{runId}/plan.json");
+        var planned = RunPlan.Default with { Epochs = 2, FinalEpochs = 2, BatchSize = 16 };
+        Assert.Equal(planned, RunPlan.Parse(File.ReadAllText(written), written));
+        var again = Run(new Dictionary<string, string>(env) { ["Pipeline__LocalRoot"] = P("again") }, "drop", "--data", P("own/train"), "--name", "again", "--plan", written, "--json");
+        Assert.Equal("drops/again/plan.json", again.GetProperty("plan").GetString());
+        Assert.Equal(planned, RunPlan.Parse(File.ReadAllText(P("again/drops/again/plan.json")), "the dropped plan"));
+        var (epochsCode, _, epochsErr) = Exec(env, "drop", "--data", P("own/train"), "--name", "zero", "--plan", written, "--epochs", "0", "--batch-size", "1");
+        Assert.Equal(1, epochsCode); // an option over the file is checked with it, every bad field named
+        Assert.Contains($"plan ({written} and the options): epochs 0: expected at least 1; batchSize 1: expected at least 2", epochsErr);
 
         var (code, _, err) = Exec(env, "run", "--data", P("own/train"), "--name", "mine", "--root", P("root"));
         Assert.Equal(1, code); // the same drop name again is refused, with the reason
@@ -103,7 +138,7 @@ public sealed class CliVerbTests : IDisposable
         Assert.Contains("--noise-posterior 1.5: expected between 0 and 1", err);
         (code, _, err) = Exec(null, "retrain", "--dataset", "d", "--angle", "80", "--noise-posterior", "0.9");
         Assert.Equal(1, code);
-        Assert.Contains("does not go with --angle", err);
+        Assert.Contains("dropNoisePosterior moves the automatic threshold: it does not go with dropRule 'angle'", err);
     }
 
     [Fact]
@@ -118,6 +153,12 @@ public sealed class CliVerbTests : IDisposable
     }
 
     private string P(string relative) => Path.Combine(_dir, relative);
+
+    private static Dictionary<string, string> Decisions(string report)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        return doc.RootElement.GetProperty("samples").EnumerateArray().ToDictionary(s => s.GetProperty("path").GetString()!, s => s.GetProperty("decision").GetString()!);
+    }
 
     private JsonElement Run(params string[] args) => Run(null, args);
 

@@ -34,7 +34,7 @@ public sealed class IndexRepairCommandTests : IDisposable
         var (code, output, err) = Exec("index", "repair", "--root", _root, "--check", "--json");
         Assert.True(code == 2, $"--check should exit 2 on corrupt records, exited {code}: {err}");
         var checkedOne = Single(output);
-        Assert.Equal(1, checkedOne.GetProperty("corrupt_regions").GetInt32());
+        Assert.Equal(1, checkedOne.GetProperty("corruptRegions").GetInt32());
         Assert.False(checkedOne.GetProperty("rewritten").GetBoolean());
         Assert.Equal(20, checkedOne.GetProperty("points").GetInt64());
 

@@ -26,29 +26,29 @@ public sealed class ThresholdWarningCliTests : IDisposable
         var warning = run.GetProperty("warning").GetString();
         Assert.StartsWith("the score does not separate noise on this data: ", warning);
         Assert.Contains("one mode", warning);
-        Assert.StartsWith("single mode; cut at", run.GetProperty("threshold_method").GetString());
+        Assert.StartsWith("single mode; cut at", run.GetProperty("thresholdMethod").GetString());
         Assert.True(run.GetProperty("dropped").GetInt32() >= 5, "the cut drops the estimated noise share, not the far tail");
         using (var report = JsonDocument.Parse(File.ReadAllText(run.GetProperty("report").GetString()!)))
             Assert.Equal(warning, report.RootElement.GetProperty("warning").GetString());
 
         // `pipeline runs` shows it whole in text and in the purify stage's detail in --json.
         var ledger = new Dictionary<string, string> { ["Pipeline__LedgerPath"] = Path.Combine(P("root"), "ledger.db") };
-        string runId = run.GetProperty("run_id").GetString()!;
+        string runId = run.GetProperty("runId").GetString()!;
         var (code, _, text) = Cli.Exec(ledger, "runs", "--run", runId); // the human summary goes to stderr
         Assert.True(code == 0, text);
         Assert.Contains("WARNING: " + warning, text);
         var details = Cli.Run(ledger, "runs", "--run", runId, "--json");
         var purify = details.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == Stages.Purify);
-        Assert.Equal(warning, purify.GetProperty("detail").GetProperty(nameof(DatasetPurified.Warning)).GetString());
+        Assert.Equal(warning, purify.GetProperty("detail").GetProperty("warning").GetString());
     }
 
     [Fact]
-    public void A_DatasetPurified_from_before_the_warning_still_reads()
+    public void A_DatasetPurified_from_before_the_warning_and_before_camelCase_still_reads()
     {
         var old = """{"RunId":"r","Plan":{},"Purified":{"DatasetId":"d","ManifestPath":"d/m.json"},"ReportPath":"r.json","Kept":9,"Dropped":1,"ThresholdDegrees":80,"PurifiedAt":"2026-12-01T00:00:00Z"}""";
-        var e = JsonSerializer.Deserialize<DatasetPurified>(old)!;
+        var e = JsonSerializer.Deserialize<DatasetPurified>(old, PipelineJson.Options)!;
         Assert.Null(e.Warning);
-        Assert.Equal(9, e.Kept);
+        Assert.Equal((9, 80.0, "d/m.json"), (e.Kept, e.ThresholdDegrees, e.Purified.ManifestPath));
     }
 
     private string P(string relative) => Path.Combine(_dir, relative);

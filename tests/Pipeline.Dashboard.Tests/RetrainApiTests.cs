@@ -124,9 +124,9 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
     [Fact]
     public void A_noise_posterior_moves_the_automatic_threshold_of_the_plan()
     {
-        var plan = RetrainEndpoints.Apply(RunPlan.Default, new RetrainBody(DropNoisePosterior: 0.9));
+        var plan = new RetrainBody { DropNoisePosterior = 0.9 }.Apply(RunPlan.Default);
         Assert.Equal(RunPlan.Default with { DropNoisePosterior = 0.9 }, plan);
-        Assert.Equal(0.8, RetrainEndpoints.Apply(RunPlan.Default with { DropNoisePosterior = 0.8 }, new RetrainBody(Epochs: 3)).DropNoisePosterior);
+        Assert.Equal(0.8, new RetrainBody { Epochs = 3 }.Apply(RunPlan.Default with { DropNoisePosterior = 0.8 }).DropNoisePosterior);
     }
 
     [Fact]

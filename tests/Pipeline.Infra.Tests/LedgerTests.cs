@@ -57,8 +57,8 @@ public sealed class LedgerTests : IDisposable
         // Queued at +1 (TrainModel), working from its first progress at +2, trained at +3.
         Assert.Equal((T0.AddMinutes(1), T0.AddMinutes(2), T0.AddMinutes(3)), (subcenter.QueuedAt!.Value, subcenter.StartedAt, subcenter.EndedAt!.Value));
         using var detail = JsonDocument.Parse(subcenter.DetailJson!);
-        Assert.Equal(0.9, detail.RootElement.GetProperty("Metrics").GetProperty("TrainAccuracy").GetDouble());
-        Assert.Contains("\"Loss\":9.5", subcenter.LastProgressJson);
+        Assert.Equal(0.9, detail.RootElement.GetProperty("metrics").GetProperty("trainAccuracy").GetDouble());
+        Assert.Contains("\"loss\":9.5", subcenter.LastProgressJson);
         Assert.Equal(9, details.Events.Count);
 
         // Purify and index announce only their outcome: each starts when the model it works on was trained.

@@ -202,6 +202,25 @@ public abstract class IngestContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_plan_with_bad_values_fails_the_run_at_ingest_naming_the_file_and_every_bad_field()
+    {
+        var name = Prefix + "zero";
+        await Blobs.PutTextAsync(BlobContainers.Drops, $"{name}/plan.json", """{ "epochs": 0, "batchSize": 1, "dropScore": "subcenter" }""");
+        await PutFolderAsync(name, Faces(95, ("jo", 2)));
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix);
+
+        Assert.Empty(await host.NewWatcher().ScanOnceAsync());
+
+        var failed = await host.Events.WaitForAsync<StageFailed>(e => e.RunId == RunIds.FromKey("drop:" + name));
+        Assert.Equal(Stages.Ingest, failed.Stage);
+        Assert.Equal($"drops/{name}/plan.json: epochs 0: expected at least 1; batchSize 1: expected at least 2 (batch normalisation needs a batch)",
+            failed.Reason);
+        Assert.Empty(host.Events.Of<DatasetDropped>());
+        Assert.False(await Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(DatasetIds.FromDropName(name))));
+        Assert.Empty(await host.NewWatcher().ScanOnceAsync()); // refused once, not on every poll
+    }
+
+    [Fact]
     public async Task A_redelivered_drop_re_creates_the_same_dataset_bytes()
     {
         var name = Prefix + "again";

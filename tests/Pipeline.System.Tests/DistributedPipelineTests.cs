@@ -22,6 +22,7 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
 {
     private readonly string _tmp = Directory.CreateTempSubdirectory("pipeline-system-").FullName;
     private readonly List<ServiceProcess> _services = [];
+    private string Root => Path.Combine(_tmp, "root");
     // What the test wrote to the shared Azurite containers, deleted afterwards so repeated runs do not fill the disk.
     private readonly List<(string Container, string Prefix)> _written = [];
 
@@ -36,8 +37,10 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         await ledgerHost.StartAsync();
         var ledger = ledgerHost.Services.GetRequiredService<RunLedger>();
         var blobs = ledgerHost.Services.GetRequiredService<IBlobStore>();
+        // One root for every service, set once (Pipeline__Root), as the README's distributed steps set it: each keeps its own
+        // work folder under it, and the ledger the command line reads is the one the services' events went to.
         foreach (var service in new[] { "Ingest", "Trainer", "Purifier", "Indexer" })
-            _services.Add(new ServiceProcess(service, new Dictionary<string, string>(env) { ["Pipeline__WorkRoot"] = Path.Combine(_tmp, service) }));
+            _services.Add(new ServiceProcess(service, env));
         await Task.WhenAll(_services.Select(s => s.WaitHealthyAsync(TimeSpan.FromSeconds(90))));
         var indexer = _services.Single(s => s.Name == "Indexer");
 
@@ -72,7 +75,9 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         Assert.Equal("class-margin", report!.Score);
         Assert.Empty(await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/"));
         Assert.NotNull(report.Whitening); // the class margin was measured whitened, from Azurite's embeddings cached by the decider...
-        Assert.False(Directory.Exists(Path.Combine(_tmp, "Purifier", "purify", runId, "embeddings")), "...and the decider's local copies are gone");
+        Assert.False(Directory.Exists(Path.Combine(Root, "work", "purifier", "purify", runId, "embeddings")), "...and the decider's local copies are gone");
+        Assert.True(File.Exists(Path.Combine(Root, "ledger.db")));
+        Assert.All(["ingest", "trainer", "purifier", "indexer"], s => Assert.True(Directory.Exists(Path.Combine(Root, "work", s)), $"no work folder of its own for {s}"));
 
         using var http = new HttpClient { BaseAddress = new Uri(indexer.Url) };
         Assert.Equal($"faces-{runId}", (await http.GetFromJsonAsync<Dictionary<string, string>>("/api/aliases"))!["faces"]);
@@ -123,7 +128,7 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
         ["Pipeline__RabbitMq__Host"] = TestServices.RabbitHost,
         ["Pipeline__BlobStore"] = "Azure",
         ["Pipeline__AzureConnectionString"] = TestServices.AzureConnectionString,
-        ["Pipeline__EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
+        ["Pipeline__Root"] = Root,
         ["Pipeline__Ingest__DropNamePrefix"] = prefix,
         ["Pipeline__Ingest__ShardSize"] = "40",
         ["Pipeline__DropPollSeconds"] = "1",
@@ -200,8 +205,6 @@ public sealed class DistributedPipelineTests(ITestOutputHelper output) : IDispos
     private WebApplication LedgerHost(Dictionary<string, string> env) =>
         PipelineHost.Build([], c => c.AddInMemoryCollection(env.Where(kv => kv.Key.StartsWith("Pipeline__"))
             .Select(kv => new KeyValuePair<string, string?>(kv.Key.Replace("__", ":"), kv.Value))
-            .Append(new("Pipeline:LedgerPath", Path.Combine(_tmp, "ledger.db")))
-            .Append(new("Pipeline:WorkRoot", Path.Combine(_tmp, "ledger-host")))
             .Append(new("urls", "http://127.0.0.1:0"))), new LedgerModule());
 
     private static async Task<JsonElement> Search(HttpClient http, string image)

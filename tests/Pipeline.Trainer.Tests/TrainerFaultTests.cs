@@ -144,7 +144,7 @@ public sealed class TrainerFaultTests : IAsyncLifetime
         foreach (var f in Directory.EnumerateFiles(checkpoint, "*", SearchOption.AllDirectories))
             await host.Blobs.UploadFileAsync(BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage) + Path.GetRelativePath(checkpoint, f), f);
         var killedAt = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Directory.GetFiles(checkpoint, "state.json", SearchOption.AllDirectories).Single()),
-            Pipeline.Face.Models.FaceModel.Json)!;
+            PipelineJson.Options)!;
         await host.Store.PutJsonAsync(BlobContainers.Models, JobPaths.Attempt(job.RunId, job.Stage), new DivergenceRetry(1, 0.05, "epoch 3: collapsed"), default);
         await host.Store.PutJsonAsync(BlobContainers.Models, JobPaths.Job(job.RunId, job.Stage), job, default);
 
@@ -152,7 +152,7 @@ public sealed class TrainerFaultTests : IAsyncLifetime
 
         Assert.Equal("r-retry", trained.RunId);
         using var metrics = JsonDocument.Parse(host.Blobs.Written[BlobPaths.Metrics(job.RunId, job.Stage)]);
-        Assert.Equal(0.05, metrics.RootElement.GetProperty("options").GetProperty("learning_rate").GetDouble());
+        Assert.Equal(0.05, metrics.RootElement.GetProperty("options").GetProperty("learningRate").GetDouble());
         var history = metrics.RootElement.GetProperty("history");
         Assert.Equal(2, history.GetArrayLength());
         // Resumed, not restarted: the first epoch is the one the killed retry trained.
@@ -171,7 +171,7 @@ public sealed class TrainerFaultTests : IAsyncLifetime
         var outcome = await host.Outcomes.NextAsync();
         var failed = Assert.IsType<StageFailed>(outcome);
         Assert.Contains("try 2 of 2", failed.Reason);
-        var attempt = JsonSerializer.Deserialize<DivergenceRetry>(host.Blobs.Written[JobPaths.Attempt("r-diverge", Stages.Baseline)], ArtifactStore.Json)!;
+        var attempt = JsonSerializer.Deserialize<DivergenceRetry>(host.Blobs.Written[JobPaths.Attempt("r-diverge", Stages.Baseline)], PipelineJson.Options)!;
         Assert.Equal((1, 5e5), (attempt.Retry, attempt.LearningRate));
     }
 

@@ -20,7 +20,7 @@ public static class CliConfiguration
             .AddEnvironmentVariables()
             .Build();
 
-    /// <summary>Section "Pipeline", defaults filled in (embedded mode: ./.pipeline).</summary>
+    /// <summary>Section "Pipeline", defaults filled in (embedded mode: Pipeline:Root, else ./.pipeline).</summary>
     public static PipelineOptions PipelineOptions() => Load().GetPipelineOptions();
 
     /// <summary>The blob store the services use (local folder or Azure), with the same retries.</summary>

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Pipeline.Contracts;
 
 namespace Pipeline.Cli;
 
@@ -9,19 +9,11 @@ namespace Pipeline.Cli;
 /// </summary>
 public static class ConsoleOutput
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static void Info(string line) => Console.Error.WriteLine(line);
 
     public static void Summary(bool json, object summary, string humanText)
     {
-        if (json) Console.Out.WriteLine(JsonSerializer.Serialize(summary, summary.GetType(), Json));
+        if (json) Console.Out.WriteLine(JsonSerializer.Serialize(summary, summary.GetType(), PipelineJson.Options));
         else Console.Error.WriteLine(humanText);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Datasets;
+using Pipeline.Ingest;
 
 namespace Pipeline.Cli;
 
@@ -8,34 +9,42 @@ namespace Pipeline.Cli;
 /// What a verb's --data names, as a decoded <see cref="ImageSet"/>: a packed dataset (a folder
 /// with manifest.json) is loaded as it is; anything else a user drops (image folders, archives,
 /// RecordIO) is validated, decoded and packed once into a cache keyed by its path, size and
-/// file listing, so the second run starts training at once.
+/// file listing, so the second run starts training at once. It is packed as Ingest packs a drop
+/// (<see cref="IngestSettings.PackOptions"/>), and the model resizes it as the services' stages do:
+/// the same model gives the same embeddings here and in a run.
 /// </summary>
 public static class DatasetInput
 {
-    public static ImageSet Load(string path, int imageSize, string? cacheRoot = null)
+    /// <param name="cacheRoot">Where the packed copy goes; default <see cref="DefaultCacheRoot"/>.</param>
+    /// <param name="except">A file of the folder that is not an image (a holdout's pair list), left out rather than quarantined.</param>
+    public static ImageSet Load(string path, string? cacheRoot = null, string? except = null)
     {
         var full = Path.GetFullPath(path);
         if (File.Exists(Path.Combine(full, DatasetFiles.Manifest))) return DatasetLoader.Load(full);
 
-        var cache = Path.Combine(cacheRoot ?? DefaultCacheRoot(), $"{Key(full, imageSize)}");
+        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full));
+        var cache = Path.Combine(cacheRoot ?? DefaultCacheRoot(), Key(full, options.ImageSize));
         if (!File.Exists(Path.Combine(cache, DatasetFiles.Manifest)))
         {
             var staging = cache + ".partial-" + Environment.ProcessId;
             if (Directory.Exists(staging)) Directory.Delete(staging, true);
             Directory.CreateDirectory(staging);
             var bar = new ProgressBar("decode");
-            var result = DatasetPacker.Pack(DatasetSource.Open(full), new PackOptions { DatasetId = Path.GetFileName(full), ImageSize = imageSize },
+            var skip = except is null || !Directory.Exists(full) ? null : Path.GetRelativePath(full, Path.GetFullPath(except)).Replace('\\', '/');
+            var result = DatasetPacker.Pack(new Except(DatasetSource.Open(full), skip), options,
                 DatasetFiles.WriterFor(staging), new Progress<PackProgress>(p => bar.Report(0, $"{p.Accepted} images, {p.Quarantined} quarantined")));
             bar.Done();
             if (Directory.Exists(cache)) Directory.Delete(cache, true);
             Directory.Move(staging, cache);
-            ConsoleOutput.Info($"{full}: {result.Manifest.SampleCount} images of {result.Manifest.Identities.Count} identities packed at {imageSize}px; {result.Quarantine.Count} quarantined (see {Path.Combine(cache, DatasetFiles.Quarantine)})");
+            ConsoleOutput.Info($"{full}: {result.Manifest.SampleCount} images of {result.Manifest.Identities.Count} identities packed at {options.ImageSize}px; {result.Quarantine.Count} quarantined" +
+                (result.Quarantine.Count == 0 ? "" : $" (see {Path.Combine(cache, DatasetFiles.Quarantine)})"));
             foreach (var q in result.Quarantine.Take(10)) ConsoleOutput.Info($"  quarantined {q.Path}: {q.Reason}");
         }
         return DatasetLoader.Load(cache);
     }
 
-    private static string DefaultCacheRoot() =>
+    /// <summary>Where the standalone verbs keep packed copies: $PIPELINE_CACHE, else $XDG_CACHE_HOME/pipeline-faces, else ~/.cache/pipeline-faces.</summary>
+    public static string DefaultCacheRoot() =>
         Environment.GetEnvironmentVariable("PIPELINE_CACHE")
         ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "pipeline-faces");
 
@@ -59,5 +68,13 @@ public static class DatasetInput
         }
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16].ToLowerInvariant();
         return $"{Path.GetFileName(full)}-{imageSize}-{hash}";
+    }
+
+    /// <summary>The source without the one entry at <paramref name="path"/>.</summary>
+    private sealed class Except(IDatasetSource inner, string? path) : IDatasetSource
+    {
+        public string Name => inner.Name;
+
+        public IEnumerable<DatasetEntry> Entries(CancellationToken ct = default) => inner.Entries(ct).Where(e => e.Path != path);
     }
 }

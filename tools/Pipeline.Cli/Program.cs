@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli.Commands;
 
 var root = new RootCommand("pipeline: clean and index noisy face datasets with sub-center ArcFace");
+root.Options.Add(CommonOptions.Verbose);
 // One line per verb; each verb lives in Commands/<Verb>Command.cs.
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RunCommand.Create());

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Contracts;
 
 namespace Pipeline.Datasets;
 
@@ -12,8 +13,6 @@ public static class DatasetFiles
     public const string Manifest = "manifest.json";
     public const string Quarantine = "quarantine.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     public static Func<string, Stream> WriterFor(string directory) => name =>
     {
         var full = Path.Combine(directory, name);
@@ -25,10 +24,10 @@ public static class DatasetFiles
         new FileStream(Path.Combine(directory, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
     public static void WriteQuarantine(Stream s, IReadOnlyList<QuarantineEntry> entries) =>
-        JsonSerializer.Serialize(s, entries.Select(e => new QuarantineJson(e.Path, e.Reason)).ToList(), Json);
+        JsonSerializer.Serialize(s, entries.Select(e => new QuarantineJson(e.Path, e.Reason)).ToList(), PipelineJson.Options);
 
     public static IReadOnlyList<QuarantineEntry> ReadQuarantine(Stream s) =>
-        (JsonSerializer.Deserialize<List<QuarantineJson>>(s, Json) ?? [])
+        (JsonSerializer.Deserialize<List<QuarantineJson>>(s, PipelineJson.Options) ?? [])
             .Select(q => new QuarantineEntry(q.Path, q.Reason)).ToList();
 
     private sealed record QuarantineJson(

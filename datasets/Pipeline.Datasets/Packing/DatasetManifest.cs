@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pipeline.Contracts;
 
 namespace Pipeline.Datasets;
 
@@ -23,13 +24,11 @@ public sealed record DatasetManifest
     [JsonPropertyName("identities")] public required IReadOnlyList<string> Identities { get; init; }
     [JsonPropertyName("shards")] public required IReadOnlyList<ShardInfo> Shards { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
-    public void WriteTo(Stream s) => JsonSerializer.Serialize(s, this, Json);
+    public void WriteTo(Stream s) => JsonSerializer.Serialize(s, this, PipelineJson.Options);
 
     public static DatasetManifest ReadFrom(Stream s)
     {
-        var m = JsonSerializer.Deserialize<DatasetManifest>(s, Json) ?? throw new InvalidDataException("manifest.json is empty");
+        var m = JsonSerializer.Deserialize<DatasetManifest>(s, PipelineJson.Options) ?? throw new InvalidDataException("manifest.json is empty");
         if (m.Format != FormatName || m.Version != CurrentVersion)
             throw new InvalidDataException($"manifest is '{m.Format}' v{m.Version}, expected '{FormatName}' v{CurrentVersion}");
         return m;

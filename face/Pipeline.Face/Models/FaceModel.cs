@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Contracts;
 using Pipeline.Face.Backbones;
 using Pipeline.Face.Heads;
 using TorchSharp;
@@ -15,8 +16,6 @@ public sealed class FaceModel : IDisposable
     public const string InfoFile = "model.json";
     private const string BackboneFile = "backbone.ftns";
     private const string HeadFile = "head.ftns";
-
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>Serialises every model construction: initial weights come from libtorch's one process-wide generator.</summary>
     private static readonly Lock InitLock = new();
@@ -61,7 +60,7 @@ public sealed class FaceModel : IDisposable
         TensorFile.Save(Path.Combine(dir, BackboneFile), Backbone.state_dict());
         TensorFile.Save(Path.Combine(dir, HeadFile), Head.state_dict());
         var tmp = Path.Combine(dir, InfoFile + ".tmp");
-        File.WriteAllText(tmp, JsonSerializer.Serialize(Info, Json));
+        File.WriteAllText(tmp, JsonSerializer.Serialize(Info, PipelineJson.Options));
         File.Move(tmp, Path.Combine(dir, InfoFile), overwrite: true);
     }
 
@@ -71,7 +70,7 @@ public sealed class FaceModel : IDisposable
     {
         var path = Path.Combine(dir, InfoFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"{dir}: not a model directory (no {InfoFile})", path);
-        return JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(path), Json)
+        return JsonSerializer.Deserialize<ModelInfo>(File.ReadAllText(path), PipelineJson.Options)
             ?? throw new InvalidDataException($"{path}: empty model description");
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Contracts;
 using Pipeline.Face.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +20,6 @@ public sealed class CheckpointStore(string dir)
 {
     private const string Latest = "LATEST";
     // A diverging run's sums go NaN mid-epoch; its checkpoint must still be written, for the collapse detector to see the epoch end.
-    private static readonly JsonSerializerOptions StateJson = new(FaceModel.Json) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string Directory => dir;
 
@@ -32,7 +32,7 @@ public sealed class CheckpointStore(string dir)
         TensorFile.Save(Path.Combine(target, "head.ftns"), model.Head.state_dict());
         TensorFile.Save(Path.Combine(target, "optimizer.ftns"),
             optimizer.State().Select(s => new KeyValuePair<string, Tensor>(s.Index.ToString(), s.Buffer)));
-        File.WriteAllText(Path.Combine(target, "state.json"), JsonSerializer.Serialize(state, StateJson));
+        File.WriteAllText(Path.Combine(target, "state.json"), JsonSerializer.Serialize(state, PipelineJson.Options));
         // On disk before LATEST names them: after a power loss LATEST never points at files the disk never got.
         foreach (var file in System.IO.Directory.GetFiles(target)) DurableFiles.FlushFile(file);
         DurableFiles.FlushFolder(target);
@@ -56,7 +56,7 @@ public sealed class CheckpointStore(string dir)
     {
         var name = File.ReadAllText(Path.Combine(dir, Latest)).Trim();
         var source = Path.Combine(dir, name);
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(source, "state.json")), StateJson)
+        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(source, "state.json")), PipelineJson.Options)
             ?? throw new InvalidDataException($"{source}/state.json: empty checkpoint state");
         FaceModel.LoadInto(model.Backbone, Path.Combine(source, "backbone.ftns"));
         FaceModel.LoadInto(model.Head, Path.Combine(source, "head.ftns"));

@@ -1,13 +1,12 @@
 using System.Text;
 using System.Text.Json;
+using Pipeline.Contracts;
 
 namespace Pipeline.Infra.Blobs;
 
 /// <summary>Convenience reads and writes of small blobs (manifests, reports, plans, metrics).</summary>
 public static class BlobStoreExtensions
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static Task<bool> PutBytesAsync(this IBlobStore store, string container, string path, ReadOnlyMemory<byte> bytes,
         bool overwrite = true, CancellationToken ct = default) =>
         store.PutAsync(container, path, new MemoryStream(bytes.ToArray(), writable: false), overwrite, ct);
@@ -18,7 +17,7 @@ public static class BlobStoreExtensions
 
     public static Task<bool> PutJsonAsync<T>(this IBlobStore store, string container, string path, T value,
         bool overwrite = true, CancellationToken ct = default) =>
-        store.PutBytesAsync(container, path, JsonSerializer.SerializeToUtf8Bytes(value, Json), overwrite, ct);
+        store.PutBytesAsync(container, path, JsonSerializer.SerializeToUtf8Bytes(value, PipelineJson.Options), overwrite, ct);
 
     /// <summary>The blob's bytes, or null when it does not exist.</summary>
     public static async Task<byte[]?> GetBytesAsync(this IBlobStore store, string container, string path, CancellationToken ct = default)
@@ -33,14 +32,14 @@ public static class BlobStoreExtensions
     public static async Task<string?> GetTextAsync(this IBlobStore store, string container, string path, CancellationToken ct = default) =>
         await store.GetBytesAsync(container, path, ct) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
-    /// <summary>The blob parsed as JSON (web defaults: camelCase), or default when it does not exist.</summary>
+    /// <summary>The blob parsed as JSON (<see cref="PipelineJson"/>), or default when it does not exist.</summary>
     public static async Task<T?> GetJsonAsync<T>(this IBlobStore store, string container, string path, CancellationToken ct = default)
     {
         await using var stream = await store.GetAsync(container, path, ct);
         if (stream is null) return default;
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(stream, Json, ct);
+            return await JsonSerializer.DeserializeAsync<T>(stream, PipelineJson.Options, ct);
         }
         catch (JsonException e)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Contracts;
 
 namespace Pipeline.Infra.Blobs;
 
@@ -10,14 +11,14 @@ internal sealed record ClaimMarker(string Owner, DateTimeOffset ClaimedAt, DateT
 
     public bool IsExpired(DateTimeOffset now) => ExpiresAt <= now;
 
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, PipelineJson.Options);
 
     /// <summary>An unreadable marker counts as held forever: never steal what we cannot understand.</summary>
     public static ClaimMarker Parse(byte[] bytes)
     {
         try
         {
-            return JsonSerializer.Deserialize<ClaimMarker>(bytes) ?? Unknown;
+            return JsonSerializer.Deserialize<ClaimMarker>(bytes, PipelineJson.Options) ?? Unknown;
         }
         catch (JsonException)
         {

@@ -7,8 +7,9 @@ public static class PipelineConfiguration
     /// <summary>Binds section "Pipeline" (missing keys keep their defaults) and checks the choices.</summary>
     public static PipelineOptions GetPipelineOptions(this IConfiguration configuration)
     {
-        var options = new PipelineOptions();
         var section = configuration.GetSection(PipelineOptions.Section);
+        // The root first: the binder writes back every default it reads, and the paths under the root are read from it.
+        var options = new PipelineOptions { Root = section[nameof(PipelineOptions.Root)] ?? PipelineOptions.DefaultRoot };
         section.Bind(options);
         // The binder appends configured array items to the defaults; configured lists replace them instead.
         options.Bus.RetryIntervalsMs = ReplaceList(section.GetSection("Bus:RetryIntervalsMs"), BusDefaults.RetryIntervalsMs);

@@ -8,6 +8,15 @@ public sealed class PipelineOptions
 {
     public const string Section = "Pipeline";
 
+    /// <summary>The folder everything local lives under unless set one by one: blobs/, ledger.db, index/, work/.</summary>
+    public const string DefaultRoot = "./.pipeline";
+
+    /// <summary>
+    /// Pipeline:Root (env Pipeline__Root): the one folder of a pipeline's local state, shared by every service and the
+    /// command line, so that processes started in different folders see one ledger, one index and one blob folder.
+    /// </summary>
+    public string Root { get; set; } = DefaultRoot;
+
     /// <summary><see cref="Transports.InMemory"/> (default) or <see cref="Transports.RabbitMq"/>.</summary>
     public string Transport { get; set; } = Transports.InMemory;
 
@@ -18,14 +27,26 @@ public sealed class PipelineOptions
     /// <summary><see cref="BlobStores.Local"/> (default) or <see cref="BlobStores.Azure"/>.</summary>
     public string BlobStore { get; set; } = BlobStores.Local;
 
-    /// <summary>Root folder of the local blob store; each container is a sub-folder.</summary>
-    public string LocalRoot { get; set; } = "./.pipeline/blobs";
+    /// <summary>Root folder of the local blob store; each container is a sub-folder. Default: <see cref="Root"/>/blobs.</summary>
+    public string LocalRoot
+    {
+        get => _localRoot ?? Path.Combine(Root, "blobs");
+        set => _localRoot = value;
+    }
+
+    private string? _localRoot;
 
     /// <summary>Azure Storage connection string (Azurite's dev string locally).</summary>
     public string? AzureConnectionString { get; set; }
 
-    /// <summary>SQLite file of the run ledger.</summary>
-    public string LedgerPath { get; set; } = "./.pipeline/ledger.db";
+    /// <summary>SQLite file of the run ledger. Default: <see cref="Root"/>/ledger.db.</summary>
+    public string LedgerPath
+    {
+        get => _ledgerPath ?? Path.Combine(Root, "ledger.db");
+        set => _ledgerPath = value;
+    }
+
+    private string? _ledgerPath;
 
     public ResilienceOptions Resilience { get; set; } = new();
 }

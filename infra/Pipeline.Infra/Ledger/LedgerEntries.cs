@@ -24,15 +24,22 @@ public static class LedgerEntries
         _ => throw new ArgumentException($"{message.GetType().Name}: not a pipeline message the ledger knows", nameof(message)),
     };
 
-    /// <summary>How the ledger writes a message's detail (and how readers read it back): NaN stays "NaN".</summary>
-    public static readonly JsonSerializerOptions DetailJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     // The message minus what the run row already holds (run id, plan); a NaN loss is kept as "NaN".
     private static string Detail<T>(T message)
     {
-        var node = JsonSerializer.SerializeToNode(message, DetailJson)!.AsObject();
-        node.Remove(nameof(DatasetDropped.RunId));
-        node.Remove(nameof(DatasetDropped.Plan));
+        var node = JsonSerializer.SerializeToNode(message, PipelineJson.Options)!.AsObject();
+        node.Remove(PipelineJson.Name(nameof(DatasetDropped.RunId)));
+        node.Remove(PipelineJson.Name(nameof(DatasetDropped.Plan)));
         return node.ToJsonString();
     }
+
+    /// <summary>A value as the ledger stores it: <see cref="PipelineJson"/>, on one line.</summary>
+    public static string Json<T>(T value) => JsonSerializer.SerializeToNode(value, PipelineJson.Options)!.ToJsonString();
+
+    /// <summary>
+    /// A stored detail as JSON whose field names match in any case (rows written before the ledger spoke camelCase
+    /// are PascalCase), or null when there is none.
+    /// </summary>
+    public static JsonNode? ParseDetail(string? json) =>
+        json is null ? null : JsonNode.Parse(json, new JsonNodeOptions { PropertyNameCaseInsensitive = true });
 }

@@ -66,8 +66,8 @@ public static class RunFrontier
     {
         var type = Types.GetValueOrDefault(e.MessageType) ?? throw new ArgumentException($"{e.MessageType}: not a message a run is resumed from");
         var node = JsonNode.Parse(e.DetailJson ?? "{}")!.AsObject();
-        node[nameof(DatasetDropped.RunId)] = runId;
-        node[nameof(DatasetDropped.Plan)] = JsonSerializer.SerializeToNode(plan);
-        return node.Deserialize(type, LedgerEntries.DetailJson) ?? throw new InvalidDataException($"run {runId}: event {e.Id} ({e.MessageType}) has no detail");
+        node[PipelineJson.Name(nameof(DatasetDropped.RunId))] = runId;
+        node[PipelineJson.Name(nameof(DatasetDropped.Plan))] = JsonSerializer.SerializeToNode(plan, PipelineJson.Options);
+        return node.Deserialize(type, PipelineJson.Options) ?? throw new InvalidDataException($"run {runId}: event {e.Id} ({e.MessageType}) has no detail");
     }
 }

@@ -82,7 +82,7 @@ public sealed class RunLedger
             await using var connection = Open();
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
             var at = Format(entry.At);
-            object plan = entry.Plan is null ? DBNull.Value : JsonSerializer.Serialize(entry.Plan);
+            object plan = entry.Plan is null ? DBNull.Value : LedgerEntries.Json(entry.Plan);
 
             await using (var insert = Command(connection, tx, """
                 INSERT INTO runs (run_id, status, current_stage, dataset_id, created_at, updated_at, plan_json)
@@ -230,7 +230,7 @@ public sealed class RunLedger
     private static RunSummary ReadRun(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
         Parse(r.GetString(4)), Parse(r.GetString(5)),
-        r.IsDBNull(6) ? null : JsonSerializer.Deserialize<RunPlan>(r.GetString(6)));
+        r.IsDBNull(6) ? null : JsonSerializer.Deserialize<RunPlan>(r.GetString(6), PipelineJson.Options));
 
     // Fixed-width UTC ISO-8601 so text order is time order.
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

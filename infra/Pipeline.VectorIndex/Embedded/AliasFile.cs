@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Contracts;
 
 namespace Pipeline.VectorIndex.Embedded;
 
@@ -13,7 +14,7 @@ internal static class AliasFile
         if (!File.Exists(path)) return new(StringComparer.Ordinal);
         try
         {
-            var aliases = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(path));
+            var aliases = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllBytes(path), PipelineJson.Options);
             return new(aliases ?? [], StringComparer.Ordinal);
         }
         catch (JsonException e)
@@ -28,7 +29,7 @@ internal static class AliasFile
         var temp = path + CollectionLog.TempSuffix;
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, aliases, new JsonSerializerOptions { WriteIndented = true });
+            JsonSerializer.Serialize(stream, aliases, PipelineJson.Options);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -47,46 +46,19 @@ public static class RetrainEndpoints
         }).DisableAntiforgery();
     }
 
-    /// <summary>
-    /// The plan a retrain runs with: <paramref name="basePlan"/> with the body's overrides. A drop angle without a
-    /// drop rule means "drop by this angle" (the auto rule would ignore it).
-    /// </summary>
-    public static RunPlan Apply(RunPlan basePlan, RetrainBody body) => basePlan with
-    {
-        Epochs = body.Epochs ?? basePlan.Epochs,
-        FinalEpochs = body.FinalEpochs ?? basePlan.FinalEpochs,
-        SubCenters = body.SubCenters ?? basePlan.SubCenters,
-        DropRule = body.DropRule ?? (body.DropAngleDegrees is null ? basePlan.DropRule : DropRules.Angle),
-        DropAngleDegrees = body.DropAngleDegrees ?? basePlan.DropAngleDegrees,
-        DropScore = body.DropScore ?? basePlan.DropScore,
-        DropNoisePosterior = body.DropNoisePosterior ?? basePlan.DropNoisePosterior,
-        Seed = body.Seed ?? basePlan.Seed,
-    };
-
-    /// <summary>What is wrong with the body's values, or null when nothing is.</summary>
-    public static string? Validate(RetrainBody body) => body switch
-    {
-        { Epochs: < 1 } => $"epochs = {body.Epochs}: expected at least 1",
-        { FinalEpochs: < 1 } => $"finalEpochs = {body.FinalEpochs}: expected at least 1",
-        { SubCenters: < 1 } => $"subCenters = {body.SubCenters}: expected at least 1",
-        { DropRule: { } rule } when !DropRules.All.Contains(rule) =>
-            $"dropRule = '{rule}': expected {RunPlan.Expected(DropRules.All)}",
-        { DropScore: { } score } when !DropScores.All.Contains(score) =>
-            $"dropScore = '{score}': expected {RunPlan.Expected(DropScores.All)}",
-        { DropAngleDegrees: { } a } when !(a > 0 && a < 180) => $"dropAngleDegrees = {a}: expected between 0 and 180 (exclusive)",
-        { RequestId: { } r } when string.IsNullOrWhiteSpace(r) || r.Length > MaxRequestIdLength =>
-            $"requestId: expected 1..{MaxRequestIdLength} non-blank characters",
-        _ => null,
-    };
+    /// <summary>What is wrong with the body's own fields (its plan fields are checked on the plan they make), or null.</summary>
+    public static string? Validate(RetrainBody body) => body.RequestId is { } r && (string.IsNullOrWhiteSpace(r) || r.Length > MaxRequestIdLength)
+        ? $"requestId: expected 1..{MaxRequestIdLength} non-blank characters"
+        : null;
 
     public const int MaxRequestIdLength = 200;
 
     private static async Task<IResult> PublishAsync(string datasetId, RunPlan basePlan, RetrainBody body, IPublishEndpoint publish,
         TimeProvider clock, CancellationToken ct)
     {
-        var plan = Apply(basePlan, body);
+        var plan = body.Apply(basePlan);
         // Checked on the plan the retrain would run, so a fixed angle inherited from the run counts too.
-        if (plan.NoisePosteriorProblem() is { } problem) return Results.BadRequest(new { error = problem });
+        if (plan.Validate() is { Count: > 0 } problems) return Results.BadRequest(new { error = string.Join("; ", problems) });
         var request = new RetrainRequested(body.RequestId ?? Guid.NewGuid().ToString("N"), datasetId, plan, RequestedBy, clock.GetUtcNow());
         await publish.Publish(request, ct);
         return Results.Accepted($"/api/runs/{request.RunId}",
@@ -97,12 +69,6 @@ public static class RetrainEndpoints
         new { error = settings.ApiKey.Length == 0 ? "retrain is disabled: Pipeline:ApiKey is not configured" : $"missing or wrong {ApiKeyHeader} header" },
         statusCode: StatusCodes.Status403Forbidden);
 
-    // Unknown fields are refused, so a typo ("epoch") fails loudly instead of retraining with the old value.
-    private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     private static async Task<(RetrainBody Body, IResult? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         RetrainBody? body;
@@ -110,7 +76,7 @@ public static class RetrainEndpoints
         {
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var text = await reader.ReadToEndAsync(ct);
-            body = string.IsNullOrWhiteSpace(text) ? new RetrainBody() : JsonSerializer.Deserialize<RetrainBody>(text, BodyJson);
+            body = string.IsNullOrWhiteSpace(text) ? new RetrainBody() : JsonSerializer.Deserialize<RetrainBody>(text, PipelineJson.Strict);
         }
         catch (JsonException e)
         {
@@ -121,18 +87,16 @@ public static class RetrainEndpoints
     }
 }
 
-/// <summary>Body of a retrain: every field optional (datasetId is required by POST /api/retrain only).</summary>
-public sealed record RetrainBody(
-    string? DatasetId = null,
-    string? RequestId = null,
-    int? Epochs = null,
-    int? FinalEpochs = null,
-    int? SubCenters = null,
-    string? DropRule = null,
-    double? DropAngleDegrees = null,
-    int? Seed = null,
-    string? DropScore = null,
-    double? DropNoisePosterior = null);
+/// <summary>
+/// Body of a retrain: any plan field (<see cref="RunPlanOverrides"/>, over the run's plan or the default one), and the
+/// request's own: datasetId (required by POST /api/retrain only) and requestId. Unknown fields are refused, so a typo
+/// ("epoch") fails loudly instead of retraining with the old value.
+/// </summary>
+public sealed record RetrainBody : RunPlanOverrides
+{
+    public string? DatasetId { get; init; }
+    public string? RequestId { get; init; }
+}
 
 /// <summary>Answer to an accepted retrain: the run it starts (GET /api/runs/{runId} once the ledger has it).</summary>
 public sealed record RetrainAccepted(string RequestId, string RunId, string DatasetId, RunPlan Plan, DateTimeOffset RequestedAt);

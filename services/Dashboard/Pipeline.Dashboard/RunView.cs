@@ -18,6 +18,12 @@ public sealed record RunView(
     IReadOnlyList<FailureView> Failures,
     IReadOnlyList<EventView> Events)
 {
+    /// <summary>What the plan's purification scores by (<see cref="RunPlan.EffectiveDropScore"/>): derived, so not in the plan.</summary>
+    public string? DropScore => Plan?.EffectiveDropScore;
+
+    /// <summary>Whether that score is measured within-class whitened (<see cref="RunPlan.DropScoreWhitened"/>).</summary>
+    public bool DropScoreWhitened => Plan?.DropScoreWhitened ?? false;
+
     public static RunView From(RunDetails details, DateTimeOffset now)
     {
         var run = details.Run;
@@ -53,7 +59,7 @@ public sealed record StageView(
 {
     public static StageView From(StageSummary s, DateTimeOffset now)
     {
-        var progress = s.LastProgressJson is null ? null : JsonSerializer.Deserialize<StageProgress>(s.LastProgressJson, LedgerEntries.DetailJson);
+        var progress = s.LastProgressJson is null ? null : JsonSerializer.Deserialize<StageProgress>(s.LastProgressJson, PipelineJson.Options);
         var reason = s.Status == StageStatus.Failed ? RunView.ReasonOf(s.DetailJson) : null;
         return new StageView(s.Stage, s.Status, s.StartedAt, s.EndedAt, Math.Round(s.WorkSeconds(now), 3),
             Math.Round(s.QueuedSeconds(now), 3), progress, reason, DetailJson.Parse(s.DetailJson));
@@ -68,8 +74,8 @@ public sealed record FailureView(string Stage, string Reason, DateTimeOffset At)
 public sealed record EventView(long Id, string Stage, string Status, DateTimeOffset At, string MessageType, JsonNode? Detail);
 
 /// <summary>
-/// The ledger stores each message's detail as the message serialized with .NET's defaults (PascalCase);
-/// the API speaks camelCase throughout, so detail keys are converted on the way out.
+/// The ledger stores each message's detail in <see cref="PipelineJson"/>'s camelCase, as the API speaks; rows written
+/// before it did are PascalCase, so detail keys are converted on the way out.
 /// </summary>
 internal static class DetailJson
 {

@@ -34,8 +34,7 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), m.Shards,
             IndexNames.PublishClaim(m.RunId), ShardBarrier.Owner(Stages.Index, m.RunId, m.Shard), ct);
         if (claim is null) return;
-        var published = await Publish(m, IndexNames.Collection(m.RunId), ct);
-        await store.PutJsonAsync(BlobContainers.Models, IndexNames.Published(m.RunId), published, ct);
+        var published = await ShardBarrier.OutcomeAsync(store, claim, IndexNames.Published(m.RunId), () => Publish(m, IndexNames.Collection(m.RunId), ct), ct);
         await context.Publish(published);
     }
 

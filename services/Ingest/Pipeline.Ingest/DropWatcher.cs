@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,13 +17,6 @@ namespace Pipeline.Ingest;
 /// </summary>
 public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings settings, IngestSettings ingest, ILogger<DropWatcher> logger) : BackgroundService
 {
-    private static readonly JsonSerializerOptions PlanJson = new(JsonSerializerDefaults.Web)
-    {
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-    };
-
     private readonly SemaphoreSlim _scanning = new(1, 1);
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
@@ -164,27 +156,19 @@ public sealed class DropWatcher(IBlobStore blobs, IBus bus, ServiceSettings sett
     }
 
     /// <summary>
-    /// A serialized <see cref="RunPlan"/> (camelCase or PascalCase); unknown fields are refused so a typo is not silently
-    /// ignored, and so are drop rules and scores the Purifier does not know (it would fail the run only at purification).
+    /// The drop's plan (<see cref="RunPlan.Parse"/>: its fields over the default plan, unknown fields refused, every value
+    /// checked), or the problem naming the file and every bad field: the run then fails here, at ingest, not in the stage
+    /// that would have tripped on it.
     /// </summary>
     public static (RunPlan Plan, string? Problem) ParsePlan(string json, string where)
     {
         try
         {
-            return JsonSerializer.Deserialize<RunPlan>(json, PlanJson) switch
-            {
-                null => (RunPlan.Default, $"{where}: empty plan (null)"),
-                { DropRule: var rule } when !DropRules.All.Contains(rule) =>
-                    (RunPlan.Default, $"{where}: dropRule '{rule}': expected {RunPlan.Expected(DropRules.All)}"),
-                { DropScore: { } score } when !DropScores.All.Contains(score) =>
-                    (RunPlan.Default, $"{where}: dropScore '{score}': expected {RunPlan.Expected(DropScores.All)}"),
-                var plan when plan.NoisePosteriorProblem() is { } problem => (RunPlan.Default, $"{where}: {problem}"),
-                var plan => (plan, null),
-            };
+            return (RunPlan.Parse(json, where), null);
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
-            return (RunPlan.Default, $"{where}: not a valid run plan: {e.Message}");
+            return (RunPlan.Default, e.Message);
         }
     }
 }

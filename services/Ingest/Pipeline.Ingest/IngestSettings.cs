@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Pipeline.Datasets;
 
 namespace Pipeline.Ingest;
 
@@ -27,6 +28,15 @@ public sealed class IngestSettings
 
     /// <summary>Seconds a drop's claim lasts until its run is announced: how soon a drop whose claimer died is taken again.</summary>
     public double DropClaimSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// How images are decoded and cropped: a drop here, and a folder the command line's verbs read, so that a model
+    /// sees the same pixels from both (each stage then resizes them to its model's input the same way).
+    /// </summary>
+    public PackOptions PackOptions(string datasetId, string? tempDirectory = null) => new()
+    {
+        DatasetId = datasetId, ImageSize = ImageSize, ShardSize = ShardSize, TempDirectory = tempDirectory,
+    };
 
     public static IngestSettings From(IConfiguration configuration)
     {

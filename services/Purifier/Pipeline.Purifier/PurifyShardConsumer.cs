@@ -37,8 +37,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), m.Shards,
             BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", ShardBarrier.Owner(Stages.Purify, m.RunId, m.Shard), ct);
         if (claim is null) return;
-        var purified = await Decide(m, ct);
-        await store.PutJsonAsync(BlobContainers.Datasets, eventPath, purified, ct);
+        var purified = await ShardBarrier.OutcomeAsync(store, claim, eventPath, () => Decide(m, ct), ct);
         await context.Publish(purified);
         await DeleteEmbeddingsAsync(m, ct);
     }

@@ -112,7 +112,7 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
         Directory.CreateDirectory(dir);
         await using var file = new FileStream(Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json"), FileMode.CreateNew, FileAccess.ReadWrite,
             FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        await JsonSerializer.SerializeAsync(file, value, Json, ct);
+        await JsonSerializer.SerializeAsync(file, value, PipelineJson.Options, ct);
         file.Position = 0;
         await blobs.PutAsync(container, path, file, ct: ct);
     }
@@ -121,8 +121,6 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
     public async Task<T?> GetJsonAsync<T>(string container, string path, CancellationToken ct)
     {
         await using var s = await blobs.GetAsync(container, path, ct);
-        return s is null ? default : await JsonSerializer.DeserializeAsync<T>(s, Json, ct);
+        return s is null ? default : await JsonSerializer.DeserializeAsync<T>(s, PipelineJson.Options, ct);
     }
-
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

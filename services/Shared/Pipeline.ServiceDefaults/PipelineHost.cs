@@ -21,7 +21,7 @@ public static class PipelineHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         configure?.Invoke(builder.Configuration);
         builder.Services.AddPipelineInfra(builder.Configuration);
-        builder.Services.AddPipelineServices(builder.Configuration);
+        builder.Services.AddPipelineServices(builder.Configuration, modules.Length == 1 ? modules[0].Name : null);
         foreach (var m in modules) m.AddServices(builder.Services, builder.Configuration);
         builder.Services.AddPipelineBus(builder.Configuration, bus =>
         {

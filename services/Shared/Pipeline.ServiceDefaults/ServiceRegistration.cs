@@ -10,9 +10,10 @@ namespace Pipeline.ServiceDefaults;
 public static class ServiceRegistration
 {
     /// <summary>Settings, the vector index chosen by Pipeline:VectorIndex, and the artifact store.</summary>
-    public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="service">The one service the process hosts (it gets a work folder of its own), or null.</param>
+    public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration, string? service = null)
     {
-        var settings = ServiceSettings.From(configuration);
+        var settings = ServiceSettings.From(configuration, service);
         services.AddSingleton(settings);
         services.AddSingleton<IVectorIndex>(sp => CreateIndex(settings, sp.GetRequiredService<ResiliencePipelines>()));
         services.AddSingleton<ArtifactStore>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Pipeline.Infra.Configuration;
 
 namespace Pipeline.ServiceDefaults;
 
@@ -8,11 +9,33 @@ namespace Pipeline.ServiceDefaults;
 /// </summary>
 public sealed class ServiceSettings
 {
+    /// <summary>Pipeline:Root, as infra reads it (<see cref="PipelineOptions.Root"/>): the index and the work folder default to under it.</summary>
+    public string Root { get; set; } = PipelineOptions.DefaultRoot;
+
     /// <summary>"Embedded" (default: a file index under <see cref="EmbeddedIndexPath"/>) or "Qdrant".</summary>
     public string VectorIndex { get; set; } = "Embedded";
-    public string EmbeddedIndexPath { get; set; } = "./.pipeline/index";
+
+    /// <summary>Default: <see cref="Root"/>/index.</summary>
+    public string EmbeddedIndexPath
+    {
+        get => _embeddedIndexPath ?? Path.Combine(Root, "index");
+        set => _embeddedIndexPath = value;
+    }
+
+    private string? _embeddedIndexPath;
     public QdrantSettings Qdrant { get; set; } = new();
-    public string WorkRoot { get; set; } = "./.pipeline/work";
+
+    /// <summary>
+    /// Local scratch. Default: <see cref="Root"/>/work, and work/&lt;service&gt; for a process hosting one service, so
+    /// that services sharing a root on one machine never download into the same files.
+    /// </summary>
+    public string WorkRoot
+    {
+        get => _workRoot ?? Path.Combine(Root, "work");
+        set => _workRoot = value;
+    }
+
+    private string? _workRoot;
     /// <summary>Seconds between TrainingProgressed events of one job.</summary>
     public double ProgressIntervalSeconds { get; set; } = 5;
     /// <summary>Checkpoint (and upload it) every this many optimizer steps, besides each epoch end.</summary>
@@ -42,10 +65,14 @@ public sealed class ServiceSettings
     /// <summary>Key required by the search API for anything that writes; empty disables writes.</summary>
     public string ApiKey { get; set; } = "";
 
-    public static ServiceSettings From(IConfiguration configuration)
+    /// <param name="service">The one service the process hosts, whose work folder is its own; null for several.</param>
+    public static ServiceSettings From(IConfiguration configuration, string? service = null)
     {
-        var s = new ServiceSettings();
-        configuration.GetSection("Pipeline").Bind(s);
+        var section = configuration.GetSection(PipelineOptions.Section);
+        // The root first: the binder writes back every default it reads, and the paths under the root are read from it.
+        var s = new ServiceSettings { Root = section[nameof(Root)] ?? PipelineOptions.DefaultRoot };
+        if (service is not null && section[nameof(WorkRoot)] is null) s.WorkRoot = Path.Combine(s.Root, "work", service);
+        section.Bind(s);
         return s;
     }
 }

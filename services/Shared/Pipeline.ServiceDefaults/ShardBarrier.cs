@@ -23,4 +23,21 @@ public static class ShardBarrier
         if (done.Count < shards) return null;
         return await blobs.TryClaimAsync(container, claimPath, owner, ClaimTtl, ct);
     }
+
+    /// <summary>
+    /// The whole-set step's outcome, once, under the claim: the one stored at <paramref name="outcomePath"/> (a finisher
+    /// before this one stored it and gave the claim back), else <paramref name="finish"/>'s, stored there. The claim is
+    /// then given back: once the outcome is stored every later message reads it, so a finished step leaves no claim behind.
+    /// </summary>
+    public static async Task<T> OutcomeAsync<T>(ArtifactStore store, BlobClaim claim, string outcomePath, Func<Task<T>> finish, CancellationToken ct)
+    {
+        var outcome = await store.GetJsonAsync<T>(claim.Container, outcomePath, ct);
+        if (outcome is null)
+        {
+            outcome = await finish();
+            await store.PutJsonAsync(claim.Container, outcomePath, outcome, ct);
+        }
+        await store.Blobs.ReleaseClaimAsync(claim, ct);
+        return outcome;
+    }
 }

@@ -8,6 +8,20 @@ internal static class CommonOptions
 {
     public static Option<bool> Json() => new("--json") { Description = "Print a machine-readable JSON summary on stdout" };
 
+    /// <summary>On every verb (the root command's): the pipeline's and its frameworks' information logs on stderr.</summary>
+    public static Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Also log what the services and their frameworks (MassTransit, ASP.NET) do; default: their warnings and errors only",
+        Recursive = true,
+    };
+
+    /// <summary>--root of the verbs that host the pipeline in one process; default: Pipeline:Root (env Pipeline__Root), else ./.pipeline.</summary>
+    public static Option<string> Root(string what) => new("--root")
+    {
+        Description = $"{what}; Pipeline__Root sets the default",
+        DefaultValueFactory = _ => CliConfiguration.PipelineOptions().Root,
+    };
+
     public static Option<string> Device() => new("--device")
     {
         Description = "auto | cpu | cuda (auto takes CUDA when present)",

@@ -7,7 +7,7 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var root = new Option<string>("--root") { Description = "Folder for everything the demo writes (blobs, ledger, index, work)", DefaultValueFactory = _ => ".pipeline" };
+        var root = CommonOptions.Root("Folder for everything the demo writes (blobs, ledger, index, work, image cache)");
         var identities = new Option<int>("--identities") { Description = "Synthetic identities", DefaultValueFactory = _ => 200 };
         var perIdentity = new Option<int>("--per-identity") { Description = "Images per identity", DefaultValueFactory = _ => 20 };
         var closed = new Option<double>("--closed-noise") { Description = "Share of images filed under the wrong set identity", DefaultValueFactory = _ => 0.3 };
@@ -23,10 +23,10 @@ public static class DemoCommand
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
             var options = new DemoOptions(Path.GetFullPath(r.GetValue(root)!), r.GetValue(identities), r.GetValue(perIdentity),
-                r.GetValue(closed), r.GetValue(open), r.GetValue(epochs), r.GetValue(seed), r.GetValue(serve), r.GetValue(urls), r.GetValue(lr));
+                r.GetValue(closed), r.GetValue(open), r.GetValue(epochs), r.GetValue(seed), r.GetValue(serve), r.GetValue(urls), r.GetValue(lr), r.GetValue(CommonOptions.Verbose));
             var summary = await DemoRun.RunAsync(options, ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
-            if (options.Serve && summary.Succeeded) await DemoRun.ServeAsync(options.Root, options.Urls, ct);
+            if (options.Serve && summary.Succeeded) await DemoRun.ServeAsync(options.Root, options.Urls, options.Verbose, ct);
             return summary.Succeeded ? 0 : 1;
         }));
         return cmd;

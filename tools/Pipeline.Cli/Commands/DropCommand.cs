@@ -26,18 +26,18 @@ public static partial class DropCommand
     {
         var data = CommonOptions.Data("What to drop: an <identity>/<image> folder, a RecordIO folder (train.rec + train.idx), or a .zip/.tar/.tar.gz/.tgz of images");
         var name = new Option<string>("--name") { Description = "Drop name: letters, digits, '.', '_', '-' (it names the run and the dataset)", Required = true };
-        var plan = new Option<string?>("--plan") { Description = "A run plan JSON file (RunPlan fields, e.g. {\"epochs\": 5, \"backbone\": \"r18\"}); default: the default plan" };
         var json = CommonOptions.Json();
 
-        var cmd = new Command("drop", "Upload a dataset to the drops bucket; the Ingest service picks it up and starts a run");
-        foreach (var o in new Option[] { data, name, plan, json }) cmd.Options.Add(o);
+        var cmd = new Command("drop", "Upload a dataset to the drops bucket; the Ingest service picks it up and starts a run (with the plan given here, as drops/<name>/plan.json)");
+        foreach (var o in new Option[] { data, name, json }) cmd.Options.Add(o);
+        var plan = new RunPlanOptions().AddTo(cmd);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
             var source = Path.GetFullPath(r.GetValue(data)!);
             var dropName = r.GetValue(name)!;
             if (!NamePattern().IsMatch(dropName))
                 throw new ArgumentException($"--name '{dropName}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-            var planText = r.GetValue(plan) is { } planPath ? ReadPlan(planPath) : null;
+            var planText = plan.Plan(r, RunPlan.Default)?.ToJson();
             var options = CliConfiguration.PipelineOptions();
             var blobs = CliConfiguration.BlobStore(options);
             var where = options.BlobStore + (string.Equals(options.BlobStore, "Local", StringComparison.OrdinalIgnoreCase) ? $" {Path.GetFullPath(options.LocalRoot)}" : "");
@@ -115,7 +115,7 @@ public static partial class DropCommand
             bar.Report((double)n / files.Count, $"{n}/{files.Count} files");
         });
         // Last: the marker that makes the drop complete.
-        var marker = JsonSerializer.Serialize(new { files = files.Count, bytes, uploaded_at = DateTimeOffset.UtcNow });
+        var marker = JsonSerializer.Serialize(new { Files = files.Count, Bytes = bytes, UploadedAt = DateTimeOffset.UtcNow }, PipelineJson.Options);
         await blobs.PutTextAsync(BlobContainers.Drops, prefix + Ready, marker, ct: ct);
         return new DropSummary($"{BlobContainers.Drops}/{prefix}", "folder", dropName, RunIds.FromKey("drop:" + dropName), files.Count, bytes,
             planText is null ? null : $"{BlobContainers.Drops}/{prefix}{PlanFile}", "", skipped);
@@ -142,27 +142,6 @@ public static partial class DropCommand
             throw new InvalidOperationException($"{BlobContainers.Drops}/{blobName}: dropped by someone else meanwhile; choose another --name");
         return new DropSummary($"{BlobContainers.Drops}/{blobName}", "archive", blobName, RunIds.FromKey("drop:" + blobName), 1, bytes,
             planText is null ? null : $"{BlobContainers.Drops}/{planBlob}", "");
-    }
-
-    /// <summary>The plan file's text, checked to be a RunPlan (unknown fields refused) so a typo fails here, not in the service.</summary>
-    internal static string ReadPlan(string path)
-    {
-        var text = File.ReadAllText(path);
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            ReadCommentHandling = JsonCommentHandling.Skip,
-            AllowTrailingCommas = true,
-            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        };
-        try
-        {
-            _ = JsonSerializer.Deserialize<RunPlan>(text, options) ?? throw new InvalidDataException($"{path}: the plan is null");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a valid run plan: {e.Message}", e);
-        }
-        return text;
     }
 
     internal sealed record DropSummary(string Drop, string Kind, string DropName, string RunId, int Files, long Bytes, string? Plan, string BlobStore,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Pipeline.Contracts;
 using Pipeline.Face;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
@@ -21,13 +22,13 @@ public static class EmbedCommand
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             using var face = FaceModel.Load(r.GetValue(model)!);
-            var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
+            var set = DatasetInput.Load(r.GetValue(data)!);
             var bar = new ProgressBar("embed");
             var emb = new Embedder(face, TorchRuntime.ResolveDevice(r.GetValue(device)!)).Embed(set, progress: (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct: ct);
             var outPath = r.GetValue(output)!;
             WriteNpy(outPath, emb, set.Count, face.Info.Backbone.EmbeddingSize);
             var rows = Enumerable.Range(0, set.Count).Select(i => new { path = set.Paths[i], identity = set.Identities[set.Labels[i]] });
-            using (var file = File.Create(outPath + ".json")) JsonSerializer.Serialize(file, rows, ConsoleOutput.Json);
+            using (var file = File.Create(outPath + ".json")) JsonSerializer.Serialize(file, rows, PipelineJson.Options);
             ConsoleOutput.Summary(r.GetValue(json), new { Output = outPath, Rows = set.Count, Dimension = face.Info.Backbone.EmbeddingSize },
                 $"{set.Count} embeddings written to {outPath} (+ {outPath}.json)");
             return Task.FromResult(0);

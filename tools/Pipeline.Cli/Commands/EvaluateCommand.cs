@@ -24,7 +24,7 @@ public static class EvaluateCommand
             var pairsPath = r.GetValue(pairs) ?? Path.Combine(dataDir, "pairs.txt");
             if (!File.Exists(pairsPath)) throw new FileNotFoundException($"{pairsPath}: no pair list (give --pairs)");
             using var face = FaceModel.Load(r.GetValue(model)!);
-            var summary = Evaluate(face, dataDir, pairsPath, TorchRuntime.ResolveDevice(r.GetValue(device)!), ct);
+            var summary = Evaluate(face, dataDir, pairsPath, TorchRuntime.ResolveDevice(r.GetValue(device)!), ct: ct);
             ConsoleOutput.Summary(r.GetValue(json), summary,
                 $"verification accuracy {summary.Accuracy:P2} +- {summary.Std:P2} over {summary.Pairs} pairs; " +
                 string.Join(", ", summary.TarAtFar.Select(kv => $"TAR@FAR={kv.Key}: {(kv.Value is double v ? v.ToString("P2") : "n/a (too few impostor pairs)")}")) +
@@ -36,12 +36,16 @@ public static class EvaluateCommand
 
     public sealed record EvaluationSummary(double Accuracy, double Std, double[] FoldAccuracies, IReadOnlyDictionary<string, double?> TarAtFar, int Pairs, double Rank1);
 
-    /// <summary>Embeds every image the pairs name (image + mirror) and scores the pairs by cosine.</summary>
-    public static EvaluationSummary Evaluate(FaceModel face, string dataDir, string pairsPath, TorchSharp.torch.Device device, CancellationToken ct = default)
+    /// <summary>
+    /// Embeds every image the pairs name (image + mirror) and scores the pairs by cosine. The pair list may sit in the
+    /// image folder (a synthetic holdout's does): it is read, not packed. <paramref name="cacheRoot"/>: as <see cref="DatasetInput.Load"/>.
+    /// </summary>
+    public static EvaluationSummary Evaluate(FaceModel face, string dataDir, string pairsPath, TorchSharp.torch.Device device,
+        string? cacheRoot = null, CancellationToken ct = default)
     {
         using var reader = new StreamReader(pairsPath);
         var list = PairsFile.Parse(reader);
-        var set = DatasetInput.Load(dataDir, face.Info.Backbone.InputSize);
+        var set = DatasetInput.Load(dataDir, cacheRoot, except: pairsPath);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < set.Count; i++) index[set.Paths[i]] = i;
         int Find(string p) => index.TryGetValue(p.Replace('\\', '/'), out var i) ? i

@@ -35,7 +35,7 @@ public static class PurifyCommand
             using var face = FaceModel.Load(r.GetValue(model)!);
             if (face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
-            var set = DatasetInput.Load(r.GetValue(data)!, face.Info.Backbone.InputSize);
+            var set = DatasetInput.Load(r.GetValue(data)!);
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
                 with
                 {
@@ -47,7 +47,7 @@ public static class PurifyCommand
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
             var outPath = r.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, ConsoleOutput.Json); // streamed: no string of every decision
+            using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, PipelineJson.Options); // streamed: no string of every decision
             bool whitened = report.Whitening is not null;
             ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath, report.Warning },
                 $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} " +

@@ -27,25 +27,25 @@ public static class ResumeCommand
 
     public static Command Create()
     {
-        var root = new Option<string>("--root") { Description = "The embedded root whose unfinished runs to resume", DefaultValueFactory = _ => ".pipeline" };
+        var root = CommonOptions.Root("The embedded root whose unfinished runs to resume");
         var json = CommonOptions.Json();
         var cmd = new Command("resume", "Resume every unfinished run of an embedded root (after a crash or kill) and wait until each completes or fails");
         foreach (var o in new Option[] { root, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
-            var summary = await ResumeAsync(Path.GetFullPath(r.GetValue(root)!), ct);
+            var summary = await ResumeAsync(Path.GetFullPath(r.GetValue(root)!), r.GetValue(CommonOptions.Verbose), ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
             return summary.Succeeded ? 0 : 1;
         }));
         return cmd;
     }
 
-    public static async Task<ResumeSummary> ResumeAsync(string root, CancellationToken ct)
+    public static async Task<ResumeSummary> ResumeAsync(string root, bool verbose, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         if (!File.Exists(Path.Combine(root, "ledger.db"))) throw new FileNotFoundException($"{root}: no run ledger (ledger.db) here: not a pipeline root");
         // The host's RunRecovery publishes again what each run waits for as soon as the bus is up.
-        await using var app = EmbeddedPipeline.Build(root, null);
+        await using var app = EmbeddedPipeline.Build(root, null, verbose);
         var ledger = app.Services.GetRequiredService<RunLedger>();
         var running = (await ledger.ListRunsAsync(int.MaxValue, RunStatus.Running, ct)).Select(s => s.RunId).ToList();
         await app.StartAsync(ct);

@@ -46,15 +46,15 @@ public static class RunCommand
     {
         var data = CommonOptions.Data("Your dataset: an <identity>/<image> folder, a RecordIO folder (train.rec + train.idx), or a .zip/.tar/.tar.gz/.tgz of images");
         var name = new Option<string?>("--name") { Description = "Drop name (names the run and the dataset); default: the data's name and the time" };
-        var plan = new Option<string?>("--plan") { Description = "A run plan JSON file (RunPlan fields, e.g. {\"epochs\": 20, \"baseline\": true}); default: the default plan" };
-        var root = new Option<string>("--root") { Description = "Folder for everything the run writes (blobs, ledger, index, work)", DefaultValueFactory = _ => ".pipeline" };
+        var root = CommonOptions.Root("Folder for everything the run writes (blobs, ledger, index, work, image cache)");
         var holdout = new Option<string?>("--holdout") { Description = "Held-out faces (folder of <identity>/<image>) to measure the final model's verification accuracy on" };
         var pairs = new Option<string?>("--pairs") { Description = "The holdout's pair list (LFW pairs.txt format); needed with --holdout" };
         var serve = new Option<bool>("--serve") { Description = "Keep serving the search API after the run (Ctrl+C to stop)" };
         var urls = new Option<string?>("--urls") { Description = "Where the search API listens (default: a free port on 127.0.0.1)" };
         var json = CommonOptions.Json();
         var cmd = new Command("run", "The whole loop on your own dataset in one process (embedded defaults): drop, ingest, train K=3, purify, retrain K=1, index");
-        foreach (var o in new Option[] { data, name, plan, root, holdout, pairs, serve, urls, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, name, root, holdout, pairs, serve, urls, json }) cmd.Options.Add(o);
+        var plan = new RunPlanOptions().AddTo(cmd);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
             var source = Path.GetFullPath(r.GetValue(data)!);
@@ -64,23 +64,24 @@ public static class RunCommand
                 throw new ArgumentException($"--name '{dropName}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
             var (holdoutDir, pairsFile) = (r.GetValue(holdout), r.GetValue(pairs));
             if ((holdoutDir is null) != (pairsFile is null)) throw new ArgumentException("--holdout and --pairs go together");
-            var planText = r.GetValue(plan) is { } planPath ? DropCommand.ReadPlan(Path.GetFullPath(planPath)) : null;
+            var planText = plan.Plan(r, RunPlan.Default)?.ToJson();
             var rootDir = Path.GetFullPath(r.GetValue(root)!);
 
-            var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), ct);
+            var verbose = r.GetValue(CommonOptions.Verbose);
+            var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), verbose, ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
             if (r.GetValue(serve) && summary.Succeeded)
-                await DemoRun.ServeAsync(rootDir, r.GetValue(urls), ct);
+                await DemoRun.ServeAsync(rootDir, r.GetValue(urls), verbose, ct);
             return summary.Succeeded ? 0 : 1;
         }));
         return cmd;
     }
 
     private static async Task<RunSummary> RunAsync(string source, string dropName, string? planText, string root,
-        string? holdoutDir, string? pairsFile, string? urls, CancellationToken ct)
+        string? holdoutDir, string? pairsFile, string? urls, bool verbose, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var app = EmbeddedPipeline.Build(root, urls);
+        await using var app = EmbeddedPipeline.Build(root, urls, verbose);
         await app.StartAsync(ct);
         var blobs = app.Services.GetRequiredService<IBlobStore>();
         var store = app.Services.GetRequiredService<ArtifactStore>();
@@ -102,8 +103,8 @@ public static class RunCommand
         if (holdoutDir is not null && pairsFile is not null)
         {
             var (holdout, pairs) = (Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile));
-            final = await DemoRun.EvaluateStageAsync(store, drop.RunId, Stages.Final, holdout, pairs, ct);
-            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, drop.RunId, Stages.Baseline, holdout, pairs, ct);
+            final = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Final, holdout, pairs, ct);
+            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Baseline, holdout, pairs, ct);
         }
         var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
@@ -118,7 +119,6 @@ public static class RunCommand
     {
         var index = run.Stages.FirstOrDefault(s => s.Stage == Stages.Index)?.DetailJson;
         if (index is null) return null;
-        using var doc = System.Text.Json.JsonDocument.Parse(index);
-        return doc.RootElement.TryGetProperty(nameof(IndexPublished.NotPublished), out var why) ? why.GetString() : null;
+        return LedgerEntries.ParseDetail(index)?[nameof(IndexPublished.NotPublished)]?.GetValue<string>();
     }
 }

@@ -2,24 +2,26 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Pipeline.Contracts;
+using Pipeline.Infra.Configuration;
 using Pipeline.Infra.Ledger;
 
 namespace Pipeline.Cli.Commands;
 
-/// <summary>`pipeline runs`: the runs in the run ledger (Pipeline:LedgerPath) and, with --run, one run's stages and events.</summary>
+/// <summary>`pipeline runs`: the runs in the run ledger (Pipeline:LedgerPath, under Pipeline:Root) and, with --run, one run's stages and events.</summary>
 public static class RunsCommand
 {
     public static Command Create()
     {
         var run = new Option<string?>("--run") { Description = "Show one run: its stages, their status and details, and every event" };
         var limit = new Option<int>("--limit") { Description = "Most recent runs to list", DefaultValueFactory = _ => 50 };
+        var root = new Option<string?>("--root") { Description = "The pipeline root whose ledger to read (that of `run --root`); default: Pipeline:LedgerPath, under Pipeline__Root" };
         var json = CommonOptions.Json();
 
         var cmd = new Command("runs", "List pipeline runs and their stages from the run ledger");
-        foreach (var o in new Option[] { run, limit, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { run, limit, root, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(async () =>
         {
-            var options = CliConfiguration.PipelineOptions();
+            var options = r.GetValue(root) is { } dir ? new PipelineOptions { Root = dir } : CliConfiguration.PipelineOptions();
             var ledgerPath = Path.GetFullPath(options.LedgerPath);
             try
             {
@@ -75,8 +77,8 @@ public static class RunsCommand
             // A failure's reason is the line an operator needs; other details are shown as their JSON.
             var text = Parse(detail) switch
             {
-                JsonObject o when o["Reason"] is JsonValue reason => "reason: " + reason,
-                JsonObject o when o["NotPublished"] is JsonValue why => "NOT published (the alias keeps the previous model): " + why,
+                JsonObject o when o[nameof(StageFailed.Reason)] is JsonValue reason => "reason: " + reason,
+                JsonObject o when o[nameof(IndexPublished.NotPublished)] is JsonValue why => "NOT published (the alias keeps the previous model): " + why,
                 _ => detail,
             };
             var queued = s.QueuedAt is { } q ? $"queued {Time(q)}, " : "";
@@ -95,7 +97,7 @@ public static class RunsCommand
     private static JsonNode? Parse(string? json)
     {
         if (json is null) return null;
-        try { return JsonNode.Parse(json); }
+        try { return LedgerEntries.ParseDetail(json); }
         catch (System.Text.Json.JsonException) { return JsonValue.Create(json); }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Http.Json;
+using Pipeline.Contracts;
 using Pipeline.Indexer;
 using Pipeline.Infra.Resilience;
 using Pipeline.ServiceDefaults;
@@ -34,7 +35,7 @@ public static class SearchCommand
                 if (r.GetValue(run) is string rn) form.Add(new StringContent(rn), "run");
                 var resp = await http.PostAsync("/api/search", form, ct);
                 if (!resp.IsSuccessStatusCode) throw new InvalidOperationException($"{baseUrl}/api/search: {(int)resp.StatusCode} {await resp.Content.ReadAsStringAsync(ct)}");
-                result = (await resp.Content.ReadFromJsonAsync<SearchResult>(ArtifactStore.Json, ct))!;
+                result = (await resp.Content.ReadFromJsonAsync<SearchResult>(PipelineJson.Options, ct))!;
             }
             else
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Pipeline.Contracts;
 using Pipeline.Face;
 using Pipeline.Face.Heads;
 using Pipeline.Face.Training;
@@ -47,7 +48,7 @@ public static class TrainCommand
                 SelfPurifyWhitened = !r.GetValue(noWhitening),
             };
             options.Validate();
-            var set = DatasetInput.Load(r.GetValue(data)!, options.InputSize);
+            var set = DatasetInput.Load(r.GetValue(data)!);
             var outDir = r.GetValue(output)!;
             var bar = new ProgressBar("train");
             var result = FaceTrainer.Train(set, options, Path.Combine(outDir, "checkpoint"), r.GetValue(resume),
@@ -55,7 +56,7 @@ public static class TrainCommand
                 trainedOn: Path.GetFullPath(r.GetValue(data)!), ct: ct);
             result.Model.Save(outDir);
             var metrics = new TrainSummary(outDir, set.Count, set.ClassCount, options, result.History, result.Elapsed.TotalSeconds);
-            File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, ConsoleOutput.Json));
+            File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, PipelineJson.Options));
             new CheckpointStore(Path.Combine(outDir, "checkpoint")).Clear();
             var last = result.History[^1];
             ConsoleOutput.Summary(r.GetValue(json), metrics,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,7 +17,7 @@ using TorchSharp;
 
 namespace Pipeline.Cli.Demo;
 
-public sealed record DemoOptions(string Root, int Identities, int PerIdentity, double ClosedNoise, double OpenNoise, int Epochs, int Seed, bool Serve, string? Urls, double LearningRate = 0.025);
+public sealed record DemoOptions(string Root, int Identities, int PerIdentity, double ClosedNoise, double OpenNoise, int Epochs, int Seed, bool Serve, string? Urls, double LearningRate = 0.025, bool Verbose = false);
 
 public sealed record StageTime(string Stage, string Status, double Seconds);
 
@@ -65,7 +66,7 @@ public static class DemoRun
             ConsoleOutput.Info($"synthesised {r.TrainImages} noisy training images ({r.Closed} closed-set, {r.Open} open-set noise) and {r.HoldoutImages} holdout images in {r.Elapsed.TotalSeconds:F0} s");
         }
 
-        await using var app = EmbeddedPipeline.Build(o.Root, o.Urls);
+        await using var app = EmbeddedPipeline.Build(o.Root, o.Urls, o.Verbose);
         await app.StartAsync(ct);
         var blobs = app.Services.GetRequiredService<IBlobStore>();
         var ledger = app.Services.GetRequiredService<RunLedger>();
@@ -79,7 +80,7 @@ public static class DemoRun
             BaselineLearningRate = o.LearningRate / 2,
         };
         var dropName = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-        var drop = await DropCommand.DropFolderAsync(blobs, Path.Combine(synthDir, "train"), dropName, JsonSerializer.Serialize(plan), ct);
+        var drop = await DropCommand.DropFolderAsync(blobs, Path.Combine(synthDir, "train"), dropName, plan.ToJson(), ct);
         ConsoleOutput.Info($"dropped {drop.Files} files as {BlobContainers.Drops}/{dropName}/; run {drop.RunId}");
 
         var run = await WatchAsync(ledger, drop.RunId, ct);
@@ -96,8 +97,8 @@ public static class DemoRun
 
         var holdout = Path.Combine(synthDir, "holdout");
         var pairs = Path.Combine(holdout, "pairs.txt");
-        var baseline = await EvaluateStageAsync(store, drop.RunId, Stages.Baseline, holdout, pairs, ct);
-        var purified = await EvaluateStageAsync(store, drop.RunId, Stages.Final, holdout, pairs, ct);
+        var baseline = await EvaluateStageAsync(store, o.Root, drop.RunId, Stages.Baseline, holdout, pairs, ct);
+        var purified = await EvaluateStageAsync(store, o.Root, drop.RunId, Stages.Final, holdout, pairs, ct);
         var (collection, points) = await ServingIndexAsync(app.Services, ct);
         string check = await SearchCheckAsync(app, synthDir, truth, ct);
         return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.ThresholdDegrees,
@@ -108,13 +109,16 @@ public static class DemoRun
     internal static List<StageTime> StageTimes(RunDetails run) =>
         run.Stages.Select(s => new StageTime(s.Stage, s.Status, s.WorkSeconds(DateTimeOffset.UtcNow))).ToList();
 
-    /// <summary>Holdout verification of one stage's model of the run.</summary>
-    internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string runId, string stage,
+    /// <summary>Holdout verification of one stage's model of the run; the holdout's packed copy is kept under the run's root.</summary>
+    internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string root, string runId, string stage,
         string holdout, string pairs, CancellationToken ct)
     {
         using var model = await store.LoadModelAsync(new ModelRef(runId, stage, ""), ct);
-        return EvaluateCommand.Evaluate(model, holdout, pairs, torch.CPU, ct);
+        return EvaluateCommand.Evaluate(model, holdout, pairs, torch.CPU, ImageCache(root), ct);
     }
+
+    /// <summary>Where a run in one process keeps the packed copies of the image folders it reads besides its drop (a holdout).</summary>
+    internal static string ImageCache(string root) => Path.Combine(root, "cache");
 
     /// <summary>The collection the serving alias points to, and how many faces it holds.</summary>
     internal static async Task<(string? Collection, long Points)> ServingIndexAsync(IServiceProvider services, CancellationToken ct)
@@ -131,8 +135,7 @@ public static class DemoRun
         if (failed?.DetailJson is not { } detail) return failed is null ? null : $"{failed.Stage} failed";
         try
         {
-            using var doc = JsonDocument.Parse(detail);
-            return doc.RootElement.TryGetProperty("Reason", out var reason) ? $"{failed.Stage}: {reason.GetString()}" : detail;
+            return LedgerEntries.ParseDetail(detail)?[nameof(StageFailed.Reason)] is JsonValue reason ? $"{failed.Stage}: {reason.GetValue<string>()}" : detail;
         }
         catch (JsonException) { return detail; }
     }
@@ -154,13 +157,9 @@ public static class DemoRun
                 seen[s.Stage] = s.Status;
             }
             var active = run.Stages.LastOrDefault(s => s.LastProgressJson is not null && s.Status is StageStatus.Progress or StageStatus.Started);
-            if (active?.LastProgressJson is { } pj)
-            {
-                using var doc = JsonDocument.Parse(pj);
-                var p = doc.RootElement;
-                if (p.TryGetProperty("Epoch", out var e) && p.TryGetProperty("Epochs", out var n))
-                    bar.Report((e.GetInt32() - 1.0) / n.GetInt32(), $"{active.Stage} epoch {e.GetInt32()}/{n.GetInt32()}");
-            }
+            if (active?.LastProgressJson is { } pj && LedgerEntries.ParseDetail(pj) is { } p
+                && p[nameof(TrainingProgressed.Epoch)]?.GetValue<int>() is int e && p[nameof(TrainingProgressed.Epochs)]?.GetValue<int>() is int n)
+                bar.Report((e - 1.0) / n, $"{active.Stage} epoch {e}/{n}");
             bool baselineDone = !(run.Run.Plan?.Baseline ?? false) || run.Stages.Any(s => s.Stage == Stages.Baseline && s.Status is StageStatus.Completed or StageStatus.Failed);
             if (run.Run.Status == RunStatus.Failed || (run.Run.Status == RunStatus.Completed && baselineDone)) return run;
         }
@@ -187,9 +186,9 @@ public static class DemoRun
         return $"search API at {address}: {hits}/{probes.Count} clean probe images found their identity at rank 1";
     }
 
-    public static async Task ServeAsync(string root, string? urls, CancellationToken ct)
+    public static async Task ServeAsync(string root, string? urls, bool verbose, CancellationToken ct)
     {
-        await using var app = EmbeddedPipeline.Build(root, urls ?? "http://127.0.0.1:5080");
+        await using var app = EmbeddedPipeline.Build(root, urls ?? "http://127.0.0.1:5080", verbose);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ConsoleOutput.Info($"serving search at {address}/api/search (POST an image as multipart field 'image'); Ctrl+C to stop");

@@ -14,16 +14,19 @@ namespace Pipeline.Cli.Demo;
 /// </summary>
 public static class EmbeddedPipeline
 {
-    public static WebApplication Build(string root, string? urls, IDictionary<string, string?>? overrides = null)
+    /// <param name="verbose">The services' and frameworks' information logs too; otherwise warnings and errors only, between the verb's own lines.</param>
+    public static WebApplication Build(string root, string? urls, bool verbose = false, IDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Pipeline:Transport"] = "InMemory",
             ["Pipeline:BlobStore"] = "Local",
-            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
-            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
-            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
+            // blobs/, ledger.db, index/ and work/ under it.
+            ["Pipeline:Root"] = root,
+            ["Pipeline:LocalRoot"] = null,
+            ["Pipeline:LedgerPath"] = null,
+            ["Pipeline:WorkRoot"] = null,
+            ["Pipeline:EmbeddedIndexPath"] = null,
             ["Pipeline:VectorIndex"] = "Embedded",
             ["Pipeline:DropPollSeconds"] = "1",
             ["Pipeline:ProgressIntervalSeconds"] = "2",
@@ -31,10 +34,11 @@ public static class EmbeddedPipeline
             ["Pipeline:TrainingClaimSeconds"] = "20",
             ["Pipeline:JobRescanSeconds"] = "10",
             ["Pipeline:Ingest:ShardSize"] = "1024",
-            ["Logging:LogLevel:Default"] = "Warning",
-            // Logs to stderr: stdout carries only the verb's --json summary.
+            ["Logging:LogLevel:Default"] = verbose ? "Information" : "Warning",
+            // Logs to stderr, a line each: stdout carries only the verb's --json summary.
             ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
-            ["Logging:LogLevel:Pipeline"] = "Information",
+            ["Logging:Console:FormatterName"] = "simple",
+            ["Logging:Console:FormatterOptions:SingleLine"] = "true",
             ["urls"] = urls ?? "http://127.0.0.1:0",
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>()) settings[k] = v;
