@@ -109,6 +109,9 @@ public sealed partial record RunPlan
     /// <summary>One of <see cref="Devices"/>.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>How ingest finds the face in each photo (<see cref="FaceAlignments"/>): detect and align it to the five-point template, or not.</summary>
+    public string FaceAlignment { get; init; } = FaceAlignments.Auto;
+
     public static RunPlan Default { get; } = new();
 
     /// <summary>"'a' or 'b'", or "one of 'a', 'b', 'c'": the values a plan field takes, for error messages.</summary>
@@ -118,6 +121,21 @@ public sealed partial record RunPlan
 }
 
 /// <summary>Values of <see cref="RunPlan.DropRule"/>.</summary>
+/// <summary>Values of <see cref="RunPlan.FaceAlignment"/> (what each does: Pipeline.Alignment's FacePolicy).</summary>
+public static class FaceAlignments
+{
+    /// <summary>Square images of a crop's size are taken as face crops already; other photos are detected and aligned.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>Every image is detected and aligned.</summary>
+    public const string Detect = "detect";
+
+    /// <summary>No detection: the centred square crop.</summary>
+    public const string None = "none";
+
+    public static readonly IReadOnlyList<string> All = [Auto, Detect, None];
+}
+
 public static class DropRules
 {
     /// <summary>Drop samples farther than <see cref="RunPlan.DropAngleDegrees"/> from the dominant sub-center.</summary>

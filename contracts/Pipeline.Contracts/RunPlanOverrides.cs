@@ -30,6 +30,7 @@ public record RunPlanOverrides
     public double? BaselineLearningRate { get; init; }
     public string? IndexAlias { get; init; }
     public string? Device { get; init; }
+    public string? FaceAlignment { get; init; }
 
     /// <summary>
     /// A plan file's fields (camelCase, or any case), unchecked; an <see cref="InvalidDataException"/> naming

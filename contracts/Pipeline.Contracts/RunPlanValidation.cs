@@ -64,6 +64,7 @@ public sealed partial record RunPlan
         Check(AliasPattern().IsMatch(IndexAlias) && !IndexAlias.Contains(".."), nameof(IndexAlias), IndexAlias,
             "1-128 of [A-Za-z0-9_.-], starting with a letter or digit");
         Check(Devices.Contains(Device, StringComparer.OrdinalIgnoreCase), nameof(Device), Device, Expected(Devices));
+        Check(FaceAlignments.All.Contains(FaceAlignment), nameof(FaceAlignment), FaceAlignment, Expected(FaceAlignments.All));
         return problems;
     }
 

@@ -49,7 +49,7 @@ public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops) : IFace
         {
             if (rowBytes != width * 4) throw new ArgumentException($"rows of {rowBytes} bytes: a face crop is resized from tightly packed RGBA", nameof(rowBytes));
             fixed (byte* pixels = rgba)
-                ImageValidator.CropResize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), (IntPtr)pixels, outSize, rgb);
+                ImageValidator.CentreSquare(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), (IntPtr)pixels, outSize, rgb);
             return null;
         }
         return aligner.Align(rgba, width, height, rowBytes, outSize, rgb).Reason;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Ingest;
 
@@ -17,13 +18,15 @@ public static class DatasetInput
 {
     /// <param name="cacheRoot">Where the packed copy goes; default <see cref="DefaultCacheRoot"/>.</param>
     /// <param name="except">A file of the folder that is not an image (a holdout's pair list), left out rather than quarantined.</param>
-    public static ImageSet Load(string path, string? cacheRoot = null, string? except = null)
+    /// <param name="align">How faces are found in the photos (<see cref="FaceAlignments"/>); part of the cache's key.</param>
+    public static ImageSet Load(string path, string? cacheRoot = null, string? except = null, string? align = null)
     {
         var full = Path.GetFullPath(path);
         if (File.Exists(Path.Combine(full, DatasetFiles.Manifest))) return DatasetLoader.Load(full);
 
-        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full));
-        var cache = Path.Combine(cacheRoot ?? DefaultCacheRoot(), Key(full, options.ImageSize));
+        align ??= FaceAlignments.Auto;
+        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full), faceAlignment: align);
+        var cache = Path.Combine(cacheRoot ?? DefaultCacheRoot(), Key(full, options.ImageSize, align));
         if (!File.Exists(Path.Combine(cache, DatasetFiles.Manifest)))
         {
             var staging = cache + ".partial-" + Environment.ProcessId;
@@ -49,9 +52,9 @@ public static class DatasetInput
         ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "pipeline-faces");
 
     /// <summary>Path, size and a fingerprint of every file (name, length, mtime): a change anywhere repacks.</summary>
-    private static string Key(string full, int imageSize)
+    private static string Key(string full, int imageSize, string align)
     {
-        var sb = new StringBuilder().Append(full).Append('|').Append(imageSize);
+        var sb = new StringBuilder().Append(full).Append('|').Append(imageSize).Append('|').Append(align);
         if (Directory.Exists(full))
         {
             // The files the packer will read: a link is not followed (it could lead round in a loop), a FIFO not opened.
@@ -67,7 +70,7 @@ public static class DatasetInput
             sb.Append('|').Append(info.Length).Append(':').Append(info.LastWriteTimeUtc.Ticks);
         }
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16].ToLowerInvariant();
-        return $"{Path.GetFileName(full)}-{imageSize}-{hash}";
+        return $"{Path.GetFileName(full)}-{imageSize}-{align}-{hash}";
     }
 
     /// <summary>The source without the one entry at <paramref name="path"/>.</summary>

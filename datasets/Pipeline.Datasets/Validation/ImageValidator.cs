@@ -75,8 +75,7 @@ public sealed class ImageValidator(ValidationOptions? options = null)
                     return QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}");
             }
             if (Options.FaceCrop is { } face) return face.Crop(new ReadOnlySpan<byte>(rgba, info.BytesSize), info.Width, info.Height, info.RowBytes, Options.ImageSize, rgb);
-            if (size.Width == Options.ImageSize && size.Height == Options.ImageSize) RgbaToRgb(new ReadOnlySpan<byte>(rgba, info.BytesSize), rgb);
-            else CropResize(rgba, info, rgb);
+            CentreSquare(info, (IntPtr)rgba, Options.ImageSize, rgb);
             return null;
         }
         finally
@@ -111,7 +110,12 @@ public sealed class ImageValidator(ValidationOptions? options = null)
         return false;
     }
 
-    private unsafe void CropResize(byte* rgba, SKImageInfo info, Span<byte> rgb) => CropResize(info, (IntPtr)rgba, Options.ImageSize, rgb);
+    /// <summary>The centred square of decoded RGBA pixels as <paramref name="n"/> x n RGB: copied as it is when it already is that size.</summary>
+    public static unsafe void CentreSquare(SKImageInfo info, IntPtr rgba, int n, Span<byte> rgb)
+    {
+        if (info.Width == n && info.Height == n) RgbaToRgb(new ReadOnlySpan<byte>((void*)rgba, info.BytesSize), rgb);
+        else CropResize(info, rgba, n, rgb);
+    }
 
     /// <summary>Centred square crop of decoded RGBA pixels, resized to <paramref name="n"/> x n RGB: ingest's geometry and sampling.</summary>
     public static unsafe void CropResize(SKImageInfo info, IntPtr rgba, int n, Span<byte> rgb)

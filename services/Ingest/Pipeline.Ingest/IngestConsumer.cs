@@ -46,7 +46,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             {
                 // Named after the drop, not the temp folder: the manifest then says where the data came from, and a redelivery writes the same bytes.
                 var source = new DropSource(DatasetSource.Open(input), drop.ToString());
-                var options = ingest.PackOptions(datasetId, work);
+                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment);
                 logger.LogInformation("{Drop}: packing {Source} into {Container}/{DatasetId}/", drop, source.Name, BlobContainers.Datasets, datasetId);
                 result = await DatasetPacker.PackToDirectoryAsync(source, options, Path.Combine(work, "packed"), ct: ct);
             }

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Pipeline.Alignment;
+using Pipeline.Contracts;
 using Pipeline.Datasets;
 
 namespace Pipeline.Ingest;
@@ -33,9 +35,10 @@ public sealed class IngestSettings
     /// How images are decoded and cropped: a drop here, and a folder the command line's verbs read, so that a model
     /// sees the same pixels from both (each stage then resizes them to its model's input the same way).
     /// </summary>
-    public PackOptions PackOptions(string datasetId, string? tempDirectory = null) => new()
+    /// <param name="faceAlignment">How each photo's face is found (a plan's <c>faceAlignment</c>; <see cref="FacePolicy"/>).</param>
+    public PackOptions PackOptions(string datasetId, string? tempDirectory = null, string faceAlignment = FaceAlignments.Auto) => new()
     {
-        DatasetId = datasetId, ImageSize = ImageSize, ShardSize = ShardSize, TempDirectory = tempDirectory,
+        DatasetId = datasetId, ImageSize = ImageSize, ShardSize = ShardSize, TempDirectory = tempDirectory, FaceCrop = FacePolicy.For(faceAlignment),
     };
 
     public static IngestSettings From(IConfiguration configuration)

@@ -28,6 +28,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    /// <summary>How faces are found in photos: FaceAlignments (Pipeline.Alignment's FacePolicy says what each does).</summary>
+    public static Option<string?> Align() => new("--align")
+    {
+        Description = $"How faces are found in the photos: {string.Join(", ", Pipeline.Contracts.FaceAlignments.All)} (auto: square images of a crop's size are "
+            + "taken as face crops, other photos are detected and aligned to the five-point template; none: the centred square)",
+    };
+
     public static Option<string> Model() => new("--model") { Description = "Model directory (written by `pipeline train`)", Required = true };
 
     public static Option<string> Data(string what) => new("--data") { Description = what, Required = true };

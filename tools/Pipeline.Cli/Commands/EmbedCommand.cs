@@ -18,11 +18,12 @@ public static class EmbedCommand
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("embed", "Embed face images with a trained model");
-        foreach (var o in new Option[] { model, data, output, device, json }) cmd.Options.Add(o);
+        var align = CommonOptions.Align();
+        foreach (var o in new Option[] { model, data, output, device, align, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             using var face = FaceModel.Load(r.GetValue(model)!);
-            var set = DatasetInput.Load(r.GetValue(data)!);
+            var set = DatasetInput.Load(r.GetValue(data)!, align: r.GetValue(align));
             var bar = new ProgressBar("embed");
             var emb = new Embedder(face, TorchRuntime.ResolveDevice(r.GetValue(device)!)).Embed(set, progress: (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct: ct);
             var outPath = r.GetValue(output)!;

@@ -17,14 +17,15 @@ public static class EvaluateCommand
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("evaluate", "Verification accuracy (LFW 10-fold protocol), TAR@FAR and rank-1 of a model on a pair list");
-        foreach (var o in new Option[] { model, data, pairs, device, json }) cmd.Options.Add(o);
+        var align = CommonOptions.Align();
+        foreach (var o in new Option[] { model, data, pairs, device, align, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             var dataDir = r.GetValue(data)!;
             var pairsPath = r.GetValue(pairs) ?? Path.Combine(dataDir, "pairs.txt");
             if (!File.Exists(pairsPath)) throw new FileNotFoundException($"{pairsPath}: no pair list (give --pairs)");
             using var face = FaceModel.Load(r.GetValue(model)!);
-            var summary = Evaluate(face, dataDir, pairsPath, TorchRuntime.ResolveDevice(r.GetValue(device)!), ct: ct);
+            var summary = Evaluate(face, dataDir, pairsPath, TorchRuntime.ResolveDevice(r.GetValue(device)!), ct: ct, align: r.GetValue(align));
             ConsoleOutput.Summary(r.GetValue(json), summary,
                 $"verification accuracy {summary.Accuracy:P2} +- {summary.Std:P2} over {summary.Pairs} pairs; " +
                 string.Join(", ", summary.TarAtFar.Select(kv => $"TAR@FAR={kv.Key}: {(kv.Value is double v ? v.ToString("P2") : "n/a (too few impostor pairs)")}")) +
@@ -34,22 +35,30 @@ public static class EvaluateCommand
         return cmd;
     }
 
-    public sealed record EvaluationSummary(double Accuracy, double Std, double[] FoldAccuracies, IReadOnlyDictionary<string, double?> TarAtFar, int Pairs, double Rank1);
+    public sealed record EvaluationSummary(double Accuracy, double Std, double[] FoldAccuracies, IReadOnlyDictionary<string, double?> TarAtFar, int Pairs, double Rank1)
+    {
+        /// <summary>Pairs left out because one of their images was quarantined (no face found in it, say).</summary>
+        public int SkippedPairs { get; init; }
+    }
 
     /// <summary>
     /// Embeds every image the pairs name (image + mirror) and scores the pairs by cosine. The pair list may sit in the
     /// image folder (a synthetic holdout's does): it is read, not packed. <paramref name="cacheRoot"/>: as <see cref="DatasetInput.Load"/>.
     /// </summary>
     public static EvaluationSummary Evaluate(FaceModel face, string dataDir, string pairsPath, TorchSharp.torch.Device device,
-        string? cacheRoot = null, CancellationToken ct = default)
+        string? cacheRoot = null, CancellationToken ct = default, string? align = null)
     {
         using var reader = new StreamReader(pairsPath);
-        var list = PairsFile.Parse(reader);
-        var set = DatasetInput.Load(dataDir, cacheRoot, except: pairsPath);
+        var set = DatasetInput.Load(dataDir, cacheRoot, except: pairsPath, align: align);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < set.Count; i++) index[set.Paths[i]] = i;
-        int Find(string p) => index.TryGetValue(p.Replace('\\', '/'), out var i) ? i
-            : throw new InvalidDataException($"{pairsPath}: pair image {p} is not among the valid images of {dataDir}");
+        // A pair whose image was quarantined (no face found in it, say) is left out and counted; one whose image is not in the folder is an error.
+        var all = PairsFile.Parse(reader);
+        bool Packed(string p) => index.ContainsKey(p.Replace('\\', '/'))
+            || (File.Exists(Path.Combine(dataDir, p)) ? false : throw new InvalidDataException($"{pairsPath}: pair image {p} is not in {dataDir}"));
+        var list = all.Where(p => Packed(p.PathA) & Packed(p.PathB)).ToList();
+        if (list.Count == 0) throw new InvalidDataException($"{pairsPath}: every pair has a quarantined image (see the packed copy's quarantine.json)");
+        int Find(string p) => index[p.Replace('\\', '/')];
         var emb = new Embedder(face, device).Embed(set, ct: ct);
         int dim = face.Info.Backbone.EmbeddingSize;
         var scores = new double[list.Count];
@@ -65,6 +74,6 @@ public static class EvaluateCommand
         var v = Verification.Evaluate(scores, same, foldCount == 1 ? 10 : foldCount, foldCount == 1 ? null : folds);
         double rank1 = Identification.Rank1LeaveOneOut(emb, dim, set.Labels);
         return new EvaluationSummary(v.Accuracy, v.Std, v.FoldAccuracies,
-            v.TarAtFar.ToDictionary(t => t.Far.ToString("0e0"), t => t.Tar), v.Pairs, rank1);
+            v.TarAtFar.ToDictionary(t => t.Far.ToString("0e0"), t => t.Tar), v.Pairs, rank1) { SkippedPairs = all.Count - list.Count };
     }
 }

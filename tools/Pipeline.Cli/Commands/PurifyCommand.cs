@@ -27,7 +27,8 @@ public static class PurifyCommand
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("purify", "Find noisy samples with a sub-center ArcFace model (class margin by default, or the paper's dominant sub-center rule)");
-        foreach (var o in new Option[] { model, data, angle, score, noWhitening, posterior, output, device, json }) cmd.Options.Add(o);
+        var align = CommonOptions.Align();
+        foreach (var o in new Option[] { model, data, angle, score, noWhitening, posterior, output, device, align, json }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             double? fixedAngle = r.GetValue(angle);
@@ -35,7 +36,7 @@ public static class PurifyCommand
             using var face = FaceModel.Load(r.GetValue(model)!);
             if (face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
-            var set = DatasetInput.Load(r.GetValue(data)!);
+            var set = DatasetInput.Load(r.GetValue(data)!, align: r.GetValue(align));
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
                 with
                 {

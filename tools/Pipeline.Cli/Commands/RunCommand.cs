@@ -103,8 +103,9 @@ public static class RunCommand
         if (holdoutDir is not null && pairsFile is not null)
         {
             var (holdout, pairs) = (Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile));
-            final = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Final, holdout, pairs, ct);
-            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Baseline, holdout, pairs, ct);
+            var align = run.Run.Plan?.FaceAlignment;
+            final = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Final, holdout, pairs, ct, align);
+            if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Baseline, holdout, pairs, ct, align);
         }
         var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,

@@ -33,9 +33,10 @@ internal sealed class RunPlanOptions
     private readonly Option<double?> _baselineLr = new("--baseline-lr") { Description = "Learning rate of the baseline (default: --lr); implies --baseline" };
     private readonly Option<string?> _indexAlias = new("--index-alias") { Description = "Alias the final model's collection is published under" };
     private readonly Option<string?> _device = new("--device") { Description = $"Where the stages train: {string.Join(", ", RunPlan.Devices)}" };
+    private readonly Option<string?> _align = CommonOptions.Align();
 
     private IEnumerable<Option> All => [_file, _backbone, _inputSize, _epochs, _decayEpochs, _selfPurifyFrom, _batchSize, _lr, _subCenters,
-        _dropRule, _dropScore, _noWhitening, _posterior, _angle, _finalEpochs, _seed, _baseline, _baselineLr, _indexAlias, _device];
+        _dropRule, _dropScore, _noWhitening, _posterior, _angle, _finalEpochs, _seed, _baseline, _baselineLr, _indexAlias, _device, _align];
 
     public RunPlanOptions AddTo(Command command)
     {
@@ -65,6 +66,7 @@ internal sealed class RunPlanOptions
         BaselineLearningRate = r.GetValue(_baselineLr),
         IndexAlias = r.GetValue(_indexAlias),
         Device = r.GetValue(_device),
+        FaceAlignment = r.GetValue(_align),
     };
 
     /// <summary>

@@ -31,9 +31,10 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
+        var align = CommonOptions.Align();
 
         var cmd = new Command("train", "Train a (sub-center) ArcFace model on a face dataset");
-        foreach (var o in new Option[] { data, output, k, epochs, backbone, inputSize, width, embedding, dropout, batch, lr, decay, selfPurify, noWhitening, margin, partialFc, seed, resume, device, json })
+        foreach (var o in new Option[] { data, output, k, epochs, backbone, inputSize, width, embedding, dropout, batch, lr, decay, selfPurify, noWhitening, margin, partialFc, seed, resume, device, align, json })
             cmd.Options.Add(o);
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
@@ -48,7 +49,7 @@ public static class TrainCommand
                 SelfPurifyWhitened = !r.GetValue(noWhitening),
             };
             options.Validate();
-            var set = DatasetInput.Load(r.GetValue(data)!);
+            var set = DatasetInput.Load(r.GetValue(data)!, align: r.GetValue(align));
             var outDir = r.GetValue(output)!;
             var bar = new ProgressBar("train");
             var result = FaceTrainer.Train(set, options, Path.Combine(outDir, "checkpoint"), r.GetValue(resume),

@@ -111,10 +111,10 @@ public static class DemoRun
 
     /// <summary>Holdout verification of one stage's model of the run; the holdout's packed copy is kept under the run's root.</summary>
     internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string root, string runId, string stage,
-        string holdout, string pairs, CancellationToken ct)
+        string holdout, string pairs, CancellationToken ct, string? align = null)
     {
         using var model = await store.LoadModelAsync(new ModelRef(runId, stage, ""), ct);
-        return EvaluateCommand.Evaluate(model, holdout, pairs, torch.CPU, ImageCache(root), ct);
+        return EvaluateCommand.Evaluate(model, holdout, pairs, torch.CPU, ImageCache(root), ct, align);
     }
 
     /// <summary>Where a run in one process keeps the packed copies of the image folders it reads besides its drop (a holdout).</summary>
