@@ -51,14 +51,7 @@ public sealed class AlignedSetBench : IBenchmark
     private static void WriteJpeg(byte[] rgb, int size, string path)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgba = new byte[size * size * 4];
-        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
-        {
-            rgba[j] = rgb[i];
-            rgba[j + 1] = rgb[i + 1];
-            rgba[j + 2] = rgb[i + 2];
-            rgba[j + 3] = 255;
-        }
+        var rgba = RgbaImage.FromRgb(rgb, size, size).Pixels.ToArray();
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
         using var file = File.Create(path);

@@ -16,6 +16,21 @@ public sealed record RgbaImage(ReadOnlyMemory<byte> Pixels, int Width, int Heigh
         return new RgbaImage(bitmap.Bytes, bitmap.Width, bitmap.Height, bitmap.RowBytes);
     }
 
+    /// <summary>Tightly packed RGB pixels (a packed face, say) as opaque RGBA.</summary>
+    public static RgbaImage FromRgb(ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        if (rgb.Length != width * height * 3) throw new ArgumentException($"{width}x{height} RGB needs {width * height * 3} bytes, got {rgb.Length}", nameof(rgb));
+        var rgba = new byte[width * height * 4];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            rgba[j] = rgb[i];
+            rgba[j + 1] = rgb[i + 1];
+            rgba[j + 2] = rgb[i + 2];
+            rgba[j + 3] = 255;
+        }
+        return new RgbaImage(rgba, width, height, width * 4);
+    }
+
     /// <summary>Decodes a JPEG, PNG or other encoded image; the error names <paramref name="name"/>.</summary>
     public static RgbaImage Decode(ReadOnlySpan<byte> encoded, string name)
     {

@@ -76,24 +76,11 @@ public sealed class FacePolicyTests : IDisposable
         using var detector = new YuNetDetector(new DetectorOptions { IntraOpThreads = 1 });
         float Distance(ImageSet set)
         {
-            var face = Assert.Single(detector.Detect(FromRgb(set.Image(0), set.Size)));
+            var face = Assert.Single(detector.Detect(RgbaImage.FromRgb(set.Image(0), set.Size, set.Size)));
             return AlignedCrop.TemplateDistance(face.Landmarks, set.Size);
         }
         Assert.True(Distance(aligned) <= AlignedCrop.Tolerance * 112, $"aligned: {Distance(aligned)} px off the template");
         Assert.True(Distance(centre) > AlignedCrop.Tolerance * 112, $"centre crop: {Distance(centre)} px off the template");
-    }
-
-    private static RgbaImage FromRgb(ReadOnlySpan<byte> rgb, int size)
-    {
-        var rgba = new byte[size * size * 4];
-        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
-        {
-            rgba[j] = rgb[i];
-            rgba[j + 1] = rgb[i + 1];
-            rgba[j + 2] = rgb[i + 2];
-            rgba[j + 3] = 255;
-        }
-        return new RgbaImage(rgba, size, size, size * 4);
     }
 
     [Fact]
