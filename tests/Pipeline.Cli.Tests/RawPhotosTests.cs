@@ -38,6 +38,7 @@ public sealed class RawPhotosTests : IDisposable
         Assert.EndsWith("empty.jpg", entry.GetProperty("path").GetString());
         Assert.StartsWith(QuarantineReasons.NoFace, entry.GetProperty("reason").GetString());
         Assert.Equal(32, run.GetProperty("samples").GetInt32());
+        Assert.Equal(1, run.GetProperty("quarantinedByReason").GetProperty(QuarantineReasons.NoFace).GetInt32());
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Cli.Demo;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Ledger;
@@ -26,10 +27,14 @@ public static class RunCommand
     {
         public bool Succeeded => Status == RunStatus.Completed;
 
+        /// <summary>How many inputs ingest left out, by quarantine code (no-face, multiple-faces, corrupt, ...).</summary>
+        public IReadOnlyDictionary<string, int>? QuarantinedByReason { get; init; }
+
         public string ToText()
         {
             var lines = new List<string> { "", $"run {RunId}: {Status}{(Failure is null ? "" : " - " + Failure)} in {TotalSeconds:F0} s" };
-            if (DatasetId is not null) lines.Add($"  dataset {DatasetId}: {Samples} images of {Identities} identities, {Quarantined} quarantined");
+            if (DatasetId is not null) lines.Add($"  dataset {DatasetId}: {Samples} images of {Identities} identities, {Quarantined} quarantined"
+                + (QuarantinedByReason is { Count: > 0 } q ? $" ({string.Join(", ", q.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
             foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
             if (Kept is not null)
                 lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {ThresholdDegrees:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
@@ -93,9 +98,11 @@ public static class RunCommand
         var datasetId = run.Run.DatasetId;
         var failure = DemoRun.FailureReason(run);
         var manifest = datasetId is null ? null : await store.ReadManifestAsync(datasetId, ct);
+        var byReason = datasetId is null ? null : await QuarantineByReasonAsync(blobs, datasetId, ct);
         if (run.Run.Status != RunStatus.Completed || manifest is null)
             return new RunSummary(drop.RunId, run.Run.Status, failure, datasetId, manifest?.SampleCount ?? 0, manifest?.Identities.Count ?? 0,
-                manifest?.QuarantineCount ?? 0, null, null, null, null, null, false, null, stages, clock.Elapsed.TotalSeconds, null, 0, null, null, null, null);
+                manifest?.QuarantineCount ?? 0, null, null, null, null, null, false, null, stages, clock.Elapsed.TotalSeconds, null, 0, null, null, null, null)
+                { QuarantinedByReason = byReason };
 
         var reportPath = BlobPaths.PurifiedReport(datasetId!, drop.RunId);
         var report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, reportPath, ct);
@@ -112,7 +119,15 @@ public static class RunCommand
             report?.Kept, report?.Dropped, report?.ThresholdDegrees, report is null ? null : report.Threshold?.Method ?? "fixed", report?.Score, report?.Whitening is not null,
             blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
             stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std, NotPublishedReason(run),
-            report?.Warning);
+            report?.Warning) { QuarantinedByReason = byReason };
+    }
+
+    /// <summary>The dataset's quarantine counted by code (what face alignment, validation and the readers left out), or null when it has none.</summary>
+    private static async Task<IReadOnlyDictionary<string, int>?> QuarantineByReasonAsync(IBlobStore blobs, string datasetId, CancellationToken ct)
+    {
+        await using var stream = await blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetQuarantine(datasetId), ct);
+        if (stream is null) return null;
+        return DatasetFiles.ReadQuarantine(stream).GroupBy(q => q.Code).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
     }
 
     /// <summary>Why the run's index was built but not served (the publish gate's reason), or null.</summary>
