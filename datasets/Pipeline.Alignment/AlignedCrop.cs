@@ -16,9 +16,12 @@ public static class AlignedCrop
     /// </summary>
     public const float Tolerance = 0.1f;
 
+    /// <summary>Square and of an aligned crop's size (what `auto` takes as a face crop without detecting).</summary>
+    public static bool IsCropSized(int width, int height) => width == height && width is >= MinSide and <= MaxSide;
+
     public static bool IsAlreadyAlignedCrop(int width, int height, FaceDetection? detection)
     {
-        if (width != height || width < MinSide || width > MaxSide) return false;
+        if (!IsCropSized(width, height)) return false;
         if (detection is null) return width == FaceTemplate.Size;
         return TemplateDistance(detection.Landmarks, width) <= Tolerance * width;
     }

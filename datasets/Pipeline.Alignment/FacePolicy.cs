@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Pipeline.Datasets;
 using SkiaSharp;
 
@@ -17,9 +18,7 @@ namespace Pipeline.Alignment;
 /// </summary>
 public static class FacePolicy
 {
-    public const string Auto = "auto", Detect = "detect", None = "none";
-
-    public static readonly IReadOnlyList<string> Names = [Auto, Detect, None];
+    public const string Auto = FaceAlignments.Auto, Detect = FaceAlignments.Detect, None = FaceAlignments.None;
 
     private static readonly Lazy<FaceAligner> Aligner = new(() => new FaceAligner());
 
@@ -29,7 +28,7 @@ public static class FacePolicy
         Auto => new AlignedFaceCrop(Aligner.Value, keepCrops: true),
         Detect => new AlignedFaceCrop(Aligner.Value, keepCrops: false),
         None => null,
-        _ => throw new ArgumentException($"face alignment '{policy}' is not one of {string.Join(", ", Names)}"),
+        _ => throw new ArgumentException($"face alignment '{policy}' is not one of {string.Join(", ", FaceAlignments.All)}"),
     };
 }
 
@@ -39,13 +38,11 @@ public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops) : IFace
     /// <summary>Decoded shorter side asked of a photo, in output sides: a face filling a third of it still has the output's pixels.</summary>
     private const int DecodeSides = 4;
 
-    public string Name => keepCrops ? FacePolicy.Auto : FacePolicy.Detect;
-
     public int DecodeSide(int outSize) => DecodeSides * outSize;
 
     public unsafe string? Crop(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, int outSize, Span<byte> rgb)
     {
-        if (keepCrops && IsFaceCrop(width, height))
+        if (keepCrops && AlignedCrop.IsCropSized(width, height))
         {
             if (rowBytes != width * 4) throw new ArgumentException($"rows of {rowBytes} bytes: a face crop is resized from tightly packed RGBA", nameof(rowBytes));
             fixed (byte* pixels = rgba)
@@ -54,7 +51,4 @@ public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops) : IFace
         }
         return aligner.Align(rgba, width, height, rowBytes, outSize, rgb).Reason;
     }
-
-    /// <summary>Whether auto takes the image as a face crop already: square and of a crop's size.</summary>
-    public static bool IsFaceCrop(int width, int height) => width == height && width is >= AlignedCrop.MinSide and <= AlignedCrop.MaxSide;
 }

@@ -6,9 +6,6 @@ namespace Pipeline.Datasets;
 /// </summary>
 public interface IFaceCrop
 {
-    /// <summary>What the crop does, for manifests and reports (e.g. "detect+align").</summary>
-    string Name { get; }
-
     /// <summary>The shorter side a photo should keep when decoded (JPEG decodes straight to 1/2 .. 1/8): finding a face needs more pixels than the output.</summary>
     int DecodeSide(int outSize);
 

@@ -47,7 +47,10 @@ public static class ClassCentreScoring
             otherClass.AddRange(angles.NearestOtherClass);
         }
         var result = new ClassCenterAngles(own, other, otherClass);
-        return nearestOther ? result with { ConfidentNoise = ConfidentJoint.NoiseShare(result, data.Labels.SelectMany(l => l).ToArray(), data.Classes) } : result;
+        // The noise estimate is measured on the angles as they are (WhitenedAsync keeps the first pass's).
+        return nearestOther && whitening is null
+            ? result with { ConfidentNoise = ConfidentJoint.NoiseShare(result, data.Labels.SelectMany(l => l).ToArray(), data.Classes) }
+            : result;
     }
 
     /// <summary>
