@@ -71,23 +71,22 @@ public sealed class PurificationEpochsBench : IBenchmark
             if (epoch % scoreEvery != 0 && epoch != options.Epochs) return;
             var (emb, paper) = PurificationRulesBench.EmbedAndDecide(model, set);
             int dim = model.Info.Backbone.EmbeddingSize;
-            var toMeans = SubCenterPurifier.AnglesToCenters(emb, dim, set.Labels, SubCenterPurifier.ClassMeans(emb, dim, set.Labels, set.ClassCount));
+            var toMeans = EmbeddingAngles.AnglesToCenters(emb, dim, set.Labels, EmbeddingAngles.ClassMeans(emb, dim, set.Labels, set.ClassCount));
             var meanAngles = toMeans.Own.ToArray();
             Console.WriteLine($"epoch {epoch}");
-            PurificationRulesBench.Report("  dominant sub-center", paper.Samples.Select(s => s.Angle).ToArray(), noisy, kind);
+            PurificationRulesBench.Report("  dominant sub-center", paper.Samples.Select(s => s.Score).ToArray(), noisy, kind);
             PurificationRulesBench.Report("  class mean", meanAngles, noisy, kind);
-            PurificationRulesBench.Report("  class margin", Enumerable.Range(0, set.Count).Select(toMeans.Margin).ToArray(), noisy, kind, skewedClean: true);
+            PurificationRulesBench.Report("  class margin", Enumerable.Range(0, set.Count).Select(toMeans.ClassMargin).ToArray(), noisy, kind, skewedClean: true);
             // What the Purifier scores by default: the margin in the within-class-whitened space, with the Gaussian mixture's threshold.
-            var whitened = ClassCentreScoring.ForRuleAsync(EmbeddingChunks.InMemory(emb, dim, set.Labels, set.ClassCount), DropRule.Auto with { Score = DropScore.ClassMargin })
-                .GetAwaiter().GetResult();
-            var whitenedMargin = whitened.Scores(DropScore.ClassMargin).ToArray();
+            var margin = new ClassMarginScore();
+            var whitenedMargin = margin.Of(margin.Angles(EmbeddingChunks.InMemory(emb, dim, set.Labels, set.ClassCount), whitened: true)).ToArray();
             PurificationRulesBench.Report("  whitened class margin", whitenedMargin, noisy, kind);
             foreach (var q in posteriors)
                 PurificationRulesBench.Report($"    at noise posterior {q}", whitenedMargin, noisy, kind, posterior: q);
             if (dump is not null)
             {
                 File.WriteAllLines(Path.Combine(dump, $"epoch{epoch}.csv"), Enumerable.Range(0, set.Count).Select(i =>
-                    $"{set.Paths[i]},{(noisy[i] ? 1 : 0)},{(seen.Contains(set.Paths[i]) ? 1 : 0)},{paper.Samples[i].Angle:F3},{meanAngles[i]:F3}"));
+                    $"{set.Paths[i]},{(noisy[i] ? 1 : 0)},{(seen.Contains(set.Paths[i]) ? 1 : 0)},{paper.Samples[i].Score:F3},{meanAngles[i]:F3}"));
                 // Raw material for trying rules offline: embeddings (N x D), sub-centers (C x K x D), float32.
                 File.WriteAllBytes(Path.Combine(dump, $"epoch{epoch}-emb.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(emb.AsSpan()).ToArray());
                 using (var centers = model.Head.NormalisedSubCenters())

@@ -28,32 +28,32 @@ public sealed class PurificationRulesBench : IBenchmark
         var kind = set.Paths.Select(p => truth[p].Noise).ToArray();
         int dim = face.Info.Backbone.EmbeddingSize, n = set.Count, classes = set.ClassCount;
         var (emb, paper) = EmbedAndDecide(face, set);
-        var paperAngles = paper.Samples.Select(s => s.Angle).ToArray();
+        var paperAngles = paper.Samples.Select(s => s.Score).ToArray();
         Report("dominant sub-center (paper)", paperAngles, noisy, kind, dump);
 
-        // Class mean of embeddings (the library's DropScore.ClassMean).
-        Report("class mean embedding", SubCenterPurifier.ClassMeanAngles(emb, dim, set.Labels, classes), noisy, kind, dump);
+        // Class mean of embeddings (the library's ClassMeanScore).
+        Report("class mean embedding", EmbeddingAngles.ClassMeanAngles(emb, dim, set.Labels, classes), noisy, kind, dump);
 
         // Mean of samples nearest the dominant sub-center.
-        var domMean = SubCenterPurifier.ClassMeans(emb, dim, set.Labels, classes, i => paper.Samples[i].Subcenter == paper.Samples[i].DominantSubcenter);
-        Report("mean of dominant members", SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, domMean), noisy, kind, dump);
+        var domMean = EmbeddingAngles.ClassMeans(emb, dim, set.Labels, classes, i => paper.Samples[i].Subcenter == paper.Samples[i].DominantSubcenter);
+        Report("mean of dominant members", EmbeddingAngles.AnglesToClassCenters(emb, dim, set.Labels, domMean), noisy, kind, dump);
 
         // Iterative: mean of the samples under the automatic threshold, from the dominant sub-center.
         var angles = paperAngles;
         float[] centers = [];
         for (int it = 0; it < 5; it++)
         {
-            double t = AngleThreshold.Choose(angles).Degrees;
+            double t = ScoreThreshold.Choose(angles).Value;
             var a = angles;
-            var next = SubCenterPurifier.ClassMeans(emb, dim, set.Labels, classes, i => a[i] < t);
-            angles = SubCenterPurifier.AnglesToClassCenters(emb, dim, set.Labels, next);
+            var next = EmbeddingAngles.ClassMeans(emb, dim, set.Labels, classes, i => a[i] < t);
+            angles = EmbeddingAngles.AnglesToClassCenters(emb, dim, set.Labels, next);
             centers = next;
             Report($"kept-mean iteration {it + 1}", angles, noisy, kind, dump);
         }
 
-        // Margin against the nearest other class centre (closed-set noise belongs to another class).
-        var toCenters = SubCenterPurifier.AnglesToCenters(emb, dim, set.Labels, centers);
-        var margin = Enumerable.Range(0, n).Select(toCenters.Margin).ToArray();
+        // Class margin against the nearest other class center (closed-set noise belongs to another class).
+        var toCenters = EmbeddingAngles.AnglesToCenters(emb, dim, set.Labels, centers);
+        var margin = Enumerable.Range(0, n).Select(toCenters.ClassMargin).ToArray();
         Report("own - nearest other (+90)", margin, noisy, kind, dump, skewedClean: true);
         return Task.FromResult(0);
     }
@@ -63,25 +63,25 @@ public sealed class PurificationRulesBench : IBenchmark
     {
         var emb = new Embedder(model).Embed(set);
         using var centers = model.Head.NormalisedSubCenters();
-        var cos = SubCenterPurifier.OwnClassCosines(emb, model.Info.Backbone.EmbeddingSize, set.Labels, centers.contiguous().data<float>().ToArray(), model.Info.SubCenters);
-        return (emb, SubCenterPurifier.Decide(cos, model.Info.SubCenters, set.Labels, set.Paths, set.Identities, DropRule.Auto));
+        var cos = EmbeddingAngles.OwnClassCosines(emb, model.Info.Backbone.EmbeddingSize, set.Labels, centers.contiguous().data<float>().ToArray(), model.Info.SubCenters);
+        return (emb, SubCenterPurifier.Decide(ScoringInput.Of(cos, model.Info.SubCenters, set.Labels, set.Identities), set.Paths, DropRule.Auto));
     }
 
     /// <param name="dump">A folder to write the scores to (score,noisy per line), or null.</param>
     /// <param name="skewedClean">Fit the clean mode as a split normal, as the Purifier does for the class margin.</param>
-    /// <param name="posterior">The noisy mode's posterior the automatic threshold is moved to (<see cref="AngleThreshold.AtPosterior"/>).</param>
+    /// <param name="posterior">The noisy mode's posterior the automatic threshold is moved to (<see cref="ScoreThreshold.AtPosterior"/>).</param>
     internal static void Report(string name, double[] score, bool[] noisy, NoiseKind[] kind, string? dump = null, bool skewedClean = false,
-        double posterior = AngleThreshold.CrossingPosterior)
+        double posterior = ScoreThreshold.CrossingPosterior)
     {
         if (dump is not null)
             File.WriteAllLines(Path.Combine(dump, string.Concat(name.Where(char.IsLetterOrDigit)) + ".csv"),
                 score.Select((v, i) => $"{v:F3},{(noisy[i] ? 1 : 0)}"));
-        var t = AngleThreshold.AtPosterior(AngleThreshold.Choose(score, skewedClean), posterior);
+        var t = ScoreThreshold.AtPosterior(ScoreThreshold.Choose(score, skewedClean), posterior);
         int tp = 0, fp = 0, nz = noisy.Count(x => x), clean = noisy.Length - nz, closedTp = 0, openTp = 0;
         int closed = kind.Count(x => x == NoiseKind.Closed), open = kind.Count(x => x == NoiseKind.Open);
         for (int i = 0; i < score.Length; i++)
         {
-            if (score[i] < t.Degrees) continue;
+            if (score[i] < t.Value) continue;
             if (noisy[i]) { tp++; if (kind[i] == NoiseKind.Closed) closedTp++; if (kind[i] == NoiseKind.Open) openTp++; }
             else fp++;
         }
@@ -98,7 +98,7 @@ public sealed class PurificationRulesBench : IBenchmark
             if (noisy[desc[r]]) dtp++;
             if (dtp >= 0.9 * nz) { bestP = (double)dtp / (r + 1); break; }
         }
-        Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Degrees,6:F1} ({t.Method}; N({t.CleanMean:F1},{t.CleanStd:F1}{(t.CleanStdRight is { } right ? $"/{right:F1}" : "")}) N({t.NoisyMean:F1},{t.NoisyStd:F1}) w1 {t.NoisyWeight:F2} D {t.Separation:F2})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
+        Console.WriteLine($"{name,-30} AUC {auc:F3}  T {t.Value,6:F1} ({t.Method}; N({t.CleanMean:F1},{t.CleanStd:F1}{(t.CleanStdRight is { } right ? $"/{right:F1}" : "")}) N({t.NoisyMean:F1},{t.NoisyStd:F1}) w1 {t.NoisyWeight:F2} D {t.Separation:F2})  P {(tp + fp == 0 ? 1 : (double)tp / (tp + fp)):F3}  R {(double)tp / nz:F3}  " +
             $"kept {(double)(clean - fp) / clean:F3}  closed R {(double)closedTp / Math.Max(1, closed):F3} open R {(double)openTp / Math.Max(1, open):F3}  P@R.9 {bestP:F3}");
     }
 }

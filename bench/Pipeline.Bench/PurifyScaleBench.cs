@@ -29,9 +29,9 @@ public sealed class PurifyScaleBench : IBenchmark
         for (int r = 0; r < runs; r++)
         {
             var clock = Stopwatch.StartNew();
-            var angles = SubCenterPurifier.AnglesToCenters(embeddings, dim, labels, centers);
+            var angles = EmbeddingAngles.AnglesToCenters(embeddings, dim, labels, centers);
             double s = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"  run {r + 1}: {s:F2} s, {(double)n * classes * dim / s / 1e9:F1} G multiply-adds/s (margin of sample 0: {angles.Margin(0):F3})");
+            Console.WriteLine($"  run {r + 1}: {s:F2} s, {(double)n * classes * dim / s / 1e9:F1} G multiply-adds/s (class margin of sample 0: {angles.ClassMargin(0):F3})");
         }
         // The within-class whitening's share of a shard: its scatter (n x dim^2, float64), the eigen-decomposition of a
         // dim x dim matrix against the class sums (classes x dim^2), and the map applied (n x dim^2).
@@ -39,7 +39,7 @@ public sealed class PurifyScaleBench : IBenchmark
         for (int r = 0; r < runs; r++)
         {
             var clock = Stopwatch.StartNew();
-            var whitening = WithinClassWhitening.FitAsync(data, _ => true).GetAwaiter().GetResult()!;
+            var whitening = WithinClassWhitening.Fit(data, _ => true)!;
             double fit = clock.Elapsed.TotalSeconds;
             clock.Restart();
             var mapped = whitening.Apply(embeddings);

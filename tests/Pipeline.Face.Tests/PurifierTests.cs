@@ -31,9 +31,9 @@ public class PurifierTests
         Assert.Equal(["keep", "keep", "keep", "drop", "keep"], report.Samples.Select(s => s.Decision));
         Assert.All(report.Samples, s => Assert.Equal(0, s.DominantSubcenter));
         Assert.Equal([0, 0, 0, 1, 1], report.Samples.Select(s => s.Subcenter));
-        Assert.Equal(10, report.Samples[0].Angle, 3);
-        Assert.Equal(90, report.Samples[3].Angle, 3);
-        Assert.Equal(70, report.Samples[4].Angle, 3);
+        Assert.Equal(10, report.Samples[0].Score, 3);
+        Assert.Equal(90, report.Samples[3].Score, 3);
+        Assert.Equal(70, report.Samples[4].Score, 3);
         Assert.Contains("not under 75.0", report.Samples[3].Reason);
         Assert.Contains("non-dominant sub-center 1", report.Samples[4].Reason);
         Assert.Equal((4, 1), (report.Kept, report.Dropped));
@@ -48,10 +48,10 @@ public class PurifierTests
         var emb = new[] { At(0, 1, 0), At(0, 1, 0), At(1, 0, 0), At(1, 0, 0), At(0, 2, 0) }.SelectMany(s => s).ToArray();
         // Fifth sample: class 1 alone, its own mean: 0 deg.
         var report = SubCenterPurifier.Decide(emb, 3, [0, 0, 0, 0, 1], [.. centers, .. centers], 2,
-            ["a/1", "a/2", "a/3", "a/4", "b/1"], ["a", "b"], DropRule.Fixed(40) with { Score = DropScore.ClassMean, Whitened = false });
+            ["a/1", "a/2", "a/3", "a/4", "b/1"], ["a", "b"], DropRule.Fixed(40) with { Score = new ClassMeanScore(), Whitened = false });
 
         Assert.Equal("class-mean", report.Score);
-        Assert.Equal([45, 45, 45, 45, 0], report.Samples.Select(s => Math.Round(s.Angle, 3)));
+        Assert.Equal([45, 45, 45, 45, 0], report.Samples.Select(s => Math.Round(s.Score, 3)));
         Assert.Equal(["drop", "drop", "drop", "drop", "keep"], report.Samples.Select(s => s.Decision));
         Assert.Contains("deg to the class mean, not under 40.0", report.Samples[0].Reason);
         Assert.Equal(0, report.Samples[0].DominantSubcenter); // still reported (y is as far from x as from z: ties go to the first)
@@ -72,8 +72,8 @@ public class PurifierTests
     public void Angles_to_class_means_and_the_nearest_other_class_match_numpy()
     {
         var emb = Normalised(Raw);
-        var means = SubCenterPurifier.ClassMeans(emb, 5, RawLabels, 4);
-        var angles = SubCenterPurifier.AnglesToCenters(emb, 5, RawLabels, means);
+        var means = EmbeddingAngles.ClassMeans(emb, 5, RawLabels, 4);
+        var angles = EmbeddingAngles.AnglesToCenters(emb, 5, RawLabels, means);
 
         double[] own = [20.4908, 20.4908, 36.3026, 23.8053, 37.2883, 38.0336, 38.0336];
         double[] other = [72.8917, 50.5974, 74.8565, 64.2780, 27.7006, 86.3897, 78.2396];
@@ -82,7 +82,7 @@ public class PurifierTests
         {
             Assert.Equal(own[i], angles.Own[i], 2);
             Assert.Equal(other[i], angles.NearestOther[i], 2);
-            Assert.Equal(margin[i], angles.Margin(i), 2);
+            Assert.Equal(margin[i], angles.ClassMargin(i), 2);
         }
         Assert.Equal([1, 1, 3, 0, 0, 0, 1], angles.NearestOtherClass); // never the empty class 2 (its zero row is 90 deg from all)
     }
@@ -94,30 +94,13 @@ public class PurifierTests
         var emb = Normalised(Raw);
         float[] centers = new float[4 * 2 * 5]; // K = 2 sub-centers, unused by this score
         var report = SubCenterPurifier.Decide(emb, 5, RawLabels, centers, 2,
-            Enumerable.Range(0, 7).Select(i => $"s{i}").ToArray(), ["a", "b", "c", "d"], DropRule.Fixed(90) with { Score = DropScore.ClassMargin, Whitened = false });
+            Enumerable.Range(0, 7).Select(i => $"s{i}").ToArray(), ["a", "b", "c", "d"], DropRule.Fixed(90) with { Score = new ClassMarginScore(), Whitened = false });
 
         Assert.Equal("class-margin", report.Score);
         Assert.Equal(["keep", "keep", "keep", "keep", "drop", "keep", "keep"], report.Samples.Select(s => s.Decision));
-        Assert.Equal(99.588, report.Samples[4].Angle, 2);
+        Assert.Equal(99.588, report.Samples[4].Score, 2);
         Assert.Contains("37.3 deg to the class mean, 27.7 to a's", report.Samples[4].Reason);
         Assert.Contains("not under 90.0", report.Samples[4].Reason);
-    }
-
-    [Theory]
-    [InlineData("subcenter", DropScore.DominantSubCenter)]
-    [InlineData("class-mean", DropScore.ClassMean)]
-    [InlineData("class-margin", DropScore.ClassMargin)]
-    public void Score_names_read_back(string name, DropScore score)
-    {
-        Assert.Equal(score, DropRule.ParseScore(name));
-        Assert.Equal(score, DropRule.ParseScore(DropRule.ScoreName(score)));
-    }
-
-    [Fact]
-    public void Class_centre_scores_without_embeddings_are_refused()
-    {
-        foreach (var score in new[] { DropScore.ClassMean, DropScore.ClassMargin })
-            Assert.Throws<ArgumentException>(() => SubCenterPurifier.Decide(new float[2], 1, [0, 0], ["a/1", "a/2"], ["a"], DropRule.Auto with { Score = score }));
     }
 
     [Fact]
@@ -130,7 +113,7 @@ public class PurifierTests
             ["p0", "p1", "p2", "q0", "q1"], ["p", "q"], DropRule.Fixed(60));
         Assert.Equal([1, 1, 1, 0, 0], report.Samples.Select(s => s.DominantSubcenter));
         Assert.Equal(["keep", "keep", "drop", "keep", "keep"], report.Samples.Select(s => s.Decision));
-        Assert.Equal(87, report.Samples[2].Angle, 3);
+        Assert.Equal(87, report.Samples[2].Score, 3);
     }
 
     [Fact]
@@ -140,9 +123,9 @@ public class PurifierTests
         double Normal(double mu, double sd) => mu + sd * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
         var angles = Enumerable.Range(0, 700).Select(_ => Normal(40, 7))
             .Concat(Enumerable.Range(0, 300).Select(_ => Normal(85, 6))).ToList();
-        var choice = AngleThreshold.Choose(angles);
+        var choice = ScoreThreshold.Choose(angles);
         Assert.Equal("gaussian mixture crossing", choice.Method);
-        Assert.InRange(choice.Degrees, 58, 68);
+        Assert.InRange(choice.Value, 58, 68);
         Assert.InRange(choice.CleanMean, 38, 42);
         Assert.InRange(choice.NoisyMean, 83, 87);
         Assert.InRange(choice.NoisyWeight, 0.27, 0.33);
@@ -168,17 +151,17 @@ public class PurifierTests
         double crossing = peak;
         while (Clean(crossing) > Noisy(crossing)) crossing += 1e-3;
 
-        var choice = AngleThreshold.Choose(margins, skewedClean: true);
-        Assert.Equal(AngleThreshold.SkewedMixtureCrossing, choice.Method);
-        Assert.InRange(choice.Degrees, crossing - 2, crossing + 2);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true);
+        Assert.Equal(ScoreThreshold.SkewedMixtureCrossing, choice.Method);
+        Assert.InRange(choice.Value, crossing - 2, crossing + 2);
         Assert.InRange(choice.NoisyWeight, 0.07, 0.13);
         Assert.InRange(choice.CleanMean, peak - 2, peak + 2);
         Assert.InRange(choice.CleanStdRight!.Value / choice.CleanStd, 1.5, 2.3);
 
         // A Gaussian clean mode on the same margins lends its tail to the noisy mode and cuts into the clean samples.
-        var gaussian = AngleThreshold.Choose(margins);
-        Assert.Equal(AngleThreshold.MixtureCrossing, gaussian.Method);
-        Assert.True(gaussian.Degrees < crossing - 4, $"gaussian {gaussian.Degrees:F1} against the crossing {crossing:F1}");
+        var gaussian = ScoreThreshold.Choose(margins);
+        Assert.Equal(ScoreThreshold.MixtureCrossing, gaussian.Method);
+        Assert.True(gaussian.Value < crossing - 4, $"gaussian {gaussian.Value:F1} against the crossing {crossing:F1}");
         Assert.True(gaussian.NoisyWeight > 0.13, $"gaussian noisy weight {gaussian.NoisyWeight:F2}");
     }
 
@@ -188,9 +171,9 @@ public class PurifierTests
         var rng = new Random(8);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
         var margins = Enumerable.Range(0, 5000).Select(_ => { double z = Math.Abs(Normal()); return rng.NextDouble() < 0.35 ? 70 - 7 * z : 70 + 13 * z; }).ToList();
-        var choice = AngleThreshold.Choose(margins, skewedClean: true);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true);
         Assert.StartsWith("single mode", choice.Method);
-        Assert.True(margins.Count(m => m >= choice.Degrees) < 0.02 * margins.Count, $"{choice.Degrees:F1} drops too many clean margins");
+        Assert.True(margins.Count(m => m >= choice.Value) < 0.02 * margins.Count, $"{choice.Value:F1} drops too many clean margins");
     }
 
     [Theory]
@@ -199,46 +182,46 @@ public class PurifierTests
     [InlineData(0.8, 60, 12, 80, 3)]  // a narrow noisy mode that never reaches 0.9 posterior below its mean
     public void Posterior_angle_is_where_the_noisy_mode_first_claims_the_given_share(double w0, double mu0, double sd0, double mu1, double sd1)
     {
-        var choice = new ThresholdChoice(0, AngleThreshold.MixtureCrossing, mu0, sd0, mu1, sd1, 1 - w0, 0);
+        var choice = new ThresholdChoice(0, ScoreThreshold.MixtureCrossing, mu0, sd0, mu1, sd1, 1 - w0, 0);
         static double Density(double x, double w, double mu, double sd) => w / sd * Math.Exp(-0.5 * (x - mu) * (x - mu) / (sd * sd));
         double Posterior(double x) => Density(x, 1 - w0, mu1, sd1) / (Density(x, w0, mu0, sd0) + Density(x, 1 - w0, mu1, sd1));
         // Reference: the first angle on a fine scan from the clean mean at which the posterior reaches 0.9, capped at the noisy mean.
         double expected = mu1;
         for (double x = mu0; x <= mu1; x += 1e-4)
             if (Posterior(x) >= 0.9) { expected = x; break; }
-        choice = choice with { Degrees = Enumerable.Range(0, 100_000).Select(i => mu0 + i * (mu1 - mu0) / 100_000).First(x => Posterior(x) >= 0.5) };
+        choice = choice with { Value = Enumerable.Range(0, 100_000).Select(i => mu0 + i * (mu1 - mu0) / 100_000).First(x => Posterior(x) >= 0.5) };
 
-        Assert.Equal(expected, AngleThreshold.PosteriorAngle(choice, 0.9)!.Value, 2);
+        Assert.Equal(expected, ScoreThreshold.PosteriorThreshold(choice, 0.9)!.Value, 2);
     }
 
     [Fact]
     public void Posterior_angle_of_a_split_normal_clean_mode_uses_its_right_spread()
     {
         // A clean peak at 70 with spreads 6 (left) and 12 (right), 20 % noise at N(105, 10).
-        var choice = new ThresholdChoice(0, AngleThreshold.SkewedMixtureCrossing, 70, 6, 105, 10, 0.2, 3) { CleanStdRight = 12 };
+        var choice = new ThresholdChoice(0, ScoreThreshold.SkewedMixtureCrossing, 70, 6, 105, 10, 0.2, 3) { CleanStdRight = 12 };
         static double Split(double x) => 0.8 * 2 / (6 + 12) * Math.Exp(-0.5 * Math.Pow((x - 70) / (x < 70 ? 6 : 12), 2));
         static double Noisy(double x) => 0.2 / 10 * Math.Exp(-0.5 * Math.Pow((x - 105) / 10, 2));
         double expected = 105;
         for (double x = 70; x <= 105; x += 1e-4)
             if (Noisy(x) / (Noisy(x) + Split(x)) >= 0.9) { expected = x; break; }
 
-        Assert.Equal(expected, AngleThreshold.PosteriorAngle(choice, 0.9)!.Value, 2);
+        Assert.Equal(expected, ScoreThreshold.PosteriorThreshold(choice, 0.9)!.Value, 2);
         // A Gaussian clean mode with the left spread alone would cut far earlier: the right tail is what moves it.
-        Assert.True(AngleThreshold.PosteriorAngle(choice with { CleanStdRight = null }, 0.9) < expected - 5);
+        Assert.True(ScoreThreshold.PosteriorThreshold(choice with { CleanStdRight = null }, 0.9) < expected - 5);
     }
 
     [Fact]
     public void The_automatic_threshold_moves_to_a_noise_posterior_only_between_two_modes()
     {
-        var twoModes = new ThresholdChoice(80, AngleThreshold.MixtureCrossing, 60, 8, 100, 10, 0.3, 4);
-        var moved = AngleThreshold.AtPosterior(twoModes, 0.9);
-        Assert.Equal(AngleThreshold.PosteriorAngle(twoModes, 0.9), moved.Degrees);
-        Assert.True(moved.Degrees > twoModes.Degrees);
+        var twoModes = new ThresholdChoice(80, ScoreThreshold.MixtureCrossing, 60, 8, 100, 10, 0.3, 4);
+        var moved = ScoreThreshold.AtPosterior(twoModes, 0.9);
+        Assert.Equal(ScoreThreshold.PosteriorThreshold(twoModes, 0.9), moved.Value);
+        Assert.True(moved.Value > twoModes.Value);
         Assert.Equal("gaussian mixture crossing moved to noise posterior 0.9", moved.Method);
-        Assert.Same(twoModes, AngleThreshold.AtPosterior(twoModes, AngleThreshold.CrossingPosterior));
+        Assert.Same(twoModes, ScoreThreshold.AtPosterior(twoModes, ScoreThreshold.CrossingPosterior));
         var single = new ThresholdChoice(90, "single mode: median + 3 robust sigma", 40, 8, 0, 1, 0, 0);
-        Assert.Same(single, AngleThreshold.AtPosterior(single, 0.9));
-        Assert.Throws<ArgumentException>(() => AngleThreshold.AtPosterior(twoModes, 1.0));
+        Assert.Same(single, ScoreThreshold.AtPosterior(single, 0.9));
+        Assert.Throws<ArgumentException>(() => ScoreThreshold.AtPosterior(twoModes, 1.0));
     }
 
     [Fact]
@@ -251,28 +234,29 @@ public class PurifierTests
         var labels = new int[angles.Length];
         var paths = angles.Select((_, i) => $"a/{i}.jpg").ToArray();
 
-        var atCrossing = SubCenterPurifier.Decide(cosines, 1, labels, paths, ["a"], DropRule.Auto);
-        var at99 = SubCenterPurifier.Decide(cosines, 1, labels, paths, ["a"], DropRule.Auto with { NoisePosterior = 0.99 });
+        var input = ScoringInput.Of(cosines, 1, labels, ["a"]);
+        var atCrossing = SubCenterPurifier.Decide(input, paths, DropRule.Auto);
+        var at99 = SubCenterPurifier.Decide(input, paths, DropRule.Auto with { NoisePosterior = 0.99 });
 
-        Assert.True(at99.ThresholdDegrees > atCrossing.ThresholdDegrees);
+        Assert.True(at99.Threshold > atCrossing.Threshold);
         Assert.True(at99.Dropped < atCrossing.Dropped);
-        Assert.Equal(angles.Count(a => a >= at99.ThresholdDegrees), at99.Dropped);
-        Assert.Contains("noise posterior 0.99", at99.Threshold!.Method);
+        Assert.Equal(angles.Count(a => a >= at99.Threshold), at99.Dropped);
+        Assert.Contains("noise posterior 0.99", at99.ThresholdFit!.Method);
     }
 
     private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     [Fact]
     public void Posterior_angle_is_undefined_for_a_single_mode() =>
-        Assert.Null(AngleThreshold.PosteriorAngle(new ThresholdChoice(90, "single mode: median + 3 robust sigma", 40, 8, 0, 1, 0, 0), 0.9));
+        Assert.Null(ScoreThreshold.PosteriorThreshold(new ThresholdChoice(90, "single mode: median + 3 robust sigma", 40, 8, 0, 1, 0, 0), 0.9));
 
     [Fact]
     public void Auto_threshold_on_clean_data_drops_only_the_far_tail()
     {
         var rng = new Random(5);
         var angles = Enumerable.Range(0, 1000).Select(_ => 40 + 8 * (rng.NextDouble() + rng.NextDouble() + rng.NextDouble() - 1.5)).ToList();
-        var choice = AngleThreshold.Choose(angles);
-        Assert.True(choice.Degrees >= 75, $"{choice.Method}: {choice.Degrees}");
-        Assert.True(angles.Count(a => a >= choice.Degrees) == 0);
+        var choice = ScoreThreshold.Choose(angles);
+        Assert.True(choice.Value >= 75, $"{choice.Method}: {choice.Value}");
+        Assert.True(angles.Count(a => a >= choice.Value) == 0);
     }
 }

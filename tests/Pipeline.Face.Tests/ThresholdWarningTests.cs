@@ -32,17 +32,17 @@ public sealed class ThresholdWarningTests
     public void One_mode_with_a_noisy_shoulder_drops_the_estimated_noise_share_not_the_far_tail_and_warns()
     {
         var (margins, noisy) = Shoulder();
-        var shape = AngleThreshold.Choose(margins, skewedClean: true);
-        Assert.Equal(AngleThreshold.FarTail, shape.Method); // the shape alone: one mode, so only the far tail would go
-        Assert.True(margins.Count(m => m >= shape.Degrees) < 0.02 * margins.Length);
+        var shape = ScoreThreshold.Choose(margins, skewedClean: true);
+        Assert.Equal(ScoreThreshold.FarTail, shape.Method); // the shape alone: one mode, so only the far tail would go
+        Assert.True(margins.Count(m => m >= shape.Value) < 0.02 * margins.Length);
 
-        var choice = AngleThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.38);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.38);
         Assert.True(choice.SingleMode);
         Assert.Equal("single mode; cut at the estimated noise rate 38 % (confident joint)", choice.Method);
         Assert.Equal(0.38, choice.EstimatedNoise);
-        int dropped = margins.Count(m => m >= choice.Degrees);
+        int dropped = margins.Count(m => m >= choice.Value);
         Assert.Equal(380, dropped);
-        Assert.True(noisy.Where((n, i) => n && margins[i] >= choice.Degrees).Count() > 0.7 * dropped, "what the cut drops is mostly noise");
+        Assert.True(noisy.Where((n, i) => n && margins[i] >= choice.Value).Count() > 0.7 * dropped, "what the cut drops is mostly noise");
 
         var warning = ThresholdWarning.For(choice, dropped, margins.Length);
         Assert.NotNull(warning);
@@ -57,9 +57,9 @@ public sealed class ThresholdWarningTests
     {
         var rng = new Random(8);
         var margins = Enumerable.Range(0, 5000).Select(_ => { double z = Math.Abs(Normal(rng)); return rng.NextDouble() < 0.35 ? 65 - 6 * z : 65 + 10 * z; }).ToArray();
-        var choice = AngleThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.036); // what clean synthetic faces measure
-        Assert.Equal(AngleThreshold.FarTail, choice.Method);
-        int dropped = margins.Count(m => m >= choice.Degrees);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.036); // what clean synthetic faces measure
+        Assert.Equal(ScoreThreshold.FarTail, choice.Method);
+        int dropped = margins.Count(m => m >= choice.Value);
         Assert.True(dropped < 0.02 * margins.Length, $"{dropped} dropped");
         Assert.Null(ThresholdWarning.For(choice, dropped, margins.Length));
     }
@@ -68,11 +68,11 @@ public sealed class ThresholdWarningTests
     public void Two_modes_that_agree_with_the_estimate_keep_their_crossing_and_do_not_warn()
     {
         var margins = TwoModes(1000);
-        var shape = AngleThreshold.Choose(margins, skewedClean: true);
-        var choice = AngleThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.12);
-        Assert.Equal(AngleThreshold.SkewedMixtureCrossing, choice.Method);
+        var shape = ScoreThreshold.Choose(margins, skewedClean: true);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.12);
+        Assert.Equal(ScoreThreshold.SkewedMixtureCrossing, choice.Method);
         Assert.Equal(shape with { EstimatedNoise = 0.12 }, choice); // the same cut as without an estimate
-        Assert.Null(ThresholdWarning.For(choice, margins.Count(m => m >= choice.Degrees), margins.Length));
+        Assert.Null(ThresholdWarning.For(choice, margins.Count(m => m >= choice.Value), margins.Length));
     }
 
     [Theory]
@@ -81,10 +81,10 @@ public sealed class ThresholdWarningTests
     public void Two_modes_whose_crossing_disagrees_with_the_estimate_drop_the_estimated_share_and_warn(double estimate)
     {
         var margins = TwoModes(1000);
-        var choice = AngleThreshold.Choose(margins, skewedClean: true, estimatedNoise: estimate);
-        Assert.StartsWith($"cut at the estimated noise rate {estimate:P0} (confident joint), not the {AngleThreshold.SkewedMixtureCrossing}'s", choice.Method);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true, estimatedNoise: estimate);
+        Assert.StartsWith($"cut at the estimated noise rate {estimate:P0} (confident joint), not the {ScoreThreshold.SkewedMixtureCrossing}'s", choice.Method);
         Assert.False(choice.SingleMode);
-        int dropped = margins.Count(m => m >= choice.Degrees);
+        int dropped = margins.Count(m => m >= choice.Value);
         Assert.Equal(estimate * margins.Length, dropped, 1.0);
         var warning = ThresholdWarning.For(choice, dropped, margins.Length);
         Assert.StartsWith(ThresholdWarning.Prefix, warning);
@@ -96,16 +96,16 @@ public sealed class ThresholdWarningTests
     public void A_crossing_that_drops_much_of_a_set_estimated_clean_falls_back_to_the_far_tail()
     {
         var margins = TwoModes(1000);
-        var choice = AngleThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.01);
-        Assert.StartsWith($"{AngleThreshold.FarTail} (estimated noise 1 %), not the", choice.Method);
-        Assert.True(margins.Count(m => m >= choice.Degrees) < 0.1 * margins.Length);
+        var choice = ScoreThreshold.Choose(margins, skewedClean: true, estimatedNoise: 0.01);
+        Assert.StartsWith($"{ScoreThreshold.FarTail} (estimated noise 1 %), not the", choice.Method);
+        Assert.True(margins.Count(m => m >= choice.Value) < 0.1 * margins.Length);
     }
 
     [Fact]
     public void More_than_half_the_set_dropped_warns()
     {
         // A clean set whose one mode the mixture split in two (10 x 10 clean synthetic faces: 90 of 100 dropped).
-        var split = new ThresholdChoice(49.8, AngleThreshold.MixtureCrossing, 40, 3, 55, 4, 0.9, 4);
+        var split = new ThresholdChoice(49.8, ScoreThreshold.MixtureCrossing, 40, 3, 55, 4, 0.9, 4);
         Assert.Contains("more than half the set", ThresholdWarning.For(split, 90, 100));
         Assert.Null(ThresholdWarning.For(split, 40, 100));
     }
@@ -113,14 +113,14 @@ public sealed class ThresholdWarningTests
     [Fact]
     public void Two_modes_after_a_whitening_fitted_under_a_one_mode_cut_at_the_estimate_warn()
     {
-        var crossing = new ThresholdChoice(86, AngleThreshold.MixtureCrossing, 78, 3.3, 89.6, 3.7, 0.3, 3.0) { EstimatedNoise = 0.31 };
+        var crossing = new ThresholdChoice(86, ScoreThreshold.MixtureCrossing, 78, 3.3, 89.6, 3.7, 0.3, 3.0) { EstimatedNoise = 0.31 };
         var underEstimate = new WhiteningSummary(1150, 88, 0.1) { FirstPassMethod = "single mode; cut at the estimated noise rate 31 % (confident joint)" };
         var warning = ThresholdWarning.For(crossing, 476, 1646, underEstimate);
         Assert.StartsWith(ThresholdWarning.Prefix, warning);
         Assert.Contains("before whitening the scores formed one mode", warning);
         Assert.Contains("Ashman's D 3.0", warning);
 
-        var twoModesBefore = underEstimate with { FirstPassMethod = AngleThreshold.MixtureCrossing };
+        var twoModesBefore = underEstimate with { FirstPassMethod = ScoreThreshold.MixtureCrossing };
         Assert.Null(ThresholdWarning.For(crossing, 476, 1646, twoModesBefore));
     }
 
@@ -128,17 +128,17 @@ public sealed class ThresholdWarningTests
     public void Scores_without_an_estimate_keep_the_far_tail_and_do_not_warn()
     {
         var (angles, _) = Shoulder();
-        var choice = AngleThreshold.Choose(angles); // the dominant sub-center's angle: no class means to estimate noise from
-        Assert.Equal(AngleThreshold.FarTail, choice.Method);
+        var choice = ScoreThreshold.Choose(angles); // the dominant sub-center's angle: no class means to estimate noise from
+        Assert.Equal(ScoreThreshold.FarTail, choice.Method);
         Assert.Null(choice.EstimatedNoise);
-        Assert.Null(ThresholdWarning.For(choice, angles.Count(a => a >= choice.Degrees), angles.Length));
+        Assert.Null(ThresholdWarning.For(choice, angles.Count(a => a >= choice.Value), angles.Length));
     }
 
     public static TheoryData<string> GoldenSets() => ["separated-20", "clean", "overlapping-30"];
 
     [Theory]
     [MemberData(nameof(GoldenSets))]
-    public async Task The_noise_estimate_equals_a_numpy_reference(string name)
+    public void The_noise_estimate_equals_a_numpy_reference(string name)
     {
         // Golden/confident_joint_reference.py; float32 here against float64 there: one sample's flip is 1/250 of the share.
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "confident_joint_golden.json")));
@@ -146,9 +146,9 @@ public sealed class ThresholdWarningTests
         int dim = set.GetProperty("dim").GetInt32(), classes = set.GetProperty("classes").GetInt32();
         var labels = set.GetProperty("labels").EnumerateArray().Select(l => l.GetInt32()).ToArray();
         var embeddings = set.GetProperty("embeddings").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        SubCenterPurifier.Normalise(embeddings, dim);
+        EmbeddingAngles.Normalise(embeddings, dim);
 
-        var angles = await ClassCentreScoring.AnglesAsync(EmbeddingChunks.InMemory(embeddings, dim, labels, classes));
+        var angles = ClassCenterScoring.Angles(EmbeddingChunks.InMemory(embeddings, dim, labels, classes));
 
         Assert.Equal(set.GetProperty("estimate").GetDouble(), angles.ConfidentNoise!.Value, 0.002);
         Assert.Equal(set.GetProperty("moved").GetDouble(), angles.ConfidentNoise.Value, 0.02); // and it finds the labels moved
@@ -164,17 +164,18 @@ public sealed class ThresholdWarningTests
         var paths = labels.Select((c, i) => $"{"ab"[c]}/{i}.jpg").ToArray();
         var own = margins.Select(m => 40.0 + (m - 72) / 2).ToArray();
         var other = margins.Select((m, i) => own[i] - m + 90).ToArray();
-        var angles = new ClassCenterAngles(own, other, labels.Select(c => 1 - c).ToArray()) { ConfidentNoise = 0.4 };
-        var cosines = own.Select(a => (float)Math.Cos(a * Math.PI / 180)).ToArray();
+        var angles = new ClassCenterAngles(own, other, labels.Select(c => 1 - c).ToArray());
+        var scores = new SampleScores(new ClassMarginScore().Of(angles), i => $"class margin {margins[i]:F1}") { EstimatedNoise = 0.4 };
+        var input = ScoringInput.Of(own.Select(a => (float)Math.Cos(a * Math.PI / 180)).ToArray(), 1, labels, ["a", "b"]);
 
-        var report = SubCenterPurifier.Decide(cosines, 1, labels, paths, ["a", "b"], DropRule.Auto with { Score = DropScore.ClassMargin, Whitened = false }, angles);
+        var report = SubCenterPurifier.Decide(scores, input, paths, DropRule.Auto with { Score = new ClassMarginScore(), Whitened = false });
 
         Assert.Equal(400, report.Dropped);
-        Assert.Equal(0.4, report.Threshold!.EstimatedNoise);
+        Assert.Equal(0.4, report.ThresholdFit!.EstimatedNoise);
         Assert.StartsWith(ThresholdWarning.Prefix, report.Warning);
         Assert.Contains("one mode", report.Warning);
 
-        var fixedAngle = SubCenterPurifier.Decide(cosines, 1, labels, paths, ["a", "b"], DropRule.Fixed(95) with { Score = DropScore.ClassMargin, Whitened = false }, angles);
-        Assert.Null(fixedAngle.Warning); // a fixed angle is the user's choice, not the mixture's
+        var fixedThreshold = SubCenterPurifier.Decide(scores, input, paths, DropRule.Fixed(95) with { Score = new ClassMarginScore(), Whitened = false });
+        Assert.Null(fixedThreshold.Warning); // a fixed threshold is the user's choice, not the mixture's
     }
 }

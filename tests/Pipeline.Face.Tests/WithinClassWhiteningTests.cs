@@ -20,13 +20,13 @@ public class WithinClassWhiteningTests
         rows.SelectMany(r => { var n = MathF.Sqrt(r.Sum(x => x * x)); return r.Select(x => x / n); }).ToArray();
 
     [Fact]
-    public async Task Whitened_angles_to_class_means_match_numpy()
+    public void Whitened_angles_to_class_means_match_numpy()
     {
         var data = EmbeddingChunks.InMemory(Normalised(Raw), 5, Labels, 4);
-        var whitening = await WithinClassWhitening.FitAsync(data, i => Included[i]);
+        var whitening = WithinClassWhitening.Fit(data, i => Included[i]);
         Assert.NotNull(whitening);
         Assert.Equal(9, whitening.FittedOn);
-        var angles = await ClassCentreScoring.AnglesAsync(data, whitening);
+        var angles = ClassCenterScoring.Angles(data, whitening);
 
         double[] own = [14.6055, 11.6947, 20.4088, 29.4624, 22.7691, 19.5774, 35.2754, 12.3441, 14.3889, 14.6465, 9.4242, 11.7722];
         double[] other = [61.6000, 50.3885, 65.2047, 43.5672, 43.7396, 53.1465, 20.2357, 50.5267, 48.4365, 46.5323, 41.7038, 53.3707];
@@ -35,21 +35,22 @@ public class WithinClassWhiteningTests
         {
             Assert.Equal(own[i], angles.Own[i], 2);
             Assert.Equal(other[i], angles.NearestOther[i], 2);
-            Assert.Equal(margin[i], angles.Scores(DropScore.ClassMargin)[i], 2);
+            Assert.Equal(margin[i], angles.ClassMargin(i), 2);
         }
         Assert.Equal([3, 1, 3, 1, 3, 3, 0, 3, 1, 1, 1, 1], angles.NearestOtherClass);
     }
 
     [Fact]
-    public async Task Chunks_read_one_at_a_time_give_the_angles_of_the_whole_set()
+    public void Chunks_read_one_at_a_time_give_the_angles_of_the_whole_set()
     {
         // The Purifier reads one shard's embeddings at a time; the passes must not depend on where the chunks split.
         var whole = EmbeddingChunks.InMemory(Normalised(Raw), 5, Labels, 4);
         int[][] splits = [[0, 1, 2, 3, 4], [5, 6, 7], [8, 9, 10, 11]];
         var chunked = new EmbeddingChunks(5, 4, splits.Select(s => (IReadOnlyList<int>)s.Select(i => Labels[i]).ToArray()).ToArray(),
-            (c, _) => ValueTask.FromResult(Normalised(splits[c].Select(i => Raw[i]))));
-        var a = await ClassCentreScoring.WhitenedAsync(whole, x => x.Scores(DropScore.ClassMargin), skewedClean: true);
-        var b = await ClassCentreScoring.WhitenedAsync(chunked, x => x.Scores(DropScore.ClassMargin), skewedClean: true);
+            c => Normalised(splits[c].Select(i => Raw[i])));
+        var margin = new ClassMarginScore();
+        var a = margin.Angles(whole, whitened: true);
+        var b = margin.Angles(chunked, whitened: true);
         Assert.NotNull(a.Whitening);
         Assert.Equal(a.Whitening, b.Whitening);
         for (int i = 0; i < Labels.Length; i++)
@@ -60,38 +61,38 @@ public class WithinClassWhiteningTests
     }
 
     [Fact]
-    public async Task The_purifier_measures_class_centre_scores_whitened_by_default_and_says_so()
+    public void The_purifier_measures_class_center_scores_whitened_by_default_and_says_so()
     {
         var emb = Normalised(Raw);
         var paths = Enumerable.Range(0, Labels.Length).Select(i => $"s{i}").ToArray();
         string[] identities = ["a", "b", "c", "d"];
         var centers = new float[4 * 2 * 5]; // K = 2 sub-centers, unused by these scores
-        var rule = DropRule.Auto with { Score = DropScore.ClassMargin };
+        var rule = DropRule.Auto with { Score = new ClassMarginScore() };
         var report = SubCenterPurifier.Decide(emb, 5, Labels, centers, 2, paths, identities, rule);
-        var expected = await ClassCentreScoring.WhitenedAsync(EmbeddingChunks.InMemory(emb, 5, Labels, 4), a => a.Scores(DropScore.ClassMargin), skewedClean: true);
+        var expected = new ClassMarginScore().Angles(EmbeddingChunks.InMemory(emb, 5, Labels, 4), whitened: true);
 
         Assert.NotNull(report.Whitening);
         Assert.Equal(expected.Whitening, report.Whitening);
-        Assert.Equal(expected.Scores(DropScore.ClassMargin).Select(m => Math.Round(m, 3)), report.Samples.Select(s => s.Angle));
-        Assert.NotEqual(AngleThreshold.SkewedMixtureCrossing, report.Threshold!.Method); // whitened margins take the Gaussian mixture
+        Assert.Equal(new ClassMarginScore().Of(expected).Select(m => Math.Round(m, 3)), report.Samples.Select(s => s.Score));
+        Assert.NotEqual(ScoreThreshold.SkewedMixtureCrossing, report.ThresholdFit!.Method); // whitened margins take the Gaussian mixture
         Assert.All(report.Samples, s => Assert.Contains("(whitened: ", s.Reason));
 
         var unwhitened = SubCenterPurifier.Decide(emb, 5, Labels, centers, 2, paths, identities, rule with { Whitened = false });
         Assert.Null(unwhitened.Whitening);
         Assert.DoesNotContain(unwhitened.Samples, s => s.Reason.Contains("whitened"));
-        Assert.NotEqual(report.Samples.Select(s => s.Angle), unwhitened.Samples.Select(s => s.Angle));
+        Assert.NotEqual(report.Samples.Select(s => s.Score), unwhitened.Samples.Select(s => s.Score));
     }
 
     [Fact]
-    public async Task Nothing_to_fit_from_fewer_than_two_samples()
+    public void Nothing_to_fit_from_fewer_than_two_samples()
     {
         var data = EmbeddingChunks.InMemory(Normalised(Raw), 5, Labels, 4);
-        Assert.Null(await WithinClassWhitening.FitAsync(data, i => i == 0));
-        Assert.Null(await WithinClassWhitening.FitAsync(data, _ => false));
+        Assert.Null(WithinClassWhitening.Fit(data, i => i == 0));
+        Assert.Null(WithinClassWhitening.Fit(data, _ => false));
     }
 
     [Fact]
-    public async Task Mislabelled_faces_hidden_by_a_nuisance_direction_stand_out_once_whitened()
+    public void Mislabelled_faces_hidden_by_a_nuisance_direction_stand_out_once_whitened()
     {
         // Eight identities in 16 dimensions. Every identity's images vary a lot along one shared nuisance direction (think
         // pose or a hat) and little otherwise; 3 of each class's 24 images are another person, outside the set, with an
@@ -122,10 +123,11 @@ public class WithinClassWhiteningTests
             }
         }
         var data = EmbeddingChunks.InMemory(rows.SelectMany(r => r).ToArray(), dim, labels, classes);
-        var raw = (await ClassCentreScoring.AnglesAsync(data)).Scores(DropScore.ClassMargin);
-        var whitened = await ClassCentreScoring.WhitenedAsync(data, a => a.Scores(DropScore.ClassMargin), skewedClean: true);
+        var margin = new ClassMarginScore();
+        var raw = margin.Of(margin.Angles(data, whitened: false));
+        var whitened = margin.Angles(data, whitened: true);
 
-        double rawAuc = Auc(raw, stranger), whiteAuc = Auc(whitened.Scores(DropScore.ClassMargin), stranger);
+        double rawAuc = Auc(raw, stranger), whiteAuc = Auc(margin.Of(whitened), stranger);
         Assert.NotNull(whitened.Whitening);
         Assert.True(rawAuc < 0.85, $"unwhitened AUC {rawAuc:F3}: the nuisance should hide the strangers");
         Assert.True(whiteAuc > 0.95, $"whitened AUC {whiteAuc:F3} (unwhitened {rawAuc:F3})");

@@ -55,8 +55,8 @@ public sealed class PurifierServiceTests : IDisposable
             await blobs.UploadFileAsync(BlobContainers.Models, $"{BlobPaths.ModelFolder(runId, Stages.SubCenter)}final/{Path.GetFileName(f)}", f);
 
         // The threshold: the median score of the whole set, so that about half the samples go either way.
-        var scored = ModelPurification.Purify(model, set, DropRule.Fixed(90) with { Score = DropRule.ParseScore(score) });
-        double median = scored.Samples.Select(x => x.Angle).Order().ElementAt(set.Count / 2);
+        var scored = ModelPurification.Purify(model, set, DropRule.Fixed(90) with { Score = DropScore.Parse(score) });
+        double median = scored.Samples.Select(x => x.Score).Order().ElementAt(set.Count / 2);
         var plan = RunPlan.Default with { DropScore = score, DropRule = DropRules.Angle, DropAngleDegrees = median };
         await app.Services.GetRequiredService<IBus>().Publish(new ModelTrained(runId, plan, Stages.SubCenter,
             new ModelRef(runId, Stages.SubCenter, BlobPaths.ModelFolder(runId, Stages.SubCenter) + "final/"),
@@ -69,12 +69,12 @@ public sealed class PurifierServiceTests : IDisposable
         Assert.NotNull(report);
         int shards = (await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/")).Count;
         Assert.Equal(4, shards);
-        // The class-centre score's embeddings were the decision's input only: gone once it is made.
+        // The class-center score's embeddings were the decision's input only: gone once it is made.
         Assert.Empty(await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "embeddings/"));
 
-        var whole = ModelPurification.Purify(model, set, DropRule.Fixed(median) with { Score = DropRule.ParseScore(score) });
+        var whole = ModelPurification.Purify(model, set, DropRule.Fixed(median) with { Score = DropScore.Parse(score) });
         Assert.Equal(whole.Score, report.Score);
-        Assert.Equal(median, report.ThresholdDegrees, 6);
+        Assert.Equal(median, report.Threshold, 6);
         var byPath = report.Samples.ToDictionary(s => s.Path);
         Assert.Equal(set.Count, byPath.Count);
         if (score == DropScores.SubCenter) Assert.Null(report.Whitening);
@@ -91,8 +91,8 @@ public sealed class PurifierServiceTests : IDisposable
             var got = byPath[expected.Path];
             // A shard is embedded in other batches than the whole set, so embeddings differ in their last float bits; the
             // within-class whitening stretches the directions clean samples hardly vary in, and those bits with them.
-            Assert.Equal(expected.Angle, got.Angle, 0.05);
-            if (Math.Abs(expected.Angle - whole.ThresholdDegrees) > 0.1) Assert.Equal(expected.Decision, got.Decision);
+            Assert.Equal(expected.Score, got.Score, 0.05);
+            if (Math.Abs(expected.Score - whole.Threshold) > 0.1) Assert.Equal(expected.Decision, got.Decision);
         }
         Assert.InRange(report.Dropped, set.Count / 3, 2 * set.Count / 3);
     }
@@ -103,7 +103,7 @@ public sealed class PurifierServiceTests : IDisposable
         double[] angles = [60.2, 61.0, 75.5, 88.0, 92.0, 119.9];
         var samples = angles.Select((a, i) => new SampleDecision($"a/{i}", "a", a < 90 ? PurificationReport.KeepDecision : PurificationReport.DropDecision,
             "", a, 0, 0)).ToList();
-        var choice = new ThresholdChoice(90, AngleThreshold.MixtureCrossing, 70, 8, 105, 10, 0.3, 3);
+        var choice = new ThresholdChoice(90, ScoreThreshold.MixtureCrossing, 70, 8, 105, 10, 0.3, 3);
         var report = new PurificationReport("auto", 90, choice, 4, 2, samples, "class-margin");
 
         var d = ScoreDistributions.Of(report);
@@ -114,9 +114,9 @@ public sealed class PurifierServiceTests : IDisposable
         Assert.Equal(1, d.Dropped[32]);
         Assert.Equal(1, d.Dropped[59]);
         Assert.Equal((4, 2), (d.Kept.Sum(), d.Dropped.Sum()));
-        Assert.Equal(AngleThreshold.MixtureCrossing, d.ThresholdMethod);
+        Assert.Equal(ScoreThreshold.MixtureCrossing, d.ThresholdMethod);
         // A wide spread gets wider bins: never more than MaxBins.
-        var wide = ScoreDistributions.Of(report with { Samples = [.. samples, samples[0] with { Angle = 400 }] });
+        var wide = ScoreDistributions.Of(report with { Samples = [.. samples, samples[0] with { Score = 400 }] });
         Assert.True(wide.Kept.Length <= ScoreDistributions.MaxBins);
         Assert.Equal(7, wide.Kept.Sum() + wide.Dropped.Sum());
     }
@@ -124,9 +124,9 @@ public sealed class PurifierServiceTests : IDisposable
     [Fact]
     public void The_plan_decides_the_drop_rule_the_purifier_applies()
     {
-        Assert.Equal(DropRule.Auto with { Score = DropScore.ClassMargin }, PurifyShardConsumer.Rule(RunPlan.Default));
-        Assert.Equal(0.9, PurifyShardConsumer.Rule(RunPlan.Default with { DropNoisePosterior = 0.9 }).NoisePosterior);
-        var paper = PurifyShardConsumer.Rule(RunPlan.Default with { DropRule = DropRules.Angle, DropAngleDegrees = 75, WithinClassWhitening = false });
+        Assert.Equal(DropRule.Auto with { Score = new ClassMarginScore() }, DropRule.For(RunPlan.Default));
+        Assert.Equal(0.9, DropRule.For(RunPlan.Default with { DropNoisePosterior = 0.9 }).NoisePosterior);
+        var paper = DropRule.For(RunPlan.Default with { DropRule = DropRules.Angle, DropAngleDegrees = 75, WithinClassWhitening = false });
         Assert.Equal(DropRule.Fixed(75) with { Whitened = false }, paper);
     }
 

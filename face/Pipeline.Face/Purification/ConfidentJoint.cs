@@ -2,8 +2,8 @@ namespace Pipeline.Face.Purification;
 
 /// <summary>
 /// The share of a set whose labels are wrong, estimated by confident learning's rule (Northcutt et al., JAIR 2021) on the
-/// class centres, without any threshold on the drop score: a class's confidence threshold is the mean cosine of its own
-/// samples to its centre; a sample is confidently another class when its nearest other class's centre reaches that
+/// class centers, without any threshold on the drop score: a class's confidence threshold is the mean cosine of its own
+/// samples to its center; a sample is confidently another class when its nearest other class's center reaches that
 /// class's threshold and beats its own class (nearer, or its own cosine under its class's threshold); a sample is counted
 /// when some class is confident about it. The estimate is the confidently-other share of the counted samples (the
 /// calibration that assumes the uncounted ones are like the counted), so a weak model that is confident about few samples
@@ -12,7 +12,7 @@ namespace Pipeline.Face.Purification;
 public static class ConfidentJoint
 {
     /// <summary>The estimated noise share, or null when no sample is counted or no sample has a nearest other class.</summary>
-    /// <param name="angles">Each sample's angle to its class centre and to the nearest other's (<see cref="ClassCenterAngles"/>).</param>
+    /// <param name="angles">Each sample's angle to its class center and to the nearest other's (<see cref="ClassCenterAngles"/>).</param>
     /// <param name="labels">Each sample's class, 0 .. <paramref name="classes"/> - 1.</param>
     public static double? NoiseShare(ClassCenterAngles angles, IReadOnlyList<int> labels, int classes)
     {

@@ -22,7 +22,7 @@ public static class SelfPurification
     /// <summary>
     /// Which samples to train on next (true = train), or null when the mixture has no second component (nothing to
     /// leave out). With <paramref name="whitened"/> (the default) the angles are measured in the within-class-whitened
-    /// space (<see cref="ClassCentreScoring.WhitenedAsync"/>), where the clean mode is tighter and less skewed: noisy sets
+    /// space (<see cref="ClassCenterScoring.Whitened"/>), where the clean mode is tighter and less skewed: noisy sets
     /// lose fewer clean samples, a clean set more, and the Purifier's score separates better after it
     /// (bench/experiments/within-class-whitening.md).
     /// </summary>
@@ -39,11 +39,11 @@ public static class SelfPurification
             chunks.Add(embedder.Embed(set, Enumerable.Range(start, n).ToArray()));
             labels.Add(new ArraySegment<int>(set.Labels, start, n));
         }
-        var data = new EmbeddingChunks(dim, set.ClassCount, labels, (c, _) => ValueTask.FromResult(chunks[c]));
+        var data = new EmbeddingChunks(dim, set.ClassCount, labels, c => chunks[c]);
         var angles = (whitened
-            ? ClassCentreScoring.WhitenedAsync(data, a => a.Own, skewedClean: false, nearestOther: false)
-            : ClassCentreScoring.AnglesAsync(data, nearestOther: false)).GetAwaiter().GetResult().Own;
-        if (AngleThreshold.PosteriorAngle(AngleThreshold.Choose(angles), posterior) is not { } limit) return null;
+            ? ClassCenterScoring.Whitened(data, a => a.Own, skewedClean: false, nearestOther: false)
+            : ClassCenterScoring.Angles(data, nearestOther: false)).Own;
+        if (ScoreThreshold.PosteriorThreshold(ScoreThreshold.Choose(angles), posterior) is not { } limit) return null;
         return angles.Select(a => a < limit).ToArray();
     }
 }

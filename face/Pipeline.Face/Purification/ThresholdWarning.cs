@@ -14,7 +14,7 @@ public static class ThresholdWarning
     /// <summary>
     /// The warning for an automatic <paramref name="choice"/> that dropped <paramref name="dropped"/> of <paramref name="total"/>
     /// samples, or null when the cut stands on its evidence. It warns when the cut follows the noise estimate alone (one
-    /// mode, or two modes whose crossing disagreed with it: <see cref="AngleThreshold.MaxEstimateRatio"/>); when the two
+    /// mode, or two modes whose crossing disagreed with it: <see cref="ScoreThreshold.MaxEstimateRatio"/>); when the two
     /// modes appeared only after a whitening fitted under a cut at the estimate; or when more than half the set is dropped.
     /// </summary>
     /// <param name="whitening">How the scores were whitened, or null.</param>
@@ -22,7 +22,7 @@ public static class ThresholdWarning
     {
         if (total == 0) return null;
         double share = (double)dropped / total;
-        string cut = $"dropped {dropped} of {total} ({share:P0}) at {choice.Degrees:0.#} ({choice.Method})";
+        string cut = $"dropped {dropped} of {total} ({share:P0}) at {choice.Value:0.#} ({choice.Method})";
         string Estimate(double noise) => $"the labels' own evidence (samples another class claims more confidently than their own) puts the noise at {noise:P0}";
         const string Check = "A model that fitted the noisy labels (many epochs for little data) or one that does not yet tell the identities apart "
             + "both look like this: check the report's decisions, train longer or give the model more data";
@@ -32,9 +32,9 @@ public static class ThresholdWarning
                 + $"so the two modes after it (Ashman's D {choice.Separation:0.0}) are partly its own making; {cut}. {Check}";
         if (choice.EstimatedNoise is { } noise)
         {
-            if (choice.SingleMode && noise >= AngleThreshold.MinEstimatedNoise)
+            if (choice.SingleMode && noise >= ScoreThreshold.MinEstimatedNoise)
                 return Prefix + $"the scores form one mode (Ashman's D {choice.Separation:0.0}, under 2), so the cut follows the estimate: {Estimate(noise)}; {cut}. {Check}";
-            if (choice.Method.StartsWith(AngleThreshold.EstimateCutPrefix, StringComparison.Ordinal))
+            if (choice.Method.StartsWith(ScoreThreshold.EstimateCutPrefix, StringComparison.Ordinal))
                 return Prefix + $"the scores form two modes (Ashman's D {choice.Separation:0.0}) whose crossing disagrees with {Estimate(noise)}, "
                     + $"so the cut follows the estimate; {cut}. {Check}";
         }

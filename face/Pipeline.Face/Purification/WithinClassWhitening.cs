@@ -42,7 +42,7 @@ public sealed class WithinClassWhitening
     /// Fits the map to the samples <paramref name="include"/> takes (by index over all chunks, in order).
     /// Null when fewer than two samples are taken, or they do not vary: nothing to normalise.
     /// </summary>
-    public static async Task<WithinClassWhitening?> FitAsync(EmbeddingChunks data, Func<int, bool> include,
+    public static WithinClassWhitening? Fit(EmbeddingChunks data, Func<int, bool> include,
         double shrinkage = DefaultShrinkage, CancellationToken ct = default)
     {
         if (shrinkage <= 0) throw new ArgumentOutOfRangeException(nameof(shrinkage), "the shrinkage must be positive");
@@ -55,7 +55,8 @@ public sealed class WithinClassWhitening
         for (int c = 0; c < data.Labels.Count; c++)
         {
             var labels = data.Labels[c];
-            var embeddings = await data.LoadAsync(c, ct);
+            ct.ThrowIfCancellationRequested();
+            var embeddings = data.Load(c);
             var taken = Enumerable.Range(0, labels.Count).Where(i => include(offset + i)).ToArray();
             offset += labels.Count;
             if (taken.Length == 0) continue;

@@ -9,7 +9,7 @@ using Pipeline.ServiceDefaults;
 namespace Pipeline.Purifier;
 
 /// <summary>
-/// Scores one shard with the sub-center model and stores its cosines (and, for the class-centre
+/// Scores one shard with the sub-center model and stores its cosines (and, for the class-center
 /// scores, its embeddings). When every shard's scores are in, the instance that wins the claim
 /// makes the decisions for the whole dataset (the dominant sub-center is a per-class count over all
 /// shards; the class means are sums over all shards, read shard by shard so the decider holds one
@@ -48,16 +48,16 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     private async Task ScoreAsync(PurifyShard m, CancellationToken ct)
     {
         var datasetId = m.Dataset.DatasetId;
-        var rule = Rule(m.Plan);
+        var score = DropScore.Parse(m.Plan.EffectiveDropScore);
         using (var model = await store.LoadModelAsync(m.Model, ct))
         {
             using var set = await store.LoadDatasetAsync(datasetId, [m.Shard], ct);
             var embeddings = new Embedder(model).Embed(set, ct: ct);
             using var centers = model.Head.NormalisedSubCenters();
             int dim = model.Info.Backbone.EmbeddingSize;
-            var cos = SubCenterPurifier.OwnClassCosines(embeddings, dim, set.Labels,
+            var cos = EmbeddingAngles.OwnClassCosines(embeddings, dim, set.Labels,
                 centers.contiguous().data<float>().ToArray(), model.Info.SubCenters);
-            bool keepEmbeddings = rule.Score != DropScore.DominantSubCenter;
+            bool keepEmbeddings = score.NeedsEveryEmbedding;
             if (keepEmbeddings) await ShardCosines.PutEmbeddingsAsync(store.Blobs, datasetId, m.RunId, m.Shard, embeddings, ct);
             await store.PutJsonAsync(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, m.Shard),
                 new ShardCosines(m.Shard, model.Info.SubCenters, set.Paths, set.Labels, cos, keepEmbeddings ? dim : 0), ct);
@@ -76,26 +76,16 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     /// <summary>Where the deciding instance keeps the shards' embeddings it downloaded from a remote store, until it has decided.</summary>
     private string EmbeddingsCache(string runId) => Path.Combine(store.WorkRoot, "purify", runId, "embeddings");
 
-    /// <summary>The drop rule a run's plan asks for: rule, score, whitening and the automatic threshold's noise posterior.</summary>
-    public static DropRule Rule(RunPlan plan) =>
-        DropRule.Parse(plan.DropRule, plan.DropAngleDegrees) with
-        {
-            Score = DropRule.ParseScore(plan.EffectiveDropScore),
-            Whitened = plan.Whitened,
-            NoisePosterior = plan.DropNoisePosterior ?? AngleThreshold.CrossingPosterior,
-        };
-
     /// <summary>
-    /// The class-centre angles, read shard by shard: the class means and each sample's angles to them, then, in the
-    /// within-class-whitened space the rule measures by default, the whitening's fit and both passes again (five reads
-    /// of each shard's embeddings, one shard in memory at a time).
+    /// Every shard's embeddings as the chunks a score reads, one shard in memory at a time (the whitened class margin reads
+    /// each five times); from a remote store they are downloaded first, so the scoring itself waits on no I/O.
     /// </summary>
-    private Task<ClassCenterAngles> AnglesToClassMeans(PurifyShard m, IReadOnlyList<ShardCosines> parts, int classes, DropRule rule, CancellationToken ct)
+    private async Task<EmbeddingChunks> EmbeddingsAsync(PurifyShard m, IReadOnlyList<ShardCosines> parts, int classes, CancellationToken ct)
     {
-        var datasetId = m.Dataset.DatasetId;
-        var data = new EmbeddingChunks(parts[0].Dim, classes, parts.Select(p => p.Labels).ToArray(),
-            async (i, token) => await parts[i].GetEmbeddingsAsync(store.Blobs, datasetId, m.RunId, EmbeddingsCache(m.RunId), token));
-        return ClassCentreScoring.ForRuleAsync(data, rule, ct);
+        var files = new string[parts.Count];
+        for (int i = 0; i < parts.Count; i++)
+            files[i] = await parts[i].LocalEmbeddingsAsync(store.Blobs, m.Dataset.DatasetId, m.RunId, EmbeddingsCache(m.RunId), ct);
+        return new EmbeddingChunks(parts[0].Dim, classes, parts.Select(p => p.Labels).ToArray(), i => parts[i].ReadEmbeddings(files[i]));
     }
 
     private async Task<DatasetPurified> Decide(PurifyShard m, CancellationToken ct)
@@ -106,20 +96,20 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         for (int i = 0; i < m.Shards; i++)
             parts.Add(await store.GetJsonAsync<ShardCosines>(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, i), ct)
                 ?? throw new InvalidDataException($"purify {m.RunId}: scores of shard {i} vanished"));
-        int k = parts[0].K;
-        var rule = Rule(m.Plan);
-        var toMeans = rule.Score == DropScore.DominantSubCenter ? null : await AnglesToClassMeans(m, parts, manifest.Identities.Count, rule, ct);
-        var report = SubCenterPurifier.Decide(parts.SelectMany(p => p.Cosines).ToArray(), k,
-            parts.SelectMany(p => p.Labels).ToArray(), parts.SelectMany(p => p.Paths).ToArray(), manifest.Identities, rule, toMeans);
+        var rule = DropRule.For(m.Plan);
+        var embeddings = rule.Score.NeedsEveryEmbedding ? await EmbeddingsAsync(m, parts, manifest.Identities.Count, ct) : null;
+        var input = ScoringInput.Of(parts.SelectMany(p => p.Cosines).ToArray(), parts[0].K, parts.SelectMany(p => p.Labels).ToArray(),
+            manifest.Identities, embeddings);
+        var report = SubCenterPurifier.Decide(input, parts.SelectMany(p => p.Paths).ToArray(), rule, ct);
 
-        var keep = new KeepList(datasetId, m.RunId, report.Rule, report.ThresholdDegrees, report.Kept, report.Dropped,
+        var keep = new KeepList(datasetId, m.RunId, report.Rule, report.Threshold, report.Kept, report.Dropped,
             report.Samples.Where(s => s.Keep).Select(s => s.Path).ToArray());
         var reportPath = BlobPaths.PurifiedReport(datasetId, m.RunId);
         await store.PutJsonAsync(BlobContainers.Datasets, reportPath, report, ct);
         await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), keep, ct);
-        log.LogInformation("purify {Run}: kept {Kept}, dropped {Dropped} at {Threshold:F1} deg ({Rule})", m.RunId, report.Kept, report.Dropped, report.ThresholdDegrees, report.Rule);
+        log.LogInformation("purify {Run}: kept {Kept}, dropped {Dropped} at {Score} {Threshold:F1} ({Rule})", m.RunId, report.Kept, report.Dropped, report.Score, report.Threshold, report.Rule);
         if (report.Warning is not null) log.LogWarning("purify {Run}: {Warning}", m.RunId, report.Warning);
         return new DatasetPurified(m.RunId, m.Plan, new DatasetRef(datasetId, BlobPaths.PurifiedManifest(datasetId, m.RunId)),
-            reportPath, report.Kept, report.Dropped, report.ThresholdDegrees, DateTimeOffset.UtcNow, ScoreDistributions.Of(report), report.Warning);
+            reportPath, report.Kept, report.Dropped, report.Threshold, DateTimeOffset.UtcNow, ScoreDistributions.Of(report), report.Warning);
     }
 }

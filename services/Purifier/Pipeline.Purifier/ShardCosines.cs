@@ -5,7 +5,7 @@ namespace Pipeline.Purifier;
 
 /// <summary>
 /// One shard's scores, datasets/&lt;id&gt;/purified-&lt;run&gt;/cosines/shard-NNNNN.json: each sample's cosine
-/// to each of its own class's K sub-centers (N x K), all the paper's rule needs. The class-centre
+/// to each of its own class's K sub-centers (N x K), all the paper's rule needs. The class-center
 /// scores also need the embeddings (N x <see cref="Dim"/> float32, little-endian) in
 /// purified-&lt;run&gt;/embeddings/shard-NNNNN.f32; <see cref="Dim"/> is 0 when they were not stored.
 /// </summary>
@@ -27,20 +27,18 @@ public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths,
     }
 
     /// <summary>
-    /// This shard's embeddings (N x <see cref="Dim"/>), checked against its sample count. From a remote store the first
-    /// read downloads them to <paramref name="cacheDir"/> and later reads take that copy: the whitened class margin reads
-    /// every shard five times. A local store's file is read in place.
+    /// The local file holding this shard's embeddings (N x <see cref="Dim"/>): from a remote store, downloaded once to
+    /// <paramref name="cacheDir"/> (the whitened class margin reads every shard five times); a local store's file in place.
     /// </summary>
-    public async Task<float[]> GetEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, string cacheDir, CancellationToken ct)
+    public async Task<string> LocalEmbeddingsAsync(IBlobStore blobs, string datasetId, string runId, string cacheDir, CancellationToken ct)
     {
         var path = EmbeddingsPathFor(datasetId, runId, Shard);
         if (Dim <= 0) throw new InvalidDataException($"{path}: shard {Shard} was scored without storing its embeddings");
-        long expected = (long)Paths.Count * Dim * sizeof(float);
         var local = blobs.LocalFile(BlobContainers.Datasets, path);
         if (local is null)
         {
             local = Path.Combine(cacheDir, Path.GetFileName(path));
-            if (!File.Exists(local) || new FileInfo(local).Length != expected)
+            if (!File.Exists(local) || new FileInfo(local).Length != ExpectedBytes)
             {
                 Directory.CreateDirectory(cacheDir);
                 var partial = local + ".partial";
@@ -52,15 +50,20 @@ public sealed record ShardCosines(int Shard, int K, IReadOnlyList<string> Paths,
             }
         }
         if (!File.Exists(local)) throw new InvalidDataException($"{path}: embeddings of shard {Shard} vanished");
-        return ReadFloats(local, path, expected);
+        return local;
     }
 
-    /// <summary>The file's float32 values read straight into the array returned: no byte copy of the shard beside it.</summary>
-    private float[] ReadFloats(string file, string path, long expected)
+    private long ExpectedBytes => (long)Paths.Count * Dim * sizeof(float);
+
+    /// <summary>
+    /// This shard's embeddings from <paramref name="file"/> (<see cref="LocalEmbeddingsAsync"/>), checked against its sample
+    /// count, read straight into the array returned: no byte copy of the shard beside it.
+    /// </summary>
+    public float[] ReadEmbeddings(string file)
     {
         using var stream = File.OpenRead(file);
-        if (stream.Length != expected)
-            throw new InvalidDataException($"{path}: {stream.Length} bytes, expected {Paths.Count} x {Dim} float32 = {expected}");
+        if (stream.Length != ExpectedBytes)
+            throw new InvalidDataException($"{file}: {stream.Length} bytes, expected {Paths.Count} x {Dim} float32 = {ExpectedBytes}");
         var values = new float[Paths.Count * Dim];
         stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
         return values;

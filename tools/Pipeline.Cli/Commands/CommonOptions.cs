@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Contracts;
+using Pipeline.Face.Purification;
 
 namespace Pipeline.Cli.Commands;
 
@@ -58,4 +59,7 @@ internal static class CommonOptions
     {
         Description = $"Measure {what} as they are, not in the within-class-whitened space (the default; see docs/METHOD.md)",
     };
+
+    /// <summary>Every drop score and what it measures, for help texts.</summary>
+    public static string DropScoreList() => string.Join("; ", DropScore.All.Select(s => $"{s.Name} ({s.Measures})"));
 }

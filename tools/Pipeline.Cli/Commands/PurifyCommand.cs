@@ -13,17 +13,14 @@ public static class PurifyCommand
     {
         var model = CommonOptions.Model();
         var data = CommonOptions.Data("The dataset the sub-center model was trained on");
-        var angle = new Option<double?>("--angle") { Description = $"Drop samples at or beyond this angle (degrees) to their class's dominant sub-center; default: chosen per run from the angle distribution (the paper used {DropRule.PaperAngle})" };
+        var angle = new Option<double?>("--angle") { Description = $"Drop samples whose score is at or beyond this fixed threshold (degrees to the dominant sub-center with the paper's score, which used {DropRule.PaperAngle}); default: chosen per run from the scores' distribution" };
         var score = new Option<string?>("--score")
         {
-            Description = "What the score is measured to: subcenter (the class's dominant sub-center, the paper's rule), class-mean "
-                + "(the class's mean embedding) or class-margin (the angle to the class mean less the angle to the nearest other class's mean, "
-                + "plus 90; it separates noise best, see docs/METHOD.md). "
-                + "Default: class-margin, or subcenter with --angle (the paper's 75 degrees is an angle to the dominant sub-center)",
+            Description = $"What each sample is scored by: {CommonOptions.DropScoreList()}. Default: {DropScores.ClassMargin}, which separates noise best (docs/METHOD.md), or {DropScores.SubCenter} with --angle (the paper's 75 degrees is an angle to the dominant sub-center)",
         };
-        var noWhitening = CommonOptions.NoWhitening("the class-centre scores' angles");
+        var noWhitening = CommonOptions.NoWhitening("the class-center scores' angles");
         var posterior = CommonOptions.NoisePosterior();
-        var output = new Option<string>("--out") { Description = "Report to write (JSON: threshold, counts, and every sample's decision, reason, angle, sub-center)", Required = true };
+        var output = new Option<string>("--out") { Description = "Report to write (JSON: threshold, counts, and every sample's decision, reason, score, sub-center)", Required = true };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("purify", "Find noisy samples with a sub-center ArcFace model (class margin by default, or the paper's dominant sub-center rule)");
@@ -32,7 +29,8 @@ public static class PurifyCommand
         cmd.SetAction((r, ct) => ConsoleOutput.Guard(() =>
         {
             double? fixedAngle = r.GetValue(angle);
-            var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null); // checked before the model loads
+            var dropScore = DropScore.Parse(DropScores.Effective(fixedAngle is null ? DropRules.Auto : DropRules.Angle, r.GetValue(score)));
+            var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null); // both checked before the model loads
             using var face = FaceModel.Load(r.GetValue(model)!);
             if (face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
@@ -40,9 +38,9 @@ public static class PurifyCommand
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
                 with
                 {
-                    Score = DropRule.ParseScore(DropScores.Effective(fixedAngle is null ? DropRules.Auto : DropRules.Angle, r.GetValue(score))),
+                    Score = dropScore,
                     Whitened = !r.GetValue(noWhitening),
-                    NoisePosterior = noisePosterior ?? AngleThreshold.CrossingPosterior,
+                    NoisePosterior = noisePosterior ?? ScoreThreshold.CrossingPosterior,
                 };
             var bar = new ProgressBar("embed");
             var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
@@ -50,8 +48,8 @@ public static class PurifyCommand
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, PipelineJson.Options); // streamed: no string of every decision
             bool whitened = report.Whitening is not null;
-            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.ThresholdDegrees, report.Kept, report.Dropped, Report = outPath, report.Warning },
-                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.ThresholdDegrees:F1} deg to the {report.Score}{(whitened ? " (whitened)" : "")} " +
+            ConsoleOutput.Summary(r.GetValue(json), new { report.Rule, report.Score, Whitened = whitened, NoisePosterior = noisePosterior, report.Threshold, report.Kept, report.Dropped, Report = outPath, report.Warning },
+                $"{report.Dropped} of {report.Samples.Count} samples dropped at {report.Score}{(whitened ? " (whitened)" : "")} {report.Threshold:F1} " +
                 $"({report.Rule}{(noisePosterior is { } q ? $", noise posterior {q:0.###}" : "")}); report: {outPath}" +
                 (report.Warning is null ? "" : $"{Environment.NewLine}WARNING: {report.Warning}"));
             return Task.FromResult(0);

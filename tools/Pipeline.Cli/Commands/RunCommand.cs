@@ -20,7 +20,7 @@ public static class RunCommand
 {
     public sealed record RunSummary(
         string RunId, string Status, string? Failure, string? DatasetId, int Samples, int Identities, int Quarantined,
-        int? Kept, int? Dropped, double? ThresholdDegrees, string? ThresholdMethod, string? Score, bool Whitened, string? Report,
+        int? Kept, int? Dropped, double? Threshold, string? ThresholdMethod, string? Score, bool Whitened, string? Report,
         IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints,
         double? HoldoutAccuracy, double? HoldoutStd, double? BaselineAccuracy, double? BaselineStd, string? NotPublished = null,
         string? Warning = null)
@@ -37,7 +37,7 @@ public static class RunCommand
                 + (QuarantinedByReason is { Count: > 0 } q ? $" ({string.Join(", ", q.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
             foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
             if (Kept is not null)
-                lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {ThresholdDegrees:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
+                lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {Threshold:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
             if (Warning is not null) lines.Add($"  WARNING: {Warning}");
             if (BaselineAccuracy is double b) lines.Add($"  holdout verification, K=1 on the raw data: {b:P2} +- {BaselineStd:P2}");
             if (HoldoutAccuracy is double a) lines.Add($"  holdout verification, K=1 on the purified data: {a:P2} +- {HoldoutStd:P2}");
@@ -116,7 +116,7 @@ public static class RunCommand
         }
         var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,
-            report?.Kept, report?.Dropped, report?.ThresholdDegrees, report is null ? null : report.Threshold?.Method ?? "fixed", report?.Score, report?.Whitening is not null,
+            report?.Kept, report?.Dropped, report?.Threshold, report is null ? null : report.ThresholdFit?.Method ?? "fixed", report?.Score, report?.Whitening is not null,
             blobs.LocalFile(BlobContainers.Datasets, reportPath) ?? $"{BlobContainers.Datasets}/{reportPath}",
             stages, clock.Elapsed.TotalSeconds, collection, points, final?.Accuracy, final?.Std, baseline?.Accuracy, baseline?.Std, NotPublishedReason(run),
             report?.Warning) { QuarantinedByReason = byReason };

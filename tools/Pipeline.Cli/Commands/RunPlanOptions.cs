@@ -22,11 +22,11 @@ internal sealed class RunPlanOptions
     private readonly Option<string?> _dropRule = new("--drop-rule") { Description = $"How the purifier picks its threshold: {RunPlan.Expected(DropRules.All)}" };
     private readonly Option<string?> _dropScore = new("--drop-score")
     {
-        Description = $"What the purifier scores: {string.Join(", ", DropScores.All)} (default: class-margin with the automatic threshold, the paper's subcenter with --angle)",
+        Description = $"What the purifier scores each sample by: {CommonOptions.DropScoreList()} (default: {DropScores.ClassMargin} with the automatic threshold, the paper's {DropScores.SubCenter} with --angle)",
     };
     private readonly Option<bool> _noWhitening = CommonOptions.NoWhitening("the purifier's and self-purification's angles to the class means");
     private readonly Option<double?> _posterior = CommonOptions.NoisePosterior();
-    private readonly Option<double?> _angle = new("--angle") { Description = "Drop at this score (degrees to the dominant sub-center, or of --drop-score) instead of the automatic threshold" };
+    private readonly Option<double?> _angle = new("--angle") { Description = "Drop at or above this score (of --drop-score; degrees to the dominant sub-center with the paper's) instead of the automatic threshold" };
     private readonly Option<int?> _finalEpochs = new("--final-epochs") { Description = "Epochs of the final K=1 stage" };
     private readonly Option<int?> _seed = new("--seed") { Description = "Training seed" };
     private readonly Option<bool> _baseline = new("--baseline") { Description = "Also train K=1 on the raw data for comparison" };

@@ -22,7 +22,7 @@ public sealed record DemoOptions(string Root, int Identities, int PerIdentity, d
 public sealed record StageTime(string Stage, string Status, double Seconds);
 
 public sealed record DemoSummary(
-    string RunId, string Status, string? Failure, int Samples, int Identities, PurificationScore? Purification, double? ThresholdDegrees,
+    string RunId, string Status, string? Failure, int Samples, int Identities, PurificationScore? Purification, double? Threshold,
     double? BaselineAccuracy, double? BaselineStd, double? PurifiedAccuracy, double? PurifiedStd,
     IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints, string? SearchCheck)
 {
@@ -34,7 +34,7 @@ public sealed record DemoSummary(
         lines.Add($"  data: {Samples} images of {Identities} identities");
         foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
         if (Purification is { } p)
-            lines.Add($"  purification at {ThresholdDegrees:F1} deg: dropped {p.Dropped} of {p.Samples} ({p.Noisy} truly noisy): " +
+            lines.Add($"  purification at {Threshold:F1}: dropped {p.Dropped} of {p.Samples} ({p.Noisy} truly noisy): " +
                       $"precision {p.Precision:F3}, recall {p.Recall:F3}, clean kept {p.CleanKept:F3}");
         if (BaselineAccuracy is double b && PurifiedAccuracy is double a)
             lines.Add($"  holdout verification: baseline K=1 on raw {b:P2} +- {BaselineStd:P2}; purified {a:P2} +- {PurifiedStd:P2} ({(a - b) * 100:+0.00;-0.00} points)");
@@ -101,7 +101,7 @@ public static class DemoRun
         var purified = await EvaluateStageAsync(store, o.Root, drop.RunId, Stages.Final, holdout, pairs, ct);
         var (collection, points) = await ServingIndexAsync(app.Services, ct);
         string check = await SearchCheckAsync(app, synthDir, truth, ct);
-        return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.ThresholdDegrees,
+        return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.Threshold,
             baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, stages, clock.Elapsed.TotalSeconds, collection, points, check);
     }
 

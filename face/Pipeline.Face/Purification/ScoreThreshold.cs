@@ -1,10 +1,10 @@
 namespace Pipeline.Face.Purification;
 
 /// <summary>
-/// How an automatic threshold was reached, for the report. With a skewed clean mode
+/// How an automatic threshold was reached, for the report: the score <see cref="Value"/> from which samples are dropped. With a skewed clean mode
 /// (<see cref="CleanStdRight"/> set) CleanMean is that mode's peak and CleanStd its left-hand spread.
 /// </summary>
-public sealed record ThresholdChoice(double Degrees, string Method, double CleanMean, double CleanStd, double NoisyMean, double NoisyStd, double NoisyWeight, double Separation)
+public sealed record ThresholdChoice(double Value, string Method, double CleanMean, double CleanStd, double NoisyMean, double NoisyStd, double NoisyWeight, double Separation)
 {
     /// <summary>The clean mode's right-hand spread when it was fitted as a split normal; null: Gaussian, CleanStd on both sides.</summary>
     public double? CleanStdRight { get; init; }
@@ -13,19 +13,19 @@ public sealed record ThresholdChoice(double Degrees, string Method, double Clean
     public double? EstimatedNoise { get; init; }
 
     /// <summary>Whether the mixture found one mode only (no crossing to cut at).</summary>
-    public bool SingleMode => Method.StartsWith(AngleThreshold.SingleModePrefix, StringComparison.Ordinal);
+    public bool SingleMode => Method.StartsWith(ScoreThreshold.SingleModePrefix, StringComparison.Ordinal);
 }
 
 /// <summary>
-/// Picks the drop angle from the distribution of scores: a two-component 1-D Gaussian mixture (EM) separates the clean
-/// mode from the noisy one and the threshold is where their weighted densities cross. When the modes are not clearly
+/// The automatic threshold, fitted to the distribution of a drop score (<see cref="DropScore"/>; higher is noisier): a
+/// two-component 1-D Gaussian mixture (EM) separates the clean mode from the noisy one and the threshold is where their weighted densities cross. When the modes are not clearly
 /// apart (Ashman's D &lt; 2, or a negligible second component) the shape says nothing about where noise starts: the cut
 /// then drops the share of the set the labels' own evidence calls noise (<see cref="ConfidentJoint"/>, when it is at least
 /// <see cref="MinEstimatedNoise"/>), and otherwise the set looks clean and only the far tail of the single mode goes
 /// (median + 3 robust sigmas, never below the paper's angle). <see cref="ThresholdWarning"/> says when the cut stands on
 /// the estimate alone (bench/experiments/threshold-noise-estimate.md).
 /// </summary>
-public static class AngleThreshold
+public static class ScoreThreshold
 {
     public const string MixtureCrossing = "gaussian mixture crossing";
     public const string SkewedMixtureCrossing = "split-normal clean mode and gaussian noisy mode crossing";
@@ -48,16 +48,16 @@ public static class AngleThreshold
 
     /// <summary>
     /// <paramref name="choice"/> moved to where its mixture's noisy mode claims a sample with <paramref name="posterior"/>
-    /// (<see cref="PosteriorAngle"/>): above 0.5 the cut moves toward the noise and drops fewer clean samples and less
-    /// noise, by an amount the fitted modes set rather than a number of degrees, which does not carry over between
+    /// (<see cref="PosteriorThreshold"/>): above 0.5 the cut moves toward the noise and drops fewer clean samples and less
+    /// noise, by an amount the fitted modes set rather than a fixed amount of score, which does not carry over between
     /// models. A choice with one mode (nothing looks noisy) or the crossing's posterior comes back as it is.
     /// </summary>
     public static ThresholdChoice AtPosterior(ThresholdChoice choice, double posterior)
     {
         if (posterior is <= 0 or >= 1) throw new ArgumentException($"noise posterior must be in (0, 1) (got {posterior})");
         if (posterior == CrossingPosterior || choice.Method is not (MixtureCrossing or SkewedMixtureCrossing)) return choice;
-        return PosteriorAngle(choice, posterior) is { } angle
-            ? choice with { Degrees = angle, Method = $"{choice.Method} moved to noise posterior {posterior:0.###}" }
+        return PosteriorThreshold(choice, posterior) is { } moved
+            ? choice with { Value = moved, Method = $"{choice.Method} moved to noise posterior {posterior:0.###}" }
             : choice;
     }
 
@@ -70,10 +70,10 @@ public static class AngleThreshold
     /// </param>
     /// <param name="estimatedNoise">The share of the set estimated to be noise (<see cref="ConfidentJoint"/>), or null.
     /// With one mode and at least <see cref="MinEstimatedNoise"/> of it, the cut drops that share of the highest scores.</param>
-    public static ThresholdChoice Choose(IReadOnlyList<double> angles, bool skewedClean = false, double? estimatedNoise = null)
+    public static ThresholdChoice Choose(IReadOnlyList<double> scores, bool skewedClean = false, double? estimatedNoise = null)
     {
-        if (angles.Count < 10) return new ThresholdChoice(DropRule.PaperAngle, "too few samples: paper angle", 0, 0, 0, 0, 0, 0);
-        var x = angles.OrderBy(a => a).ToArray();
+        if (scores.Count < 10) return new ThresholdChoice(DropRule.PaperAngle, "too few samples: paper angle", 0, 0, 0, 0, 0, 0);
+        var x = scores.OrderBy(a => a).ToArray();
         double median = x[x.Length / 2];
         double mad = 1.4826 * x.Select(a => Math.Abs(a - median)).OrderBy(a => a).ElementAt(x.Length / 2);
         double tail = Math.Max(DropRule.PaperAngle, median + 3 * Math.Max(mad, 1.0));
@@ -110,13 +110,13 @@ public static class AngleThreshold
     private static ThresholdChoice Reconciled(ThresholdChoice crossing, double[] sorted, double tail)
     {
         if (crossing.EstimatedNoise is not { } noise) return crossing;
-        double dropped = (double)(sorted.Length - LowerBound(sorted, crossing.Degrees)) / sorted.Length;
+        double dropped = (double)(sorted.Length - LowerBound(sorted, crossing.Value)) / sorted.Length;
         double expected = Math.Max(noise, MinEstimatedNoise);
         if (dropped <= MaxEstimateRatio * expected && (noise < MinEstimatedNoise || dropped >= noise / MaxEstimateRatio)) return crossing;
-        string instead = $"not the {crossing.Method}'s {dropped:P0} at {crossing.Degrees:0.#}";
+        string instead = $"not the {crossing.Method}'s {dropped:P0} at {crossing.Value:0.#}";
         return noise >= MinEstimatedNoise
-            ? crossing with { Degrees = EstimateCut(sorted, noise), Method = $"{EstimateCutPrefix} {noise:P0} (confident joint), {instead}" }
-            : crossing with { Degrees = tail, Method = $"{FarTail} (estimated noise {noise:P0}), {instead}" };
+            ? crossing with { Value = EstimateCut(sorted, noise), Method = $"{EstimateCutPrefix} {noise:P0} (confident joint), {instead}" }
+            : crossing with { Value = tail, Method = $"{FarTail} (estimated noise {noise:P0}), {instead}" };
     }
 
     /// <summary>The score from which the highest <paramref name="share"/> of the sorted scores are dropped.</summary>
@@ -216,15 +216,15 @@ public static class AngleThreshold
     }
 
     /// <summary>
-    /// The angle from which the noisy mode of <paramref name="choice"/>'s mixture claims a sample with at
+    /// The score from which the noisy mode of <paramref name="choice"/>'s mixture claims a sample with at
     /// least <paramref name="posterior"/>, searched between the two means, and at most the noisy mean:
-    /// when the noisy mode is the narrower one, the clean mode's wider tail claims the far angles
+    /// when the noisy mode is the narrower one, the clean mode's wider tail claims the far scores
     /// again, so the posterior is not monotone past it. The fitted mixture is used even when
     /// <see cref="Choose"/> judged its modes too close for a crossing (Ashman's D under 2): the high
-    /// posterior keeps the angle conservative. A clean mode fitted as a split normal is used as one.
+    /// posterior keeps the threshold conservative. A clean mode fitted as a split normal is used as one.
     /// Null when the fit has no second component.
     /// </summary>
-    public static double? PosteriorAngle(ThresholdChoice choice, double posterior)
+    public static double? PosteriorThreshold(ThresholdChoice choice, double posterior)
     {
         if (choice.NoisyWeight < 0.02 || choice.NoisyMean <= choice.CleanMean) return null;
         double w1 = choice.NoisyWeight, w0 = 1 - w1;
