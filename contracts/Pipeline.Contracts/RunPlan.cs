@@ -86,8 +86,15 @@ public sealed partial record RunPlan
     /// <summary>Whether <paramref name="value"/> can be a <see cref="DropNoisePosterior"/>: strictly between 0 and 1.</summary>
     public static bool IsPosterior(double value) => value is > 0 and < 1;
 
-    /// <summary>Score above which a sample is dropped with <see cref="DropRules.Angle"/> (paper: 75 degrees to the dominant sub-center).</summary>
-    public double DropAngleDegrees { get; init; } = 75.0;
+    /// <summary>
+    /// With <see cref="DropRules.Angle"/>: the score at or above which a sample is dropped, in the units of
+    /// <see cref="EffectiveDropScore"/> (the paper: 75 degrees to the dominant sub-center).
+    /// </summary>
+    public double DropThreshold { get; init; } = 75.0;
+
+    /// <summary>Reads <see cref="DropThreshold"/> from plans, messages and ledger rows written before it had that name.</summary>
+    [JsonInclude, JsonPropertyName("dropAngleDegrees")]
+    private double? FormerDropAngleDegrees { get => null; init { if (value is { } v) DropThreshold = v; } }
 
     /// <summary>Epochs of the final K=1 stage on the purified data.</summary>
     public int FinalEpochs { get; init; } = 10;
@@ -138,10 +145,10 @@ public static class FaceAlignments
 
 public static class DropRules
 {
-    /// <summary>Drop samples farther than <see cref="RunPlan.DropAngleDegrees"/> from the dominant sub-center.</summary>
+    /// <summary>Drop samples whose score is at or above the fixed <see cref="RunPlan.DropThreshold"/>.</summary>
     public const string Angle = "angle";
 
-    /// <summary>The purifier chooses the threshold from the angle distribution.</summary>
+    /// <summary>The purifier fits the threshold to the scores' distribution.</summary>
     public const string Auto = "auto";
 
     public static readonly IReadOnlyList<string> All = [Angle, Auto];

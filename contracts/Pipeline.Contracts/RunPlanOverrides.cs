@@ -1,12 +1,13 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Pipeline.Contracts;
 
 /// <summary>
 /// Changes to a <see cref="RunPlan"/>, every field optional and named as in the plan: a drop's plan.json (over the
 /// default plan), the command line's plan options and the dashboard's retrain body (over the run's plan) all say
-/// one of these. A fixed drop angle given without a drop rule means the fixed-angle rule (the automatic one would
+/// one of these. A fixed drop threshold given without a drop rule means the fixed rule (the automatic one would
 /// ignore it), and a baseline learning rate without <c>baseline</c> means a baseline.
 /// </summary>
 public record RunPlanOverrides
@@ -23,7 +24,11 @@ public record RunPlanOverrides
     public string? DropScore { get; init; }
     public bool? WithinClassWhitening { get; init; }
     public double? DropNoisePosterior { get; init; }
-    public double? DropAngleDegrees { get; init; }
+    public double? DropThreshold { get; init; }
+
+    /// <summary>A plan file written before <see cref="DropThreshold"/> had that name.</summary>
+    [JsonInclude, JsonPropertyName("dropAngleDegrees")]
+    private double? FormerDropAngleDegrees { get => null; init => DropThreshold ??= value; }
     public int? FinalEpochs { get; init; }
     public int? Seed { get; init; }
     public bool? Baseline { get; init; }
@@ -54,7 +59,7 @@ public record RunPlanOverrides
     {
         var applied = plan with
         {
-            DropRule = DropRule ?? (DropAngleDegrees is null ? plan.DropRule : DropRules.Angle),
+            DropRule = DropRule ?? (DropThreshold is null ? plan.DropRule : DropRules.Angle),
             Baseline = Baseline ?? (BaselineLearningRate is null ? plan.Baseline : true),
         };
         foreach (var (field, value) in Fields)

@@ -58,7 +58,7 @@ public sealed partial record RunPlan
             "between 0 and 1 (exclusive)");
         Refuse(DropNoisePosterior is null || DropRule != DropRules.Angle, nameof(DropNoisePosterior),
             $"moves the automatic threshold: it does not go with {PipelineJson.Name(nameof(DropRule))} '{DropRules.Angle}'");
-        Check(DropAngleDegrees is > 0 and < 180, nameof(DropAngleDegrees), DropAngleDegrees, "between 0 and 180 (exclusive)");
+        Check(DropThreshold is > 0 and < 180, nameof(DropThreshold), DropThreshold, "between 0 and 180 (exclusive)");
         Check(FinalEpochs >= 1, nameof(FinalEpochs), FinalEpochs, "at least 1");
         Check(BaselineLearningRate is null || BaselineLearningRate > 0, nameof(BaselineLearningRate), BaselineLearningRate, "a positive rate");
         Check(AliasPattern().IsMatch(IndexAlias) && !IndexAlias.Contains(".."), nameof(IndexAlias), IndexAlias,

@@ -10,7 +10,7 @@ public sealed class RunPlanTests
     {
         Backbone = "r18", InputSize = 112, Epochs = 7, SubCenterDecayEpochs = 9.5, SubCenterSelfPurifyFrom = 0, BatchSize = 32,
         LearningRate = 0.03, SubCenters = 5, DropRule = DropRules.Angle, DropScore = DropScores.ClassMean, WithinClassWhitening = false,
-        DropAngleDegrees = 70.5, FinalEpochs = 4, Seed = 11, Baseline = true, BaselineLearningRate = 0.01, IndexAlias = "celebs", Device = "cpu",
+        DropThreshold = 70.5, FinalEpochs = 4, Seed = 11, Baseline = true, BaselineLearningRate = 0.01, IndexAlias = "celebs", Device = "cpu",
     };
 
     [Fact]
@@ -51,6 +51,18 @@ public sealed class RunPlanTests
     }
 
     [Fact]
+    public void A_fixed_threshold_written_under_its_former_name_still_reads()
+    {
+        // Plan files, bus messages and ledger rows from before the field was named dropThreshold.
+        const string old = """{ "dropRule": "angle", "dropAngleDegrees": 70 }""";
+        Assert.Equal(RunPlan.Default with { DropRule = DropRules.Angle, DropThreshold = 70 }, RunPlan.Parse(old, "drops/d/plan.json"));
+        Assert.Equal(70, JsonSerializer.Deserialize<RunPlan>(old, PipelineJson.Options)!.DropThreshold);
+        Assert.Equal(RunPlan.Default with { DropRule = DropRules.Angle, DropThreshold = 65 },
+            RunPlan.Parse("""{ "dropAngleDegrees": 65 }""", "plan.json")); // alone, it means the fixed rule as before
+        Assert.DoesNotContain("dropAngleDegrees", (RunPlan.Default with { DropThreshold = 70 }).ToJson());
+    }
+
+    [Fact]
     public void Overrides_change_only_what_they_name()
     {
         Assert.Equal(Unusual with { Epochs = 2 }, new RunPlanOverrides { Epochs = 2 }.Apply(Unusual));
@@ -58,10 +70,10 @@ public sealed class RunPlanTests
     }
 
     [Fact]
-    public void A_drop_angle_alone_means_the_fixed_angle_rule_and_a_baseline_rate_alone_a_baseline()
+    public void A_drop_threshold_alone_means_the_fixed_rule_and_a_baseline_rate_alone_a_baseline()
     {
-        Assert.Equal(RunPlan.Default with { DropRule = DropRules.Angle, DropAngleDegrees = 70 }, new RunPlanOverrides { DropAngleDegrees = 70 }.Apply(RunPlan.Default));
-        Assert.Equal(DropRules.Auto, new RunPlanOverrides { DropAngleDegrees = 70, DropRule = DropRules.Auto }.Apply(RunPlan.Default).DropRule);
+        Assert.Equal(RunPlan.Default with { DropRule = DropRules.Angle, DropThreshold = 70 }, new RunPlanOverrides { DropThreshold = 70 }.Apply(RunPlan.Default));
+        Assert.Equal(DropRules.Auto, new RunPlanOverrides { DropThreshold = 70, DropRule = DropRules.Auto }.Apply(RunPlan.Default).DropRule);
         Assert.Equal(RunPlan.Default with { Baseline = true, BaselineLearningRate = 0.01 }, new RunPlanOverrides { BaselineLearningRate = 0.01 }.Apply(RunPlan.Default));
         Assert.False(new RunPlanOverrides { BaselineLearningRate = 0.01, Baseline = false }.Apply(RunPlan.Default).Baseline);
     }
@@ -89,7 +101,7 @@ public sealed class RunPlanTests
         { RunPlan.Default with { DropScore = "nearest" }, "dropScore 'nearest': expected one of 'subcenter', 'class-mean', 'class-margin'" },
         { RunPlan.Default with { DropNoisePosterior = 1 }, "dropNoisePosterior 1: expected between 0 and 1 (exclusive)" },
         { RunPlan.Default with { DropNoisePosterior = 0.9, DropRule = DropRules.Angle }, "dropNoisePosterior moves the automatic threshold: it does not go with dropRule 'angle'" },
-        { RunPlan.Default with { DropAngleDegrees = 190 }, "dropAngleDegrees 190: expected between 0 and 180 (exclusive)" },
+        { RunPlan.Default with { DropThreshold = 190 }, "dropThreshold 190: expected between 0 and 180 (exclusive)" },
         { RunPlan.Default with { FinalEpochs = -1 }, "finalEpochs -1: expected at least 1" },
         { RunPlan.Default with { BaselineLearningRate = -0.1 }, "baselineLearningRate -0.1: expected a positive rate" },
         { RunPlan.Default with { IndexAlias = "my faces" }, "indexAlias 'my faces': expected 1-128 of [A-Za-z0-9_.-], starting with a letter or digit" },

@@ -93,7 +93,7 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
 
         var published = await Host.Retrains.WaitForAsync(r => r.RunId == newRunId);
         Assert.Equal(("ds-browser", 5, "dashboard"), (published.DatasetId, published.Plan.Epochs, published.RequestedBy));
-        Assert.Equal((DropRules.Angle, 95.0, DropScores.ClassMargin), (published.Plan.DropRule, published.Plan.DropAngleDegrees, published.Plan.EffectiveDropScore));
+        Assert.Equal((DropRules.Angle, 95.0, DropScores.ClassMargin), (published.Plan.DropRule, published.Plan.DropThreshold, published.Plan.EffectiveDropScore));
         Assert.Equal(DashboardHost.ApiKey, await page.EvaluateAsync<string>("localStorage.getItem('pipeline.dashboard.apiKey')"));
 
         // The new run shows up in the table, and its link opens it.

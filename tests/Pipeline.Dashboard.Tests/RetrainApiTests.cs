@@ -47,7 +47,7 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
         var runId = await IngestedRunAsync("retrain", "ds-retrain");
         var requestId = "req-" + Guid.NewGuid().ToString("N");
 
-        var response = await PostAsync($"/api/runs/{runId}/retrain", new { requestId, epochs = 5, dropAngleDegrees = 70.0, seed = 11 });
+        var response = await PostAsync($"/api/runs/{runId}/retrain", new { requestId, epochs = 5, dropThreshold = 70.0, seed = 11 });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<RetrainAccepted>(TestJson.Web);
@@ -59,7 +59,7 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
         Assert.Equal("ds-retrain", published.DatasetId);
         Assert.Equal("dashboard", published.RequestedBy);
         // The run's plan, changed only where asked; a drop angle means the angle rule.
-        Assert.Equal(RunScenarios.Plan with { Epochs = 5, DropAngleDegrees = 70, DropRule = DropRules.Angle, Seed = 11 }, published.Plan);
+        Assert.Equal(RunScenarios.Plan with { Epochs = 5, DropThreshold = 70, DropRule = DropRules.Angle, Seed = 11 }, published.Plan);
         Assert.Equal(accepted.Plan, published.Plan);
 
         // The ledger records the request as the new run's first line.
@@ -88,13 +88,13 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
         var requestId = "req-" + Guid.NewGuid().ToString("N");
 
         var response = await PostAsync("/api/retrain",
-            new { datasetId = "ds-direct", requestId, epochs = 4, finalEpochs = 6, subCenters = 5, dropRule = "auto", dropAngleDegrees = 80.0, dropScore = "class-mean" });
+            new { datasetId = "ds-direct", requestId, epochs = 4, finalEpochs = 6, subCenters = 5, dropRule = "auto", dropThreshold = 80.0, dropScore = "class-mean" });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var published = await Host.Retrains.WaitForAsync(r => r.RequestId == requestId);
         Assert.Equal(RunIds.FromKey(requestId), published.RunId);
         Assert.Equal("ds-direct", published.DatasetId);
-        Assert.Equal(RunPlan.Default with { Epochs = 4, FinalEpochs = 6, SubCenters = 5, DropRule = DropRules.Auto, DropAngleDegrees = 80, DropScore = DropScores.ClassMean }, published.Plan);
+        Assert.Equal(RunPlan.Default with { Epochs = 4, FinalEpochs = 6, SubCenters = 5, DropRule = DropRules.Auto, DropThreshold = 80, DropScore = DropScores.ClassMean }, published.Plan);
     }
 
     [Theory]
@@ -103,10 +103,10 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
     [InlineData("""{"datasetId": "d", "finalEpochs": -1}""", "finalEpochs")]
     [InlineData("""{"datasetId": "d", "subCenters": 0}""", "subCenters")]
     [InlineData("""{"datasetId": "d", "dropRule": "sometimes"}""", "dropRule")]
-    [InlineData("""{"datasetId": "d", "dropAngleDegrees": 190}""", "dropAngleDegrees")]
+    [InlineData("""{"datasetId": "d", "dropThreshold": 190}""", "dropThreshold")]
     [InlineData("""{"datasetId": "d", "dropScore": "nearest"}""", "dropScore")]
     [InlineData("""{"datasetId": "d", "dropNoisePosterior": 1}""", "dropNoisePosterior")]
-    [InlineData("""{"datasetId": "d", "dropNoisePosterior": 0.9, "dropAngleDegrees": 80}""", "dropNoisePosterior")]
+    [InlineData("""{"datasetId": "d", "dropNoisePosterior": 0.9, "dropThreshold": 80}""", "dropNoisePosterior")]
     [InlineData("""{"datasetId": "d", "requestId": " "}""", "requestId")]
     [InlineData("""{"datasetId": "d", "epoch": 3}""", "epoch")]
     [InlineData("""{"datasetId": "d", "epochs": "many"}""", "request body")]

@@ -57,7 +57,7 @@ public sealed class PurifierServiceTests : IDisposable
         // The threshold: the median score of the whole set, so that about half the samples go either way.
         var scored = ModelPurification.Purify(model, set, DropRule.Fixed(90) with { Score = DropScore.Parse(score) });
         double median = scored.Samples.Select(x => x.Score).Order().ElementAt(set.Count / 2);
-        var plan = RunPlan.Default with { DropScore = score, DropRule = DropRules.Angle, DropAngleDegrees = median };
+        var plan = RunPlan.Default with { DropScore = score, DropRule = DropRules.Angle, DropThreshold = median };
         await app.Services.GetRequiredService<IBus>().Publish(new ModelTrained(runId, plan, Stages.SubCenter,
             new ModelRef(runId, Stages.SubCenter, BlobPaths.ModelFolder(runId, Stages.SubCenter) + "final/"),
             new DatasetRef(datasetId, BlobPaths.DatasetManifest(datasetId)), 3, new TrainingMetrics(2, 0, 0), DateTimeOffset.UtcNow));
@@ -126,7 +126,7 @@ public sealed class PurifierServiceTests : IDisposable
     {
         Assert.Equal(DropRule.Auto with { Score = new ClassMarginScore() }, DropRule.For(RunPlan.Default));
         Assert.Equal(0.9, DropRule.For(RunPlan.Default with { DropNoisePosterior = 0.9 }).NoisePosterior);
-        var paper = DropRule.For(RunPlan.Default with { DropRule = DropRules.Angle, DropAngleDegrees = 75, WithinClassWhitening = false });
+        var paper = DropRule.For(RunPlan.Default with { DropRule = DropRules.Angle, DropThreshold = 75, WithinClassWhitening = false });
         Assert.Equal(DropRule.Fixed(75) with { Whitened = false }, paper);
     }
 

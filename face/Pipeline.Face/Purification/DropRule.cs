@@ -46,7 +46,7 @@ public sealed record DropRule(string Kind, double FixedThreshold)
 
     /// <summary>The drop rule a run's plan asks for: rule, score, whitening and the automatic threshold's noise posterior.</summary>
     public static DropRule For(RunPlan plan) =>
-        Parse(plan.DropRule, plan.DropAngleDegrees) with
+        Parse(plan.DropRule, plan.DropThreshold) with
         {
             Score = DropScore.Parse(plan.EffectiveDropScore),
             Whitened = plan.Whitened,

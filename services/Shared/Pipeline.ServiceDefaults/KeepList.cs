@@ -9,7 +9,7 @@ namespace Pipeline.ServiceDefaults;
 /// survived purification. The shards are not rewritten: a purified dataset is the source plus
 /// this list, so purifying costs no copy of the images.
 /// </summary>
-public sealed record KeepList(string DatasetId, string RunId, string Rule, double ThresholdDegrees, int Kept, int Dropped, IReadOnlyList<string> KeptPaths)
+public sealed record KeepList(string DatasetId, string RunId, string Rule, double Threshold, int Kept, int Dropped, IReadOnlyList<string> KeptPaths)
 {
     /// <summary>The samples a dataset reference stands for: the whole set, or its keep-list's samples.</summary>
     public static async Task<ImageSet> LoadAsync(ArtifactStore store, DatasetRef dataset, IReadOnlyList<int>? shards = null, CancellationToken ct = default)

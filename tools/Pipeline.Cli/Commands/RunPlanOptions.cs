@@ -59,7 +59,7 @@ internal sealed class RunPlanOptions
         DropScore = r.GetValue(_dropScore),
         WithinClassWhitening = r.GetValue(_noWhitening) ? false : null,
         DropNoisePosterior = r.GetValue(_posterior),
-        DropAngleDegrees = r.GetValue(_angle),
+        DropThreshold = r.GetValue(_angle),
         FinalEpochs = r.GetValue(_finalEpochs),
         Seed = r.GetValue(_seed),
         Baseline = r.GetValue(_baseline) ? true : null,

@@ -67,7 +67,7 @@ public static class RunsCommand
         if (d.Run.Plan is { } p)
             lines.Add($"plan: backbone {p.Backbone}, input {p.InputSize}, epochs {p.Epochs}+{p.FinalEpochs}, K={p.SubCenters}, drop {p.DropRule} by {p.EffectiveDropScore}" +
                       (p.DropScoreWhitened ? " (whitened)" : "") +
-                      (p.DropRule == DropRules.Angle ? $" {p.DropAngleDegrees:0.#}°" : "") +
+                      (p.DropRule == DropRules.Angle ? $" {p.DropThreshold:0.#}°" : "") +
                       (p.DropRule == DropRules.Auto && p.DropNoisePosterior is { } q ? $" at noise posterior {q:0.###}" : "") + $", alias {p.IndexAlias}");
         var width = d.Stages.Count == 0 ? 0 : d.Stages.Max(s => s.Stage.Length);
         foreach (var s in d.Stages)
