@@ -25,6 +25,10 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
         return runId;
     }
 
+    [Fact]
+    public async Task The_retrain_form_offers_every_drop_score_a_plan_takes() =>
+        Assert.Equal(DropScores.All, await Host.Http.GetFromJsonAsync<string[]>("/api/drop-scores"));
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -22,6 +22,8 @@ public static class RetrainEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
+        app.MapGet("/api/drop-scores", () => DropScores.All); // the retrain form's choices, spelt as plans spell them
+
         app.MapPost("/api/runs/{id}/retrain", async (string id, HttpRequest request, RunLedger ledger, IPublishEndpoint publish,
             ServiceSettings settings, TimeProvider clock, CancellationToken ct) =>
         {
