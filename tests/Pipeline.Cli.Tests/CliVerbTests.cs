@@ -30,10 +30,10 @@ public sealed class CliVerbTests : IDisposable
             var samples = report.RootElement.GetProperty("samples");
             Assert.Equal(120, samples.GetArrayLength());
             var first = samples[0];
-            foreach (var key in new[] { "path", "identity", "decision", "reason", "angle", "subcenter" })
+            foreach (var key in new[] { "path", "identity", "decision", "reason", "score", "subcenter" })
                 Assert.True(first.TryGetProperty(key, out _), $"report sample lacks '{key}'");
             Assert.Contains(first.GetProperty("decision").GetString(), new[] { "keep", "drop" });
-            Assert.Equal(75, report.RootElement.GetProperty("thresholdDegrees").GetDouble());
+            Assert.Equal(75, report.RootElement.GetProperty("threshold").GetDouble());
         }
 
         var moved = Run(env, "purify", "--model", P("k3"), "--data", P("faces/train"), "--out", P("report-q.json"), "--noise-posterior", "0.9", "--json");
