@@ -78,7 +78,7 @@ public sealed class CliVerbTests : IDisposable
         Assert.True(File.Exists(run.GetProperty("report").GetString()), "the report is where the summary says");
         // The summary says how the threshold was reached, as the report does.
         using (var report = JsonDocument.Parse(File.ReadAllText(run.GetProperty("report").GetString()!)))
-            Assert.Equal(report.RootElement.GetProperty("threshold").GetProperty("method").GetString(), run.GetProperty("thresholdMethod").GetString());
+            Assert.Equal(report.RootElement.GetProperty("thresholdFit").GetProperty("method").GetString(), run.GetProperty("thresholdMethod").GetString());
         Assert.InRange(run.GetProperty("holdoutAccuracy").GetDouble(), 0.0, 1.0);
         Assert.False(run.TryGetProperty("baselineAccuracy", out _), "the plan asked for no baseline");
         var stages = run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()).ToList();
