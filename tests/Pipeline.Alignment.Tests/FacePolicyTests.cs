@@ -87,7 +87,7 @@ public sealed class FacePolicyTests : IDisposable
     public void An_unknown_policy_names_the_known_ones()
     {
         var e = Assert.Throws<ArgumentException>(() => FacePolicy.For("landmark"));
-        Assert.Contains("auto, detect, none", e.Message);
+        Assert.Contains("auto, detect, landmarks, none", e.Message);
     }
 
     public void Dispose()

@@ -59,7 +59,12 @@ public static class DatasetPacker
             {
                 _read++;
                 _heap.Check();
-                if (entry.Rejection is not null) { Quarantine(entry.Path, entry.Rejection); continue; }
+                if (entry.Rejection is not null)
+                {
+                    if (!(DatasetFiles.IsSidecar(entry.Path) && entry.Rejection.StartsWith(QuarantineReasons.NoIdentityFolder, StringComparison.Ordinal)))
+                        Quarantine(entry.Path, entry.Rejection);
+                    continue;
+                }
                 ReadOnlyMemory<byte>? bytes = null;
                 string? error = null;
                 try { bytes = entry.Read(options.MaxEntryBytes); }
@@ -93,7 +98,7 @@ public static class DatasetPacker
             {
                 _heap.Check();
                 var rgb = new byte[ImageBytes];
-                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb);
+                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb, batch[i].Path);
                 if (reasons[i] is not null) return;
                 pixels[i] = rgb;
                 Span<byte> digest = stackalloc byte[32];

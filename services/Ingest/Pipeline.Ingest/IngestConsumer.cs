@@ -46,7 +46,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             {
                 // Named after the drop, not the temp folder: the manifest then says where the data came from, and a redelivery writes the same bytes.
                 var source = new DropSource(DatasetSource.Open(input), drop.ToString());
-                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment);
+                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment, input);
                 logger.LogInformation("{Drop}: packing {Source} into {Container}/{DatasetId}/", drop, source.Name, BlobContainers.Datasets, datasetId);
                 result = await DatasetPacker.PackToDirectoryAsync(source, options, Path.Combine(work, "packed"), ct: ct);
             }
@@ -97,7 +97,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
         var root = Path.Combine(work, "input");
         var entries = (await blobs.ListAsync(BlobContainers.Drops, prefix, ct))
             .Where(e => !DropLayout.IsControlFile(e.Path[prefix.Length..])).ToList();
-        if (entries.Count == 0) return null;
+        if (entries.All(e => DatasetFiles.IsSidecar(e.Path[prefix.Length..]))) return null;
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = TransferParallelism, CancellationToken = ct },
             async (entry, token) =>
             {
