@@ -35,6 +35,12 @@ public static class FacePolicy
         None => null,
         _ => throw new ArgumentException($"face alignment '{policy}' is not one of {string.Join(", ", FaceAlignments.All)}"),
     };
+
+    /// <summary>
+    /// How a query photo's face is found for a collection ingested under <paramref name="policy"/>: the same way, except that a
+    /// query ships no landmarks, so a landmarks-aligned collection is queried by detection onto the same template.
+    /// </summary>
+    public static IFaceCrop? ForQuery(string? policy) => For(policy == Landmarks ? Auto : policy);
 }
 
 /// <summary>Ingest's <see cref="IFaceCrop"/> by detection and five-point alignment (<see cref="FacePolicy"/>).</summary>
