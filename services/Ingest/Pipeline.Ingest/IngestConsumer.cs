@@ -123,7 +123,19 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             async (shard, token) =>
                 await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{shard.Name}", Path.Combine(packed, shard.Name), ct: token));
         await blobs.UploadFileAsync(BlobContainers.Datasets, BlobPaths.DatasetQuarantine(datasetId), Path.Combine(packed, DatasetFiles.Quarantine), ct: ct);
+        await UploadExamplesAsync(packed, datasetId, ct);
         await blobs.UploadFileAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId), Path.Combine(packed, DatasetFiles.Manifest), ct: ct);
+    }
+
+    /// <summary>What face finding did to a few photos (<see cref="FaceExamples"/>), when the drop's faces were looked for.</summary>
+    private async Task UploadExamplesAsync(string packed, string datasetId, CancellationToken ct)
+    {
+        var list = Path.Combine(packed, FaceExamples.File);
+        if (!File.Exists(list)) return;
+        await using (var s = File.OpenRead(list))
+            foreach (var e in FaceExamples.Read(s))
+                await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{e.Photo}", Path.Combine(packed, e.Photo), ct: ct);
+        await blobs.UploadFileAsync(BlobContainers.Datasets, BlobPaths.DatasetExamples(datasetId), list, ct: ct);
     }
 
     /// <summary>"3 entries quarantined: 2 not-an-image, 1 corrupt; e.g. a/x.jpg: corrupt: ..."</summary>
