@@ -75,14 +75,14 @@ public static class StageGraph
     {
         var lines = new List<string>
         {
-            "| message | feeds stage | when | then the run waits for |",
-            "|---|---|---|---|",
+            "| message | feeds stage | when | then the run waits for | until |",
+            "|---|---|---|---|---|",
         };
         foreach (var f in Edges)
             lines.Add($"| `{f.Message.Name}`{(f.From is null ? "" : $" ({f.From})")} | {(f.Feeds is null ? "the stage it names" : $"`{f.Feeds}`")} "
-                + $"| {f.When?.Text ?? "always"} | {f.WaitsFor}: `{f.Feeds ?? "that stage"}` {f.Awaits} |");
+                + $"| {f.When?.Text ?? "always"} | {f.WaitsFor} | {(f.Feeds is null ? "that stage" : $"`{f.Feeds}`")} {f.Awaits} |");
         foreach (var t in RunMessages.All.Except(Messages))
-            lines.Add($"| `{t.Name}` | none | | {(typeof(IStageReport).IsAssignableFrom(t) ? "nothing (the ledger records it)" : "nothing")} |");
+            lines.Add($"| `{t.Name}` | none | | {(typeof(IStageReport).IsAssignableFrom(t) ? "nothing; the ledger records it" : "nothing")} | |");
         lines.Add("");
         lines.Add($"A run is completed when `{Last}` completes, and failed when a stage fails.");
         return string.Join('\n', lines) + "\n";
