@@ -10,7 +10,7 @@ public sealed class IndexPlanner(ArtifactStore store) : IConsumer<ModelTrained>
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
-        if (m.Stage != Stages.FedBy(Stages.Index)) return;
+        if (!StageGraph.Feeds(m, Stages.Index)) return;
         var manifest = await store.ReadManifestAsync(m.TrainedOn.DatasetId, context.CancellationToken);
         for (int i = 0; i < manifest.Shards.Count; i++)
             await context.Publish(new IndexShard(m.RunId, m.Plan, m.Model, m.TrainedOn, i, manifest.Shards.Count));

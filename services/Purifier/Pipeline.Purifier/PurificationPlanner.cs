@@ -10,7 +10,7 @@ public sealed class PurificationPlanner(ArtifactStore store) : IConsumer<ModelTr
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
-        if (m.Stage != Stages.FedBy(Stages.Purify)) return;
+        if (!StageGraph.Feeds(m, Stages.Purify)) return;
         var manifest = await store.ReadManifestAsync(m.TrainedOn.DatasetId, context.CancellationToken);
         int shards = manifest.Shards.Count;
         for (int i = 0; i < shards; i++)
