@@ -54,6 +54,12 @@ public sealed class FacesBrowserTests(DashboardFixture fixture, ITestOutputHelpe
         await AssertDecodedAsync(page.Locator("#gallery img.thumb"), dropped, 112);
         await AssertDecodedAsync(page.Locator("#gallery img.typical-face"), dropped * 3, 112);
 
+        // The sub-center stage's curves: one point per epoch for loss, accuracy, img/s and the kept fraction.
+        foreach (var metric in new[] { "loss", "accuracy", "imagesPerSecond", "keptFraction" })
+            await Expect(page.Locator($"#curves [data-stage='subcenter'] svg[data-metric='{metric}'] circle")).ToHaveCountAsync(GalleryScenario.SubCenterHistory.Length);
+        await Expect(page.Locator("#curves svg[data-metric='keptFraction']")).ToContainTextAsync("kept fraction (self-purification): 83.3%"); // 20 of 24
+        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("training-curves", page.Locator("#curves-block"))}");
+
         // Identities by drop rate, and a click filters the gallery by one.
         await Expect(page.Locator("#identities tbody tr").First).ToContainTextAsync($"{GalleryScenario.Identity(2)}33"); // kept 3, dropped 3
         await Expect(page.Locator("#identities tbody tr").First).ToContainTextAsync("50.0%");

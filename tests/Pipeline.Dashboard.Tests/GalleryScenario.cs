@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
+using Pipeline.Face.Training;
 using Pipeline.Infra.Blobs;
 using Pipeline.ServiceDefaults;
 
@@ -107,12 +108,29 @@ public sealed class GalleryScenario
         return new PurificationReport("angle", 75, null, samples - dropped, dropped, decisions, "class-margin");
     }
 
+    public static readonly EpochMetrics[] SubCenterHistory =
+    [
+        new(1, 9.5, 0.10, 80, 0.1, 400, 2, Samples: 24),
+        new(2, 4.25, 0.625, 60, 0.1, 410, 2, Samples: 22),
+        new(3, 2.5, 0.875, 50, 0.01, 405, 2, Samples: 20),
+    ];
+
+    /// <summary>The sub-center stage's metrics.json as the Trainer writes it: final metrics and one entry per epoch (self-purification leaving samples out).</summary>
+    private static object SubCenterMetrics() => new
+    {
+        metrics = new TrainingMetrics(3, 2.5, 0.875, DurationSeconds: 6),
+        history = SubCenterHistory,
+        samples = Identities * PerIdentity,
+        identities = Identities,
+    };
+
     /// <summary>Stores the report where the Purifier stores it and publishes the run up to its purification: returns the events published.</summary>
     public async Task<int> PublishPurifiedRunAsync(DashboardHost host, string runId, PurificationReport report, DateTimeOffset t0)
     {
         var store = host.App.Services.GetRequiredService<ArtifactStore>();
         var reportPath = BlobPaths.PurifiedReport(DatasetId, runId);
         await store.PutJsonAsync(BlobContainers.Datasets, reportPath, report, CancellationToken.None);
+        await store.PutJsonAsync(BlobContainers.Models, BlobPaths.Metrics(runId, Stages.SubCenter), SubCenterMetrics(), CancellationToken.None);
         var plan = RunScenarios.Plan;
         var dataset = new DatasetRef(DatasetId, BlobPaths.DatasetManifest(DatasetId));
         var subcenter = new ModelRef(runId, Stages.SubCenter, $"{runId}/{Stages.SubCenter}/final/");

@@ -9,7 +9,8 @@ namespace Pipeline.Dashboard;
 
 /// <summary>
 /// The faces behind a run, a page at a time: its purification decisions (<see cref="PurificationGallery"/>), its
-/// identities' drop rates, its dataset's quarantine and ingest examples, and the thumbnails they show.
+/// identities' drop rates, its dataset's quarantine and ingest examples, and the thumbnails they show; and its
+/// training stages' metrics per epoch.
 /// </summary>
 public static class GalleryEndpoints
 {
@@ -34,6 +35,16 @@ public static class GalleryEndpoints
             var (gallery, missing) = await GalleryAsync(id, ledger, reports, ct);
             return gallery is null ? missing! : Results.Ok(gallery.Identities(offset, limit, sort));
         });
+
+        app.MapGet("/api/runs/{id}/stages/{stage}/metrics", async (string id, string stage, RunReports reports, CancellationToken ct) =>
+            await Guard(async () =>
+            {
+                CollectionNames.Validate(id, "run");
+                CollectionNames.Validate(stage, "stage");
+                var metrics = await reports.MetricsAsync(id, stage, ct);
+                if (metrics is null) return Results.NotFound(new { error = $"run '{id}' has no metrics for stage '{stage}' (yet)" });
+                return Results.Ok(new { runId = id, stage, metrics = metrics["metrics"], samples = metrics["samples"], identities = metrics["identities"], history = metrics["history"] });
+            }));
 
         app.MapGet("/api/datasets/{dataset}/quarantine", async (string dataset, RunReports reports, CancellationToken ct,
             string? code, int offset = 0, int limit = 50) => await Guard(async () =>

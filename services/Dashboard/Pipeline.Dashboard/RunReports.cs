@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
@@ -10,7 +11,7 @@ namespace Pipeline.Dashboard;
 
 /// <summary>
 /// What the dashboard reads from a run's stored artefacts: its purification report (as a <see cref="PurificationGallery"/>,
-/// the last few kept: <see cref="GalleriesKept"/>), its dataset's quarantine and ingest examples.
+/// the last few kept: <see cref="GalleriesKept"/>), its training stages' metrics, its dataset's quarantine and ingest examples.
 /// </summary>
 public sealed class RunReports
 {
@@ -39,6 +40,10 @@ public sealed class RunReports
         try { return await _galleries.GetAsync(datasetId + "\n" + runId); }
         catch (FileNotFoundException) { return null; } // not cached: the report may be written later
     }
+
+    /// <summary>A training stage's metrics.json (its options, final metrics and one entry per epoch), or null before it finished.</summary>
+    public Task<JsonNode?> MetricsAsync(string runId, string stage, CancellationToken ct) =>
+        _store.GetJsonAsync<JsonNode>(BlobContainers.Models, BlobPaths.Metrics(runId, stage), ct);
 
     /// <summary>The dataset's quarantine (inputs refused at ingest), or null when the dataset has none stored.</summary>
     public async Task<IReadOnlyList<QuarantineEntry>?> QuarantineAsync(string datasetId, CancellationToken ct)
