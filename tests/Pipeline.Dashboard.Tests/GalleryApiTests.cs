@@ -108,6 +108,19 @@ public sealed class GalleryApiTests(DashboardFixture fixture)
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (unknown.StatusCode, notIngested.StatusCode));
         Assert.Equal($"run '{runId}' has no ingested dataset yet", (await notIngested.Content.ReadFromJsonAsync<Dictionary<string, string>>())!["error"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.GetAsync($"/api/runs/{runId}/stages/subcenter/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Host.Http.GetAsync($"/api/runs/{runId}/stages/..%2E/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_training_stage_s_metrics_have_one_entry_per_epoch()
+    {
+        var (_, runId) = await PurifiedRunAsync();
+
+        var metrics = await Host.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/runs/{runId}/stages/subcenter/metrics", TestJson.Web);
+
+        Assert.Equal([1, 2, 3], metrics.GetProperty("history").EnumerateArray().Select(e => e.GetProperty("epoch").GetInt32()));
+        Assert.Equal((24, 4), (metrics.GetProperty("samples").GetInt32(), metrics.GetProperty("identities").GetInt32()));
     }
 
     [Fact]
