@@ -1,3 +1,5 @@
+using Pipeline.ServiceDefaults;
+
 namespace Pipeline.Indexer.Tests;
 
 public sealed class BoundedCacheTests

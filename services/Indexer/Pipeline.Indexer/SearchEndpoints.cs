@@ -73,10 +73,10 @@ public static class SearchEndpoints
                 });
             }));
 
-        app.MapGet("/api/samples/{dataset}/{**path}", async (string dataset, string path, FaceSearch search, CancellationToken ct) =>
+        app.MapGet("/api/samples/{dataset}/{**path}", async (string dataset, string path, SampleThumbnails thumbnails, CancellationToken ct) =>
             await Guard(async () =>
             {
-                var png = await search.SamplePngAsync(dataset, path, ct);
+                var png = await thumbnails.PngAsync(dataset, path, ct);
                 return png is null ? Results.NotFound() : Results.File(png, "image/png");
             }));
 
