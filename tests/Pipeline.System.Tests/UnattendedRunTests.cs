@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Training;

@@ -1,8 +1,8 @@
+using Pipeline.Artifacts;
 using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer;

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
@@ -10,7 +11,7 @@ using Pipeline.Infra.Blobs;
 using Pipeline.Purifier;
 using Pipeline.ServiceDefaults;
 
-namespace Pipeline.SystemTests;
+namespace Pipeline.Purifier.Tests;
 
 /// <summary>
 /// The Purifier service splits the work per shard and decides in the instance that finishes last:
