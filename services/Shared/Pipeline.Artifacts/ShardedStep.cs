@@ -11,7 +11,7 @@ namespace Pipeline.Artifacts;
 /// a redelivery included, gets that stored outcome to publish again (a crash between storing and publishing is repaired).
 /// The claim belongs to the shard's message, not to the process that holds it: a retry or a redelivery of the same message
 /// (here or on another instance) takes its own claim back, and a finisher that died leaves a claim that lapses after
-/// <see cref="ClaimTtl"/>.
+/// <see cref="ClaimTtl"/>; so two deliveries of one shard's message at the same time share the claim and may both finish.
 /// </summary>
 /// <param name="Stage">The step's stage name: with the run and the shard, the claim's owner.</param>
 public sealed record ShardedStep(string Stage, string RunId, int Shards, string Container, string ResultsPrefix, string ClaimPath, string OutcomePath)
