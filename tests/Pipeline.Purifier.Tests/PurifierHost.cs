@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
+using Pipeline.Contracts;
+using Pipeline.Datasets;
+using Pipeline.Face.Models;
+using Pipeline.Face.Training;
+using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.Purifier.Tests;
+
+/// <summary>
+/// The Purifier as Program.cs builds it, beside the ledger that turns a failed message into a failed stage, on the
+/// in-memory bus (no retries: a fault fails at once) and a temp local blob store, with a noisy set of
+/// <see cref="Shards"/> shards and a K=3 model really trained on it. It records what the bus publishes and every
+/// PurifyShard the Purifier has handled.
+/// </summary>
+public sealed class PurifierHost : IAsyncDisposable
+{
+    public const string DatasetId = "ds";
+    public const int Shards = 4, Samples = 80;
+
+    private readonly WebApplication _app;
+    private readonly string _root;
+    private readonly string _modelDir;
+
+    private PurifierHost(WebApplication app, string root, string modelDir) => (_app, _root, _modelDir) = (app, root, modelDir);
+
+    public IBus Bus => _app.Services.GetRequiredService<IBus>();
+    public IBlobStore Blobs => _app.Services.GetRequiredService<IBlobStore>();
+    public ArtifactStore Store => _app.Services.GetRequiredService<ArtifactStore>();
+    public BusProbe Probe { get; } = new();
+    public static DatasetRef Dataset => new(DatasetId, BlobPaths.DatasetManifest(DatasetId));
+
+    public static async Task<PurifierHost> StartAsync()
+    {
+        var root = Directory.CreateTempSubdirectory("pipeline-purifier-host-").FullName;
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
+            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
+            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
+            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
+            ["Pipeline:ResumeAtStart"] = "false",
+            ["Pipeline:Bus:RetryIntervalsMs"] = "",
+            ["Pipeline:Bus:RedeliveryIntervalsSeconds"] = "",
+            ["urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }), new PurifierModule(), new LedgerModule());
+        await app.StartAsync();
+
+        var synth = Path.Combine(root, "synth");
+        new SyntheticFaceGenerator(new SyntheticFaceOptions { Identities = 8, PerIdentity = 10, ClosedNoise = 0.25, HoldoutIdentities = 0, Seed = 5 })
+            .Generate(synth, null, default);
+        var packed = Path.Combine(root, "packed");
+        DatasetPacker.Pack(DatasetSource.Open(Path.Combine(synth, "train")),
+            new PackOptions { DatasetId = DatasetId, ImageSize = 64, ShardSize = Samples / Shards }, DatasetFiles.WriterFor(packed));
+        var blobs = app.Services.GetRequiredService<IBlobStore>();
+        foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
+            await blobs.UploadFileAsync(BlobContainers.Datasets, $"{DatasetId}/{Path.GetFileName(f)}", f);
+        var modelDir = Path.Combine(root, "model");
+        using (var set = DatasetLoader.Load(packed))
+        using (var model = FaceTrainer.Train(set, new TrainingOptions { SubCenters = 3, Epochs = 2, BatchSize = 16, Device = "cpu" }).Model)
+            model.Save(modelDir);
+
+        var host = new PurifierHost(app, root, modelDir);
+        host.Bus.ConnectPublishObserver(host.Probe);
+        host.Bus.ConnectConsumeMessageObserver(host.Probe);
+        return host;
+    }
+
+    /// <summary>The trained model, where the Trainer puts run <paramref name="runId"/>'s sub-center model; the ModelTrained it publishes.</summary>
+    public async Task<ModelTrained> TrainedAsync(string runId, RunPlan? plan = null)
+    {
+        var folder = BlobPaths.ModelFolder(runId, Stages.SubCenter) + "final/";
+        foreach (var f in Directory.GetFiles(_modelDir)) await Blobs.UploadFileAsync(BlobContainers.Models, folder + Path.GetFileName(f), f);
+        return new ModelTrained(runId, plan ?? RunPlan.Default, Stages.SubCenter, new ModelRef(runId, Stages.SubCenter, folder), Dataset, 3,
+            new TrainingMetrics(2, 0, 0), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>Shard <paramref name="shard"/>'s message of a run whose model <see cref="TrainedAsync"/> stored.</summary>
+    public static PurifyShard Shard(ModelTrained trained, int shard) =>
+        new(trained.RunId, trained.Plan, trained.Model, trained.TrainedOn, shard, Shards);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_root, true); } catch (IOException) { }
+    }
+}
+
+/// <summary>What the bus published, in order, and how many PurifyShard messages of each run the Purifier has handled (or failed).</summary>
+public sealed class BusProbe : IPublishObserver, IConsumeMessageObserver<PurifyShard>
+{
+    private readonly ConcurrentQueue<object> _published = new();
+    private readonly ConcurrentDictionary<string, int> _handled = new();
+
+    public IReadOnlyList<T> Published<T>(string runId) where T : class =>
+        _published.OfType<T>().Where(m => RunOf(m) == runId).ToList();
+
+    private static string? RunOf(object m) => m switch
+    {
+        DatasetPurified p => p.RunId,
+        StageFailed f => f.RunId,
+        _ => null,
+    };
+
+    /// <summary>Waits until the Purifier has handled <paramref name="count"/> PurifyShard messages of the run.</summary>
+    public Task HandledAsync(string runId, int count) =>
+        Until(() => _handled.GetValueOrDefault(runId) >= count, $"{count} PurifyShard of {runId} handled (saw {_handled.GetValueOrDefault(runId)})");
+
+    public async Task<T> NextAsync<T>(string runId) where T : class
+    {
+        await Until(() => Published<T>(runId).Count > 0, $"a {typeof(T).Name} of {runId}");
+        return Published<T>(runId)[0];
+    }
+
+    private static async Task Until(Func<bool> done, string what)
+    {
+        for (var until = DateTime.UtcNow.AddMinutes(2); !done(); await Task.Delay(50))
+            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 2 min");
+    }
+
+    private void Handled(ConsumeContext<PurifyShard> context)
+    {
+        // Only the Purifier's own queue: another consumer of the message (the ledger's) is not the Purifier handling it.
+        if (context.ReceiveContext.InputAddress.AbsolutePath.EndsWith("/purify-shard"))
+            _handled.AddOrUpdate(context.Message.RunId, 1, (_, n) => n + 1);
+    }
+
+    public Task PreConsume(ConsumeContext<PurifyShard> context) => Task.CompletedTask;
+
+    public Task PostConsume(ConsumeContext<PurifyShard> context)
+    {
+        Handled(context);
+        return Task.CompletedTask;
+    }
+
+    public Task ConsumeFault(ConsumeContext<PurifyShard> context, Exception exception)
+    {
+        Handled(context);
+        return Task.CompletedTask;
+    }
+
+    public Task PrePublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
+
+    public Task PostPublish<T>(PublishContext<T> context) where T : class
+    {
+        _published.Enqueue(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
+}
+
+/// <summary>One Purifier, one set and one trained model for the whole class: training is the slow part.</summary>
+public sealed class PurifierFixture : IAsyncLifetime
+{
+    public PurifierHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await PurifierHost.StartAsync();
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
