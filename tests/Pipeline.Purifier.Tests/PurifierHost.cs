@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -33,7 +32,7 @@ public sealed class PurifierHost : IAsyncDisposable
     public IBus Bus => _app.Services.GetRequiredService<IBus>();
     public IBlobStore Blobs => _app.Services.GetRequiredService<IBlobStore>();
     public ArtifactStore Store => _app.Services.GetRequiredService<ArtifactStore>();
-    public BusProbe Probe { get; } = new();
+    public BusProbe<PurifyShard> Probe { get; } = new("purify-shard", m => m.RunId);
     public static DatasetRef Dataset => new(DatasetId, BlobPaths.DatasetManifest(DatasetId));
 
     public static async Task<PurifierHost> StartAsync()
@@ -68,8 +67,7 @@ public sealed class PurifierHost : IAsyncDisposable
             model.Save(modelDir);
 
         var host = new PurifierHost(app, root, modelDir);
-        host.Bus.ConnectPublishObserver(host.Probe);
-        host.Bus.ConnectConsumeMessageObserver(host.Probe);
+        host.Probe.Connect(host.Bus);
         return host;
     }
 
@@ -93,70 +91,6 @@ public sealed class PurifierHost : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_root, true); } catch (IOException) { }
     }
-}
-
-/// <summary>What the bus published, in order, and how many PurifyShard messages of each run the Purifier has handled (or failed).</summary>
-public sealed class BusProbe : IPublishObserver, IConsumeMessageObserver<PurifyShard>
-{
-    private readonly ConcurrentQueue<object> _published = new();
-    private readonly ConcurrentDictionary<string, int> _handled = new();
-
-    public IReadOnlyList<T> Published<T>(string runId) where T : class =>
-        _published.OfType<T>().Where(m => RunOf(m) == runId).ToList();
-
-    private static string? RunOf(object m) => m switch
-    {
-        DatasetPurified p => p.RunId,
-        StageFailed f => f.RunId,
-        _ => null,
-    };
-
-    /// <summary>Waits until the Purifier has handled <paramref name="count"/> PurifyShard messages of the run.</summary>
-    public Task HandledAsync(string runId, int count) =>
-        Until(() => _handled.GetValueOrDefault(runId) >= count, $"{count} PurifyShard of {runId} handled (saw {_handled.GetValueOrDefault(runId)})");
-
-    public async Task<T> NextAsync<T>(string runId) where T : class
-    {
-        await Until(() => Published<T>(runId).Count > 0, $"a {typeof(T).Name} of {runId}");
-        return Published<T>(runId)[0];
-    }
-
-    private static async Task Until(Func<bool> done, string what)
-    {
-        for (var until = DateTime.UtcNow.AddMinutes(2); !done(); await Task.Delay(50))
-            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 2 min");
-    }
-
-    private void Handled(ConsumeContext<PurifyShard> context)
-    {
-        // Only the Purifier's own queue: another consumer of the message (the ledger's) is not the Purifier handling it.
-        if (context.ReceiveContext.InputAddress.AbsolutePath.EndsWith("/purify-shard"))
-            _handled.AddOrUpdate(context.Message.RunId, 1, (_, n) => n + 1);
-    }
-
-    public Task PreConsume(ConsumeContext<PurifyShard> context) => Task.CompletedTask;
-
-    public Task PostConsume(ConsumeContext<PurifyShard> context)
-    {
-        Handled(context);
-        return Task.CompletedTask;
-    }
-
-    public Task ConsumeFault(ConsumeContext<PurifyShard> context, Exception exception)
-    {
-        Handled(context);
-        return Task.CompletedTask;
-    }
-
-    public Task PrePublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
-
-    public Task PostPublish<T>(PublishContext<T> context) where T : class
-    {
-        _published.Enqueue(context.Message);
-        return Task.CompletedTask;
-    }
-
-    public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
 }
 
 /// <summary>One Purifier, one set and one trained model for the whole class: training is the slow part.</summary>

@@ -25,7 +25,7 @@ public sealed class PurifierShardTests(PurifierFixture fixture) : IClassFixture<
     {
         await Host.Bus.Publish(await Host.TrainedAsync(runId));
         await Host.Probe.HandledAsync(runId, PurifierHost.Shards);
-        return Assert.Single(Host.Probe.Published<DatasetPurified>(runId));
+        return Assert.Single(Host.Probe.Published<DatasetPurified>(m => m.RunId == runId));
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class PurifierShardTests(PurifierFixture fixture) : IClassFixture<
         // The class-margin score (the default) stored every shard's embeddings for the class means: they went with the decision.
         Assert.Empty(await List(runId, "embeddings/"));
         Assert.Null(await Info(BlobPaths.PurifiedFolder(PurifierHost.DatasetId, runId) + "_DECIDING"));
-        Assert.Empty(Host.Probe.Published<StageFailed>(runId));
+        Assert.Empty(Host.Probe.Published<StageFailed>(m => m.RunId == runId));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class PurifierShardTests(PurifierFixture fixture) : IClassFixture<
         await Host.Bus.Publish(PurifierHost.Shard(await Host.TrainedAsync(runId), 2));
         await Host.Probe.HandledAsync(runId, PurifierHost.Shards + 1);
 
-        var published = Host.Probe.Published<DatasetPurified>(runId);
+        var published = Host.Probe.Published<DatasetPurified>(m => m.RunId == runId);
         Assert.Equal(2, published.Count);
         Assert.Equal(Json(first), Json(published[1]));
         Assert.Equal(report!.ETag, (await Info(BlobPaths.PurifiedReport(PurifierHost.DatasetId, runId)))!.ETag);
@@ -79,14 +79,14 @@ public sealed class PurifierShardTests(PurifierFixture fixture) : IClassFixture<
         await Host.Probe.HandledAsync(runId, 2);
 
         Assert.Equal(scored.ETag, (await Info(ShardCosines.PathFor(PurifierHost.DatasetId, runId, 0)))!.ETag);
-        Assert.Empty(Host.Probe.Published<DatasetPurified>(runId));
+        Assert.Empty(Host.Probe.Published<DatasetPurified>(m => m.RunId == runId));
         Assert.Null(await Info(PurifyShardConsumer.EventPath(PurifierHost.DatasetId, runId)));
         Assert.Null(await Info(BlobPaths.PurifiedReport(PurifierHost.DatasetId, runId)));
         Assert.Null(await Info(BlobPaths.PurifiedFolder(PurifierHost.DatasetId, runId) + "_DECIDING"));
 
         for (int shard = 1; shard < PurifierHost.Shards; shard++) await Host.Bus.Publish(PurifierHost.Shard(trained, shard));
         await Host.Probe.HandledAsync(runId, PurifierHost.Shards + 1);
-        var purified = Assert.Single(Host.Probe.Published<DatasetPurified>(runId));
+        var purified = Assert.Single(Host.Probe.Published<DatasetPurified>(m => m.RunId == runId));
         Assert.Equal(PurifierHost.Samples, purified.Kept + purified.Dropped);
         Assert.Empty(await List(runId, "embeddings/"));
     }
@@ -100,11 +100,11 @@ public sealed class PurifierShardTests(PurifierFixture fixture) : IClassFixture<
 
         await Host.Bus.Publish(await Host.TrainedAsync(runId));
 
-        var failed = await Host.Probe.NextAsync<StageFailed>(runId);
+        var failed = await Host.Probe.NextAsync<StageFailed>(f => f.RunId == runId);
         Assert.Equal(Stages.Purify, failed.Stage);
         Assert.Contains("JsonException", failed.Reason);
         await Host.Probe.HandledAsync(runId, PurifierHost.Shards);
-        Assert.Empty(Host.Probe.Published<DatasetPurified>(runId));
+        Assert.Empty(Host.Probe.Published<DatasetPurified>(m => m.RunId == runId));
         Assert.Null(await Info(PurifyShardConsumer.EventPath(PurifierHost.DatasetId, runId)));
     }
 }
