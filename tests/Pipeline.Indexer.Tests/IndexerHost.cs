@@ -41,17 +41,8 @@ public sealed class IndexerHost : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "indexer-tests-" + Guid.NewGuid().ToString("N"));
         var info = new ModelInfo(BackboneSpec.Create("tiny", InputSize), 1, MarginSpec.ArcFace, ["a", "b"], null, DateTimeOffset.UnixEpoch);
         using (var model = new FaceModel(info, seed: 1)) model.Save(Path.Combine(root, "blobs", "models", Run, "final", "final"));
-        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pipeline:Transport"] = "InMemory",
-            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
-            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
-            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
-            ["Pipeline:ApiKey"] = ApiKey,
-            ["urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }), new IndexerModule());
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(root,
+            ("Pipeline:Transport", "InMemory"), ("Pipeline:ApiKey", ApiKey), ("Logging:LogLevel:Default", "Warning"))), new IndexerModule());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         var index = app.Services.GetRequiredService<IVectorIndex>();

@@ -27,7 +27,12 @@ public sealed class PurifierHost : IAsyncDisposable
     private readonly string _root;
     private readonly string _modelDir;
 
-    private PurifierHost(WebApplication app, string root, string modelDir) => (_app, _root, _modelDir) = (app, root, modelDir);
+    private PurifierHost(WebApplication app, string root, string modelDir, ImageSet set, FaceModel model) =>
+        (_app, _root, _modelDir, Set, Model) = (app, root, modelDir, set, model);
+
+    /// <summary>The set as packed, every shard, and the model trained on it: what a test decides over the whole set at once.</summary>
+    public ImageSet Set { get; }
+    public FaceModel Model { get; }
 
     public IBus Bus => _app.Services.GetRequiredService<IBus>();
     public IBlobStore Blobs => _app.Services.GetRequiredService<IBlobStore>();
@@ -38,18 +43,9 @@ public sealed class PurifierHost : IAsyncDisposable
     public static async Task<PurifierHost> StartAsync()
     {
         var root = Directory.CreateTempSubdirectory("pipeline-purifier-host-").FullName;
-        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
-            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
-            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
-            ["Pipeline:ResumeAtStart"] = "false",
-            ["Pipeline:Bus:RetryIntervalsMs"] = "",
-            ["Pipeline:Bus:RedeliveryIntervalsSeconds"] = "",
-            ["urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }), new PurifierModule(), new LedgerModule());
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(root,
+            ("Pipeline:ResumeAtStart", "false"), ("Pipeline:Bus:RetryIntervalsMs", ""), ("Pipeline:Bus:RedeliveryIntervalsSeconds", ""),
+            ("Logging:LogLevel:Default", "Warning"))), new PurifierModule(), new LedgerModule());
         await app.StartAsync();
 
         var synth = Path.Combine(root, "synth");
@@ -61,12 +57,12 @@ public sealed class PurifierHost : IAsyncDisposable
         var blobs = app.Services.GetRequiredService<IBlobStore>();
         foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
             await blobs.UploadFileAsync(BlobContainers.Datasets, $"{DatasetId}/{Path.GetFileName(f)}", f);
+        var set = DatasetLoader.Load(packed);
+        var model = FaceTrainer.Train(set, new TrainingOptions { SubCenters = 3, Epochs = 2, BatchSize = 16, Device = "cpu" }).Model;
         var modelDir = Path.Combine(root, "model");
-        using (var set = DatasetLoader.Load(packed))
-        using (var model = FaceTrainer.Train(set, new TrainingOptions { SubCenters = 3, Epochs = 2, BatchSize = 16, Device = "cpu" }).Model)
-            model.Save(modelDir);
+        model.Save(modelDir);
 
-        var host = new PurifierHost(app, root, modelDir);
+        var host = new PurifierHost(app, root, modelDir, set, model);
         host.Probe.Connect(host.Bus);
         return host;
     }
@@ -88,12 +84,14 @@ public sealed class PurifierHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Model.Dispose();
+        Set.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_root, true); } catch (IOException) { }
     }
 }
 
-/// <summary>One Purifier, one set and one trained model for the whole class: training is the slow part.</summary>
+/// <summary>One Purifier, one set and one trained model for every test: training is the slow part.</summary>
 public sealed class PurifierFixture : IAsyncLifetime
 {
     public PurifierHost Host { get; private set; } = null!;
@@ -101,4 +99,10 @@ public sealed class PurifierFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await PurifierHost.StartAsync();
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class PurifierCollection : ICollectionFixture<PurifierFixture>
+{
+    public const string Name = "purifier";
 }

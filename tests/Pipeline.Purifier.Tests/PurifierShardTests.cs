@@ -9,7 +9,8 @@ namespace Pipeline.Purifier.Tests;
 /// model): a trained model is purified shard by shard into exactly one decision, redeliveries before and after the
 /// decision change nothing, the embeddings are gone once decided, and a decision that fails fails the purify stage.
 /// </summary>
-public sealed class PurifierShardTests(PurifierFixture fixture) : IClassFixture<PurifierFixture>
+[Collection(PurifierCollection.Name)]
+public sealed class PurifierShardTests(PurifierFixture fixture)
 {
     private PurifierHost Host => fixture.Host;
 
