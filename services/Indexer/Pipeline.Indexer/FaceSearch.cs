@@ -1,4 +1,6 @@
+using Pipeline.Alignment;
 using Pipeline.Artifacts;
+using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
@@ -30,7 +32,7 @@ public sealed class FaceSearch
 
     private readonly IVectorIndex _index;
     private readonly ArtifactStore _store;
-    private readonly BoundedCache<Loaded<FaceModel>> _models;
+    private readonly BoundedCache<Loaded<ServedModel>> _models;
     // Thumbnails: each dataset's shards, mapped once, and where each sample path sits in them.
     private readonly BoundedCache<Loaded<(ImageSet Set, Dictionary<string, int> At)>> _datasets;
 
@@ -38,8 +40,13 @@ public sealed class FaceSearch
     {
         _index = index;
         _store = store;
-        _models = new(ModelsKept, async run => new Loaded<FaceModel>(
-            await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None), m => m.Dispose()), m => m.Retire());
+        _models = new(ModelsKept, async run =>
+        {
+            var model = await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None);
+            var plan = await store.GetJsonAsync<RunPlan>(BlobContainers.Models, BlobPaths.RunPlan(run), CancellationToken.None);
+            // A model without its run's plan predates face alignment: its gallery was centre-cropped.
+            return new Loaded<ServedModel>(new ServedModel(model, FacePolicy.ForQuery(plan?.FaceAlignment ?? FaceAlignments.None)), m => m.Model.Dispose());
+        }, m => m.Retire());
         _datasets = new(DatasetsKept, async d =>
         {
             var loaded = await store.LoadDatasetAsync(d, ct: CancellationToken.None);
@@ -79,14 +86,15 @@ public sealed class FaceSearch
     public static SearchHit Hit(FaceMatch m) => new(m.Id, m.Payload.Identity, Math.Round(m.Score, 6), m.Payload.DatasetId, m.Payload.SamplePath,
         m.Payload.SamplePath is null ? null : $"/api/samples/{Uri.EscapeDataString(m.Payload.DatasetId)}/{m.Payload.SamplePath}");
 
+    /// <summary>A query photo embedded by the run's model, its face found as the run's ingest found faces (<see cref="FacePolicy.ForQuery"/>).</summary>
     public async Task<float[]> EmbedAsync(string runId, byte[] image, CancellationToken ct)
     {
         while (true)
         {
-            var model = await _models.GetAsync(runId);
-            int size = model.Value.Info.Backbone.InputSize;
-            var one = new ImageSet(size, await SearchUpload.DecodeAsync(image, size, ct), [0], ["query"], ["query"]);
-            if (model.TryUse(m => new Embedder(m).Embed(one, ct: ct), out var embedding)) return embedding!;
+            var served = await _models.GetAsync(runId);
+            int size = served.Value.Model.Info.Backbone.InputSize;
+            var one = new ImageSet(size, await SearchUpload.DecodeAsync(image, size, ct, served.Value.Face), [0], ["query"], ["query"]);
+            if (served.TryUse(m => new Embedder(m.Model).Embed(one, ct: ct), out var embedding)) return embedding!;
         }
     }
 
@@ -104,3 +112,6 @@ public sealed class FaceSearch
         }
     }
 }
+
+/// <summary>A served model and how a query photo's face is found for it.</summary>
+internal sealed record ServedModel(FaceModel Model, IFaceCrop? Face);

@@ -10,7 +10,7 @@ public sealed class IndexPlanner(ArtifactStore store) : IConsumer<ModelTrained>
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
-        if (m.Stage != Stages.FedBy(Stages.Index)) return;
+        if (!StageGraph.Feeds(m, Stages.Index)) return;
         await ShardedStep.ScatterAsync(store, m.TrainedOn.DatasetId, context,
             (shard, shards) => new IndexShard(m.RunId, m.Plan, m.Model, m.TrainedOn, shard, shards), context.CancellationToken);
     }

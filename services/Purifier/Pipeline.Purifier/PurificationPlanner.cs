@@ -10,7 +10,7 @@ public sealed class PurificationPlanner(ArtifactStore store) : IConsumer<ModelTr
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
-        if (m.Stage != Stages.FedBy(Stages.Purify)) return;
+        if (!StageGraph.Feeds(m, Stages.Purify)) return;
         await ShardedStep.ScatterAsync(store, m.TrainedOn.DatasetId, context,
             (shard, shards) => new PurifyShard(m.RunId, m.Plan, m.Model, m.TrainedOn, shard, shards), context.CancellationToken);
     }
