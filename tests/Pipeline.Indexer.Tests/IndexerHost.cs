@@ -50,17 +50,8 @@ public sealed class IndexerHost : IAsyncDisposable
         }
         File.WriteAllText(Path.Combine(root, "blobs", "models", AlignedRun, "plan.json"),
             System.Text.Json.JsonSerializer.Serialize(RunPlan.Default with { FaceAlignment = FaceAlignments.Auto }, PipelineJson.Options));
-        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pipeline:Transport"] = "InMemory",
-            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
-            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
-            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
-            ["Pipeline:ApiKey"] = ApiKey,
-            ["urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }), new IndexerModule());
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(root,
+            ("Pipeline:Transport", "InMemory"), ("Pipeline:ApiKey", ApiKey), ("Logging:LogLevel:Default", "Warning"))), new IndexerModule());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         var index = app.Services.GetRequiredService<IVectorIndex>();

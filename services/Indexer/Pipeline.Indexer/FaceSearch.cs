@@ -1,10 +1,10 @@
 using Pipeline.Alignment;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer;

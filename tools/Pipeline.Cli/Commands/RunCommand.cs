@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Cli.Demo;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Ledger;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli.Commands;
 

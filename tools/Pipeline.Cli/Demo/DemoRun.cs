@@ -5,13 +5,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Cli.Commands;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Ledger;
-using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 using TorchSharp;
 
