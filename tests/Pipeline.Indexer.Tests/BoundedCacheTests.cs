@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Indexer.Tests;

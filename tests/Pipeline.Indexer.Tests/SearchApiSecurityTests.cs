@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;

@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using MassTransit;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;

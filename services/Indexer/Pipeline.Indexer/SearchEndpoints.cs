@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -3,7 +3,7 @@ using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
 using Pipeline.VectorIndex;
 
-namespace Pipeline.ServiceDefaults;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// A packed sample as PNG, by dataset and sample path, for thumbnails (the search API's hits, the dashboard's
