@@ -11,8 +11,9 @@ namespace Pipeline.Bench;
 /// --photos DIR (train/ and holdout/, pairs.txt and truth.csv copied) detected, aligned to insightface's template scaled
 /// by --scale about the crop centre, and written as a --size JPEG at the same relative path, so truth.csv and pairs.txt
 /// still name it. Photos without one dominant face are left out and counted. For experiments on the crop's geometry; the
-/// pipeline aligns at ingest by itself.
-/// Usage: aligned-set --photos DIR --out DIR [--scale 1.0] [--size 112]
+/// pipeline aligns at ingest by itself. With --frame lfw each photo is instead framed as LFW frames its photos: a 250x250
+/// square centred on the dominant face's box, 2.2 times its side (LFW's detector box grown 2.2x), not rotated.
+/// Usage: aligned-set --photos DIR --out DIR [--scale 1.0] [--size 112] [--frame lfw]
 /// </summary>
 public sealed class AlignedSetBench : IBenchmark
 {
@@ -25,7 +26,9 @@ public sealed class AlignedSetBench : IBenchmark
         int size = BenchArgs.Int(args, "--size", 112);
         float scale = (float)(BenchArgs.Double(args, "--scale") ?? 1.0);
         using var aligner = new FaceAligner(new AlignerOptions { TemplateScale = scale, Detector = new DetectorOptions { IntraOpThreads = 1 } });
-        var validator = new ImageValidator(new ValidationOptions { ImageSize = size, FaceCrop = new AlignedFaceCrop(aligner, keepCrops: false) });
+        bool lfw = BenchArgs.Text(args, "--frame") == "lfw";
+        if (lfw) size = LfwSide;
+        var validator = new ImageValidator(new ValidationOptions { ImageSize = size, FaceCrop = lfw ? new LfwFrame(new YuNetDetector(new DetectorOptions { IntraOpThreads = 1 }), aligner.Options.AcceptScore) : new AlignedFaceCrop(aligner, keepCrops: false) });
         var outcomes = new ConcurrentDictionary<string, int>();
         var files = Directory.EnumerateFiles(photos, "*", SearchOption.AllDirectories).ToList();
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, file =>
@@ -46,6 +49,29 @@ public sealed class AlignedSetBench : IBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{files.Count} files, template scale {scale}: {string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value}"))}; {output}"));
         return Task.FromResult(0);
+    }
+
+    private const int LfwSide = 250;
+    private const float LfwGrowth = 2.2f;
+
+    /// <summary>LFW's framing: the square around the dominant face's box grown 2.2x, resized to 250 px; outside the photo is black.</summary>
+    private sealed class LfwFrame(YuNetDetector detector, float acceptScore) : IFaceCrop
+    {
+        public int DecodeSide(int outSize) => outSize;
+
+        public string? Crop(in DecodedPhoto photo, int outSize, Span<byte> rgb)
+        {
+            var rgba = photo.Rgba;
+            var outcome = DominantFace.Choose(detector.Detect(rgba, photo.Width, photo.Height, photo.RowBytes), photo.Width, photo.Height, acceptScore);
+            if (outcome.Kind != AlignmentKind.Aligned) return outcome.Reason;
+            var box = outcome.Face!.Box;
+            float side = LfwGrowth * Math.Max(box.Width, box.Height), k = outSize / side;
+            var c = box.Centre;
+            // Scale about the box centre, no rotation: the similarity (k, 0) taking the frame's corner to (0, 0).
+            var toFrame = new SimilarityTransform(k, 0, outSize / 2f - k * c.X, outSize / 2f - k * c.Y);
+            FaceWarp.Warp(rgba, photo.Width, photo.Height, photo.RowBytes, 4, toFrame, outSize, rgb);
+            return null;
+        }
     }
 
     private static void WriteJpeg(byte[] rgb, int size, string path)

@@ -1,6 +1,6 @@
 namespace Pipeline.Contracts;
 
-// Commands: imperative, sent to (or published for) the one service that acts on them.
+// Commands: imperative, sent to (or published for) the one service that acts on them. Each carries its run (IRunMessage).
 
 /// <summary>Train one stage of a run on a dataset. K is the number of sub-centers (1 = plain ArcFace).</summary>
 public sealed record TrainModel(
@@ -9,7 +9,12 @@ public sealed record TrainModel(
     string Stage,
     DatasetRef Dataset,
     int SubCenters,
-    DateTimeOffset RequestedAt);
+    DateTimeOffset RequestedAt) : IStageReport
+{
+    string IStageReport.Status => StageStatus.Queued;
+    DateTimeOffset IStageReport.At => RequestedAt;
+    string IStageReport.DatasetId => Dataset.DatasetId;
+}
 
 /// <summary>
 /// Anyone may ask for a retrain of an ingested dataset with a changed plan.
@@ -20,11 +25,15 @@ public sealed record RetrainRequested(
     string DatasetId,
     RunPlan Plan,
     string RequestedBy,
-    DateTimeOffset RequestedAt)
+    DateTimeOffset RequestedAt) : IStageReport
 {
     /// <summary>The run this request starts; derived from RequestId so a redelivery maps to the same run (so not written).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string RunId => RunIds.FromKey(RequestId);
+
+    string IRunMessage.Stage => Stages.Request;
+    string IStageReport.Status => StageStatus.Queued;
+    DateTimeOffset IStageReport.At => RequestedAt;
 }
 
 /// <summary>
@@ -38,7 +47,10 @@ public sealed record PurifyShard(
     ModelRef Model,
     DatasetRef Dataset,
     int Shard,
-    int Shards);
+    int Shards) : IRunMessage
+{
+    string IRunMessage.Stage => Stages.Purify;
+}
 
 /// <summary>
 /// One shard of indexing: embed the kept samples of the shard with the final model and upsert
@@ -50,4 +62,7 @@ public sealed record IndexShard(
     ModelRef Model,
     DatasetRef Dataset,
     int Shard,
-    int Shards);
+    int Shards) : IRunMessage
+{
+    string IRunMessage.Stage => Stages.Index;
+}

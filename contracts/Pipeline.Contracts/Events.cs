@@ -1,13 +1,19 @@
 namespace Pipeline.Contracts;
 
-// Events: past tense, published, any number of consumers. Each carries the run id and the plan.
+// Events: past tense, published, any number of consumers. Each carries its run (IRunMessage) and says what it
+// reports about its stage (IStageReport); which stage it feeds is StageGraph.
 
 /// <summary>A complete drop was found at drops/&lt;DropName&gt;/ (its marker or archive landed).</summary>
 public sealed record DatasetDropped(
     string RunId,
     RunPlan Plan,
     string DropName,
-    DateTimeOffset DroppedAt);
+    DateTimeOffset DroppedAt) : IStageReport
+{
+    string IRunMessage.Stage => Stages.Ingest;
+    string IStageReport.Status => StageStatus.Started;
+    DateTimeOffset IStageReport.At => DroppedAt;
+}
 
 /// <summary>Ingest packed the drop into datasets/&lt;DatasetId&gt;/ (shards + manifest.json, quarantine.json).</summary>
 public sealed record DatasetIngested(
@@ -17,7 +23,13 @@ public sealed record DatasetIngested(
     int Samples,
     int Identities,
     int Quarantined,
-    DateTimeOffset IngestedAt);
+    DateTimeOffset IngestedAt) : IStageReport
+{
+    string IRunMessage.Stage => Stages.Ingest;
+    string IStageReport.Status => StageStatus.Completed;
+    DateTimeOffset IStageReport.At => IngestedAt;
+    string IStageReport.DatasetId => Dataset.DatasetId;
+}
 
 /// <summary>Periodic progress of a training job; informational, safe to lose.</summary>
 public sealed record TrainingProgressed(
@@ -30,7 +42,10 @@ public sealed record TrainingProgressed(
     double Loss,
     double Accuracy,
     double ImagesPerSecond,
-    DateTimeOffset At);
+    DateTimeOffset At) : IStageReport
+{
+    string IStageReport.Status => StageStatus.Progress;
+}
 
 /// <summary>A stage finished training; its weights and metrics.json are under models/&lt;runId&gt;/&lt;stage&gt;/.</summary>
 public sealed record ModelTrained(
@@ -41,7 +56,12 @@ public sealed record ModelTrained(
     DatasetRef TrainedOn,
     int SubCenters,
     TrainingMetrics Metrics,
-    DateTimeOffset TrainedAt);
+    DateTimeOffset TrainedAt) : IStageReport
+{
+    string IStageReport.Status => StageStatus.Completed;
+    DateTimeOffset IStageReport.At => TrainedAt;
+    string IStageReport.DatasetId => TrainedOn.DatasetId;
+}
 
 /// <summary>
 /// The purifier wrote a keep-list manifest and a report under datasets/&lt;DatasetId&gt;/purified-&lt;runId&gt;/.
@@ -59,7 +79,12 @@ public sealed record DatasetPurified(
     double ThresholdDegrees,
     DateTimeOffset PurifiedAt,
     ScoreDistribution? Distribution = null,
-    string? Warning = null);
+    string? Warning = null) : IStageReport
+{
+    string IRunMessage.Stage => Stages.Purify;
+    string IStageReport.Status => StageStatus.Completed;
+    DateTimeOffset IStageReport.At => PurifiedAt;
+}
 
 /// <summary>
 /// A complete collection of embeddings was built and the alias switched to it; or, when NotPublished says why
@@ -73,7 +98,12 @@ public sealed record IndexPublished(
     string Alias,
     long Points,
     DateTimeOffset PublishedAt,
-    string? NotPublished = null);
+    string? NotPublished = null) : IStageReport
+{
+    string IRunMessage.Stage => Stages.Index;
+    string IStageReport.Status => StageStatus.Completed;
+    DateTimeOffset IStageReport.At => PublishedAt;
+}
 
 /// <summary>A stage gave up on a run; Reason names the input and what was wrong with it.</summary>
 public sealed record StageFailed(
@@ -81,4 +111,8 @@ public sealed record StageFailed(
     RunPlan Plan,
     string Stage,
     string Reason,
-    DateTimeOffset FailedAt);
+    DateTimeOffset FailedAt) : IStageReport
+{
+    string IStageReport.Status => StageStatus.Failed;
+    DateTimeOffset IStageReport.At => FailedAt;
+}

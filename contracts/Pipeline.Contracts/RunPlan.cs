@@ -127,7 +127,6 @@ public sealed partial record RunPlan
         : "one of " + string.Join(", ", values.Select(v => $"'{v}'"));
 }
 
-/// <summary>Values of <see cref="RunPlan.DropRule"/>.</summary>
 /// <summary>Values of <see cref="RunPlan.FaceAlignment"/> (what each does: Pipeline.Alignment's FacePolicy).</summary>
 public static class FaceAlignments
 {
@@ -137,12 +136,16 @@ public static class FaceAlignments
     /// <summary>Every image is detected and aligned.</summary>
     public const string Detect = "detect";
 
+    /// <summary>No detection: each photo's five landmarks come with the drop (a landmarks file at its top).</summary>
+    public const string Landmarks = "landmarks";
+
     /// <summary>No detection: the centred square crop.</summary>
     public const string None = "none";
 
-    public static readonly IReadOnlyList<string> All = [Auto, Detect, None];
+    public static readonly IReadOnlyList<string> All = [Auto, Detect, Landmarks, None];
 }
 
+/// <summary>Values of <see cref="RunPlan.DropRule"/>.</summary>
 public static class DropRules
 {
     /// <summary>Drop samples whose score is at or above the fixed <see cref="RunPlan.DropThreshold"/>.</summary>

@@ -1,6 +1,9 @@
 namespace Pipeline.Contracts;
 
-/// <summary>Stage names used in messages, storage paths (models/&lt;runId&gt;/&lt;stage&gt;/) and the run ledger.</summary>
+/// <summary>
+/// Stage names used in messages, storage paths (models/&lt;runId&gt;/&lt;stage&gt;/) and the run ledger; which message feeds
+/// which stage is <see cref="StageGraph"/>.
+/// </summary>
 public static class Stages
 {
     public const string Ingest = "ingest";
@@ -18,15 +21,6 @@ public static class Stages
 
     public const string Index = "index";
 
-    /// <summary>
-    /// The stage whose completion hands this one its work, for stages that announce only their outcome
-    /// (purify starts on the sub-center model, index on the final model); null for the others, which
-    /// are queued or started by a message of their own.
-    /// </summary>
-    public static string? FedBy(string stage) => stage switch
-    {
-        Purify => SubCenter,
-        Index => Final,
-        _ => null,
-    };
+    /// <summary>A retrain request, which precedes any real stage of its run.</summary>
+    public const string Request = "request";
 }

@@ -11,25 +11,36 @@ namespace Pipeline.Alignment;
 /// is taken as a face crop already (aligned sets ship so; detecting again in a frame the face fills is unreliable and
 /// warping it again blurs it) and resized; any other photo is detected and aligned;</item>
 /// <item><c>detect</c>: every image is detected and aligned;</item>
+/// <item><c>landmarks</c>: no detection; each photo's five points come with the drop (<see cref="LandmarkFiles"/>);</item>
 /// <item><c>none</c>: the centred square crop, no detection (faces already cropped some other way).</item>
 /// </list>
 /// Aligned means the dominant face's five landmarks mapped onto insightface's 112x112 template (scaled to the packed
-/// size); photos without one are quarantined as no-face, low-detection-score or multiple-faces.
+/// size); photos without one are quarantined as no-face, low-detection-score, multiple-faces or no-landmarks.
 /// </summary>
 public static class FacePolicy
 {
-    public const string Auto = FaceAlignments.Auto, Detect = FaceAlignments.Detect, None = FaceAlignments.None;
+    public const string Auto = FaceAlignments.Auto, Detect = FaceAlignments.Detect, Landmarks = FaceAlignments.Landmarks, None = FaceAlignments.None;
 
     private static readonly Lazy<FaceAligner> Aligner = new(() => new FaceAligner());
 
     /// <summary>The face crop for a policy name (null: the centred square crop); an unknown name throws naming the known ones.</summary>
-    public static IFaceCrop? For(string? policy) => (policy ?? Auto) switch
+    /// <param name="datasetRoot">The dataset's folder, where the <c>landmarks</c> policy reads its landmarks file (<see cref="LandmarkFiles"/>).</param>
+    public static IFaceCrop? For(string? policy, string? datasetRoot = null) => (policy ?? Auto) switch
     {
         Auto => new AlignedFaceCrop(Aligner.Value, keepCrops: true),
         Detect => new AlignedFaceCrop(Aligner.Value, keepCrops: false),
+        Landmarks => new ShippedLandmarksCrop(LandmarkFiles.Load(datasetRoot
+            ?? throw new ArgumentException($"face alignment '{Landmarks}' reads the landmarks file at the top of the dataset's folder, and none was given")),
+            new AlignerOptions().TemplateScale),
         None => null,
         _ => throw new ArgumentException($"face alignment '{policy}' is not one of {string.Join(", ", FaceAlignments.All)}"),
     };
+
+    /// <summary>
+    /// How a query photo's face is found for a collection ingested under <paramref name="policy"/>: the same way, except that a
+    /// query ships no landmarks, so a landmarks-aligned collection is queried by detection onto the same template.
+    /// </summary>
+    public static IFaceCrop? ForQuery(string? policy) => For(policy == Landmarks ? Auto : policy);
 }
 
 /// <summary>Ingest's <see cref="IFaceCrop"/> by detection and five-point alignment (<see cref="FacePolicy"/>).</summary>
@@ -40,15 +51,15 @@ public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops) : IFace
 
     public int DecodeSide(int outSize) => DecodeSides * outSize;
 
-    public unsafe string? Crop(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, int outSize, Span<byte> rgb)
+    public unsafe string? Crop(in DecodedPhoto photo, int outSize, Span<byte> rgb)
     {
-        if (keepCrops && AlignedCrop.IsCropSized(width, height))
+        if (keepCrops && AlignedCrop.IsCropSized(photo.Width, photo.Height))
         {
-            if (rowBytes != width * 4) throw new ArgumentException($"rows of {rowBytes} bytes: a face crop is resized from tightly packed RGBA", nameof(rowBytes));
-            fixed (byte* pixels = rgba)
-                ImageValidator.CentreSquare(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), (IntPtr)pixels, outSize, rgb);
+            if (photo.RowBytes != photo.Width * 4) throw new ArgumentException($"rows of {photo.RowBytes} bytes: a face crop is resized from tightly packed RGBA", nameof(photo));
+            fixed (byte* pixels = photo.Rgba)
+                ImageValidator.CentreSquare(new SKImageInfo(photo.Width, photo.Height, SKColorType.Rgba8888, SKAlphaType.Premul), (IntPtr)pixels, outSize, rgb);
             return null;
         }
-        return aligner.Align(rgba, width, height, rowBytes, outSize, rgb).Reason;
+        return aligner.Align(photo.Rgba, photo.Width, photo.Height, photo.RowBytes, outSize, rgb).Reason;
     }
 }

@@ -46,6 +46,8 @@ public static class QuarantineReasons
     public const string LowDetectionScore = "low-detection-score";
     /// <summary>Face alignment found several faces and none dominates (Pipeline.Alignment.DominantFace).</summary>
     public const string MultipleFaces = "multiple-faces";
+    /// <summary>The drop's landmarks file has no line for the photo, or its five points give no usable alignment.</summary>
+    public const string NoLandmarks = "no-landmarks";
 
     public static string Format(string code, string detail) => $"{code}: {detail}";
 }

@@ -50,6 +50,18 @@ public sealed class FacePolicyTests : IDisposable
         Assert.Equal(QuarantineReasons.MultipleFaces, reasons["ann/pair.jpg"]);
         Assert.Equal(QuarantineReasons.NoFace, reasons["bob/blank.jpg"]);
         Assert.Equal(2, reasons.Count);
+
+        // What alignment did, shown by example: each photo beside its outcome, as an upright thumbnail of at most 256 px.
+        var packed = Path.Combine(_dir, FacePolicy.Auto);
+        IReadOnlyList<FaceExample> examples;
+        using (var s = File.OpenRead(Path.Combine(packed, FaceExamples.File))) examples = FaceExamples.Read(s);
+        Assert.Equal(
+            [("ann/pair.jpg", QuarantineReasons.MultipleFaces), ("ann/photo.jpg", FaceExamples.AlignedOutcome),
+             ("bob/blank.jpg", QuarantineReasons.NoFace), ("bob/crop.jpg", FaceExamples.AlignedOutcome)],
+            examples.Select(e => (e.Path, e.Outcome)).Order());
+        var photo = RgbaImage.Decode(File.ReadAllBytes(Path.Combine(packed, examples.Single(e => e.Path == "ann/photo.jpg").Photo)), "photo");
+        Assert.Equal((213, 256), (photo.Width, photo.Height)); // 500x600 photo shrunk to fit 256
+        Assert.StartsWith("multiple-faces: 2 faces", examples.Single(e => e.Path == "ann/pair.jpg").Reason);
     }
 
     [Fact]
@@ -63,6 +75,7 @@ public sealed class FacePolicyTests : IDisposable
         var none = Pack(FacePolicy.None);
         Assert.Equal(4, none.Manifest.SampleCount);
         Assert.Empty(none.Quarantine);
+        Assert.False(File.Exists(Path.Combine(_dir, FacePolicy.None, FaceExamples.File))); // no faces looked for, none to show
     }
 
     [Fact]
@@ -87,7 +100,7 @@ public sealed class FacePolicyTests : IDisposable
     public void An_unknown_policy_names_the_known_ones()
     {
         var e = Assert.Throws<ArgumentException>(() => FacePolicy.For("landmark"));
-        Assert.Contains("auto, detect, none", e.Message);
+        Assert.Contains("auto, detect, landmarks, none", e.Message);
     }
 
     public void Dispose()

@@ -120,6 +120,13 @@ public sealed class DashboardFixture : IAsyncLifetime
 {
     public DashboardHost Host { get; private set; } = null!;
 
+    private readonly Lazy<Task<GalleryScenario>> _gallery;
+
+    public DashboardFixture() => _gallery = new(() => GalleryScenario.CreateAsync(Host, "ds-gallery"));
+
+    /// <summary>The synthetic dataset of the gallery tests, packed once for all of them.</summary>
+    public Task<GalleryScenario> Gallery => _gallery.Value;
+
     public async Task InitializeAsync() => Host = await DashboardHost.StartAsync();
 
     public async Task DisposeAsync() => await Host.DisposeAsync();

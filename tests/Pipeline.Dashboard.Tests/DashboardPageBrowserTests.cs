@@ -6,45 +6,22 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Pipeline.Dashboard.Tests;
 
-/// <summary>
-/// The page in a real browser: Debian's Chromium (apt-get install -y chromium), driven by Playwright.
-/// Playwright's own browser download is never used: this machine has no internet.
-/// </summary>
+/// <summary>The page in a real browser (<see cref="DashboardBrowser"/>): runs, stages, the histogram and the retrain form.</summary>
 [Collection(DashboardCollection.Name)]
 public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOutputHelper output)
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
-
-    private static readonly string[] ChromiumArgs =
-        ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-
     private DashboardHost Host => fixture.Host;
 
     [Fact]
     public async Task Operator_sees_the_run_and_its_stages_and_retrains_it()
     {
-        Assert.True(File.Exists(ChromiumPath),
-            $"{ChromiumPath} not found: the dashboard's browser test needs Debian's Chromium. Install it with `apt-get install -y chromium` (test.sh does).");
-
         var runId = RunScenarios.NewRunId("browser");
         const string reason = "models/browser/final: loss is NaN at epoch 1";
         int n = await RunScenarios.PublishFailedRunAsync(Host.Bus, runId, "ds-browser", RunScenarios.Start(), reason);
         await Host.WaitForRunAsync(runId, n);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ChromiumArgs,
-            Timeout = 60_000,
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        // The page runs under its content security policy: anything it refused shows up as a console error.
-        var refused = new List<string>();
-        page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy")) lock (refused) refused.Add(m.Text); };
-        page.SetDefaultTimeout(20_000);
-        SetDefaultExpectTimeout(20_000); // generous: CI runs other test assemblies beside this one on 2 cores
+        await using var browser = await DashboardBrowser.OpenAsync();
+        var page = browser.Page;
 
         await page.GotoAsync(Host.BaseAddress.ToString());
 
@@ -98,10 +75,7 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
 
         // The new run shows up in the table, and its link opens it.
         await Expect(page.Locator($"#runs tbody tr[data-run-id='{newRunId}']")).ToBeVisibleAsync();
-        var screenshot = Path.Combine(Path.GetTempPath(), $"dashboard-{runId}.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
-        output.WriteLine($"screenshot: {screenshot}");
-        Assert.True(new FileInfo(screenshot).Length > 0, $"{screenshot}: empty screenshot");
+        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("run-retrained")}");
 
         await Expect(page.Locator("#detail-plan")).ToContainTextAsync("automatic");
 
@@ -110,6 +84,6 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         await Expect(page.Locator("#detail-plan")).ToContainTextAsync("95° (fixed)");
         await Expect(page.Locator("#detail-plan")).ToContainTextAsync("class-margin (whitened)");
         await Expect(page.Locator("#stages tr[data-stage='request']")).ToContainTextAsync("requested by dashboard");
-        lock (refused) Assert.True(refused.Count == 0, "the content security policy refused:\n" + string.Join("\n", refused));
+        Assert.True(browser.Refused.Count == 0, "the content security policy refused:\n" + string.Join("\n", browser.Refused));
     }
 }

@@ -68,7 +68,7 @@ public sealed class RetrainApiTests(DashboardFixture fixture)
 
         // The ledger records the request as the new run's first line.
         var newRun = await Host.WaitForRunAsync(accepted.RunId, 1);
-        Assert.Equal(("ds-retrain", LedgerEntries.RequestStage), (newRun.DatasetId, newRun.CurrentStage));
+        Assert.Equal(("ds-retrain", Stages.Request), (newRun.DatasetId, newRun.CurrentStage));
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Pipeline.Artifacts;
+using Pipeline.ServiceDefaults;
+
 namespace Pipeline.Indexer.Tests;
 
 public sealed class BoundedCacheTests

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Contracts;
 using Pipeline.Face.Backbones;
 using Pipeline.Face.Heads;
 using Pipeline.Face.Models;
@@ -17,6 +18,7 @@ public sealed class IndexerHost : IAsyncDisposable
 {
     public const string ApiKey = "test-key";
     public const string Run = "tiny";
+    public const string AlignedRun = "tiny-aligned";
     public const int InputSize = 112;
 
     private readonly string _root;
@@ -40,18 +42,16 @@ public sealed class IndexerHost : IAsyncDisposable
     {
         var root = Path.Combine(Path.GetTempPath(), "indexer-tests-" + Guid.NewGuid().ToString("N"));
         var info = new ModelInfo(BackboneSpec.Create("tiny", InputSize), 1, MarginSpec.ArcFace, ["a", "b"], null, DateTimeOffset.UnixEpoch);
-        using (var model = new FaceModel(info, seed: 1)) model.Save(Path.Combine(root, "blobs", "models", Run, "final", "final"));
-        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        using (var model = new FaceModel(info, seed: 1))
         {
-            ["Pipeline:Transport"] = "InMemory",
-            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
-            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
-            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
-            ["Pipeline:ApiKey"] = ApiKey,
-            ["urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }), new IndexerModule());
+            model.Save(Path.Combine(root, "blobs", "models", Run, "final", "final"));
+            // The same model under a run whose plan aligned faces at ingest: its queries are aligned too.
+            model.Save(Path.Combine(root, "blobs", "models", AlignedRun, "final", "final"));
+        }
+        File.WriteAllText(Path.Combine(root, "blobs", "models", AlignedRun, "plan.json"),
+            System.Text.Json.JsonSerializer.Serialize(RunPlan.Default with { FaceAlignment = FaceAlignments.Auto }, PipelineJson.Options));
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(root,
+            ("Pipeline:Transport", "InMemory"), ("Pipeline:ApiKey", ApiKey), ("Logging:LogLevel:Default", "Warning"))), new IndexerModule());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         var index = app.Services.GetRequiredService<IVectorIndex>();

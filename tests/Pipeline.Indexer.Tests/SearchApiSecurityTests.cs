@@ -1,5 +1,8 @@
+using Pipeline.Artifacts;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer.Tests;
@@ -60,7 +63,7 @@ public sealed class SearchApiSecurityTests(IndexerFixture fixture)
         using var odd = await Host.Http.GetAsync("/api/samples/..%2E/a/0.png");
 
         Assert.Equal(HttpStatusCode.BadRequest, odd.StatusCode);
-        Assert.Equal(0, Host.Search.LoadedCounts.Datasets);
+        Assert.Equal(0, Host.App.Services.GetRequiredService<SampleThumbnails>().LoadedCount);
         Assert.False(Directory.Exists(Path.Combine(Host.BlobRoot, "..", "work", "datasets", "made-up-0")));
     }
 }

@@ -18,7 +18,7 @@ public sealed class LedgerTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    internal static IEnumerable<object> WholeRun(string runId, RunPlan plan, DateTimeOffset t0)
+    internal static IEnumerable<IStageReport> WholeRun(string runId, RunPlan plan, DateTimeOffset t0)
     {
         var raw = new DatasetRef("celebs", "celebs/manifest.json");
         var clean = new DatasetRef("celebs", $"celebs/purified-{runId}/manifest.json");
@@ -122,6 +122,21 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_messages_are_refused_by_name() =>
-        Assert.Contains("String", Assert.Throws<ArgumentException>(() => LedgerEntries.From("hello")).Message);
+    public void Every_reported_message_is_a_line_of_its_stage_whose_detail_is_the_message_less_its_run()
+    {
+        Assert.NotEmpty(RunMessages.Reported);
+        foreach (var type in RunMessages.Reported)
+        {
+            var message = (IStageReport)SampleMessages.Of(type, "run-lines", Stages.Final);
+            var entry = LedgerEntries.From(message, "key");
+            Assert.Equal((message.RunId, message.Stage, message.Status, type.Name, "key"), (entry.RunId, entry.Stage, entry.Status, entry.MessageType, entry.DedupeKey));
+            Assert.Equal(message.Plan, entry.Plan);
+            // Every field the message was built from, by name, and nothing else (its report stays out of the JSON).
+            var fields = SampleMessages.Constructor(type).GetParameters()
+                .Where(p => p.Name is not (nameof(IRunMessage.RunId) or nameof(IRunMessage.Plan)) && !(p.HasDefaultValue && p.DefaultValue is null))
+                .Select(p => PipelineJson.Name(p.Name!));
+            using var detail = JsonDocument.Parse(entry.DetailJson!);
+            Assert.Equal(fields.Order(), detail.RootElement.EnumerateObject().Select(p => p.Name).Order());
+        }
+    }
 }

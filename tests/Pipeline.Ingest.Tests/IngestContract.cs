@@ -68,7 +68,9 @@ public abstract class IngestContract : IAsyncLifetime
         Assert.Single(host.Events.Of<DatasetDropped>(), d => d.DropName == name);
 
         var stored = (await Blobs.ListAsync(BlobContainers.Datasets, datasetId + "/")).Select(e => e.Path[(datasetId.Length + 1)..]).ToList();
-        Assert.Equal(["manifest.json", "quarantine.json", "shard-00000.bin", "shard-00001.bin", "shard-00002.bin"], stored);
+        // The five crops are shown beside their photos (examples/), then the dataset itself.
+        Assert.Equal(["examples.json", "examples/0.jpg", "examples/1.jpg", "examples/2.jpg", "examples/3.jpg", "examples/4.jpg",
+            "manifest.json", "quarantine.json", "shard-00000.bin", "shard-00001.bin", "shard-00002.bin"], stored);
         await using (var m = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId)))!)
         {
             var manifest = DatasetManifest.ReadFrom(m);
@@ -234,6 +236,36 @@ public abstract class IngestContract : IAsyncLifetime
         var second = Assert.IsType<DatasetIngested>(await consumer.IngestAsync(message, CancellationToken.None));
         Assert.Equal(first with { IngestedAt = default }, second with { IngestedAt = default });
         Assert.Equal(before, await SnapshotAsync(first.Dataset.DatasetId));
+    }
+
+    [Fact]
+    public async Task A_folder_drop_aligned_by_its_shipped_landmarks_packs_the_listed_photos_and_quarantines_the_rest()
+    {
+        var name = Prefix + "marked";
+        var files = Faces(200, ("lee", 2), ("max", 1));
+        files["landmarks.txt"] = "lee/00.jpg 38 52 74 52 56 72 42 92 71 92\nlee/01.jpg 30 40 80 42 55 70 35 95 75 95\n"u8.ToArray();
+        await PutFolderAsync(name, files);
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false);
+        var plan = RunPlan.Default with { FaceAlignment = FaceAlignments.Landmarks };
+        var message = new DatasetDropped(RunIds.FromKey("drop:" + name), plan, name, DateTimeOffset.UtcNow);
+
+        var ingested = Assert.IsType<DatasetIngested>(await host.NewConsumer().IngestAsync(message, CancellationToken.None));
+        Assert.Equal((2, 1, 1), (ingested.Samples, ingested.Identities, ingested.Quarantined));
+        await using var q = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetQuarantine(ingested.Dataset.DatasetId)))!;
+        var entry = Assert.Single(DatasetFiles.ReadQuarantine(q));
+        Assert.Equal(("max/00.jpg", QuarantineReasons.NoLandmarks), (entry.Path, entry.Code));
+
+        // Each photo beside what alignment made of it, stored with the dataset for the dashboard.
+        await using var listed = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetExamples(ingested.Dataset.DatasetId)))!;
+        var examples = FaceExamples.Read(listed);
+        Assert.Equal([("lee/00.jpg", "aligned"), ("lee/01.jpg", "aligned"), ("max/00.jpg", QuarantineReasons.NoLandmarks)],
+            examples.Select(e => (e.Path, e.Outcome)).Order());
+        foreach (var e in examples)
+            Assert.True(await Blobs.ExistsAsync(BlobContainers.Datasets, $"{ingested.Dataset.DatasetId}/{e.Photo}"), e.Photo);
+
+        // An archive is read once, front to back: its landmarks cannot be had before its photos.
+        var archive = Assert.Throws<NotSupportedException>(() => new IngestSettings().PackOptions("d", faceAlignment: FaceAlignments.Landmarks, input: "/tmp/x.zip"));
+        Assert.Contains("x.zip: face alignment 'landmarks' reads a landmarks file at the top of a folder drop", archive.Message);
     }
 
     private async Task<Dictionary<string, string>> SnapshotAsync(string datasetId)

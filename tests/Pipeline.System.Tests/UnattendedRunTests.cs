@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Training;
@@ -25,15 +26,8 @@ public sealed class UnattendedRunTests : IDisposable
 
     private async Task<WebApplication> StartAsync(params ServiceModule[] modules)
     {
-        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pipeline:LocalRoot"] = Path.Combine(_tmp, "blobs"),
-            ["Pipeline:LedgerPath"] = Path.Combine(_tmp, "ledger.db"),
-            ["Pipeline:WorkRoot"] = Path.Combine(_tmp, "work"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
-            ["Pipeline:ResumeAtStart"] = "false",
-            ["urls"] = "http://127.0.0.1:0",
-        }), [new FaultInjectionModule(), .. modules]);
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(_tmp, ("Pipeline:ResumeAtStart", "false"))),
+            [new FaultInjectionModule(), .. modules]);
         await app.StartAsync();
         return app;
     }

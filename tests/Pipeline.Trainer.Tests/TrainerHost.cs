@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Infra;
@@ -31,18 +32,9 @@ public sealed class TrainerHost : IAsyncDisposable
 
     public static async Task<TrainerHost> StartAsync(string root, Action<FaultyBlobStore>? faults = null, int divergenceRetries = 2)
     {
-        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pipeline:LocalRoot"] = Path.Combine(root, "blobs"),
-            ["Pipeline:LedgerPath"] = Path.Combine(root, "ledger.db"),
-            ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
-            ["Pipeline:JobRescanSeconds"] = "1",
-            ["Pipeline:CheckpointEverySteps"] = "2",
-            ["Pipeline:ProgressIntervalSeconds"] = "0",
-            ["Pipeline:DivergenceRetries"] = divergenceRetries.ToString(),
-            ["urls"] = "http://127.0.0.1:0",
-        }), new TrainerModule(), new ProbeModule(faults));
+        var app = PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(root,
+            ("Pipeline:JobRescanSeconds", "1"), ("Pipeline:CheckpointEverySteps", "2"), ("Pipeline:ProgressIntervalSeconds", "0"),
+            ("Pipeline:DivergenceRetries", divergenceRetries.ToString()))), new TrainerModule(), new ProbeModule(faults));
         await app.StartAsync();
         return new TrainerHost(app);
     }

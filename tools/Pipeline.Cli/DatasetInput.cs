@@ -25,7 +25,7 @@ public static class DatasetInput
         if (File.Exists(Path.Combine(full, DatasetFiles.Manifest))) return DatasetLoader.Load(full);
 
         align ??= FaceAlignments.Auto;
-        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full), faceAlignment: align);
+        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full), faceAlignment: align, input: full);
         var cache = Path.Combine(cacheRoot ?? DefaultCacheRoot(), Key(full, options.ImageSize, align));
         if (!File.Exists(Path.Combine(cache, DatasetFiles.Manifest)))
         {

@@ -13,6 +13,7 @@ root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DropCommand.Create());
 root.Subcommands.Add(RunsCommand.Create());
+root.Subcommands.Add(DashboardCommand.Create());
 root.Subcommands.Add(ResumeCommand.Create());
 root.Subcommands.Add(RetrainCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());

@@ -13,6 +13,12 @@ public static class DatasetFiles
     public const string Manifest = "manifest.json";
     public const string Quarantine = "quarantine.json";
 
+    /// <summary>Landmarks files a drop may ship at its top (read by the <c>landmarks</c> face alignment), in the order looked for.</summary>
+    public static readonly IReadOnlyList<string> Landmarks = ["landmarks.txt", "landmarks.lst", "list_landmarks_celeba.txt", "list_landmarks_align_celeba.txt"];
+
+    /// <summary>Files at the top of a dataset that describe its images and are not images: read by who needs them, never packed or quarantined.</summary>
+    public static bool IsSidecar(string relativePath) => relativePath == "pairs.txt" || Landmarks.Contains(relativePath, StringComparer.Ordinal);
+
     public static Func<string, Stream> WriterFor(string directory) => name =>
     {
         var full = Path.Combine(directory, name);

@@ -40,6 +40,7 @@ public static class DatasetPacker
         private readonly ImageValidator _validator = new(options.Validation);
         private readonly List<Accepted> _accepted = [];
         private readonly List<QuarantineEntry> _quarantine = [];
+        private readonly FaceExamples? _examples = options.FaceCrop is null ? null : new();
         // What the read side and the decodes may hold at once (two batches, an entry in reading, the decode budget).
         private readonly HeapCeiling _heap = new(2 * options.MaxBatchBytes + 2 * options.MaxEntryBytes + options.MaxDecodeBytes);
         private int _read;
@@ -59,7 +60,12 @@ public static class DatasetPacker
             {
                 _read++;
                 _heap.Check();
-                if (entry.Rejection is not null) { Quarantine(entry.Path, entry.Rejection); continue; }
+                if (entry.Rejection is not null)
+                {
+                    if (!(DatasetFiles.IsSidecar(entry.Path) && entry.Rejection.StartsWith(QuarantineReasons.NoIdentityFolder, StringComparison.Ordinal)))
+                        Quarantine(entry.Path, entry.Rejection);
+                    continue;
+                }
                 ReadOnlyMemory<byte>? bytes = null;
                 string? error = null;
                 try { bytes = entry.Read(options.MaxEntryBytes); }
@@ -93,7 +99,7 @@ public static class DatasetPacker
             {
                 _heap.Check();
                 var rgb = new byte[ImageBytes];
-                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb);
+                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb, batch[i].Path);
                 if (reasons[i] is not null) return;
                 pixels[i] = rgb;
                 Span<byte> digest = stackalloc byte[32];
@@ -102,6 +108,7 @@ public static class DatasetPacker
             });
             for (int i = 0; i < batch.Count; i++)
             {
+                _examples?.Offer(batch[i].Path, reasons[i], batch[i].Bytes.Span);
                 if (reasons[i] is { } reason) { Quarantine(batch[i].Path, reason); continue; }
                 long slot = _accepted.Count;
                 RandomAccess.Write(spill, pixels[i], slot * ImageBytes);
@@ -169,6 +176,7 @@ public static class DatasetPacker
                 Identities = identities,
                 Shards = shards,
             };
+            _examples?.Write(openWrite, kept.Select(a => a.Path).ToHashSet(StringComparer.Ordinal));
             using (var m = openWrite(DatasetFiles.Manifest)) manifest.WriteTo(m);
             progress?.Report(new PackProgress(_read, kept.Count, quarantine.Count));
             return new PackResult(manifest, quarantine);

@@ -20,15 +20,16 @@ public sealed class ImageValidator(ValidationOptions? options = null)
 
     public int OutputBytes => Options.ImageSize * Options.ImageSize * 3;
 
-    public ValidationResult Validate(ReadOnlySpan<byte> data)
+    public ValidationResult Validate(ReadOnlySpan<byte> data, string? path = null)
     {
         var rgb = new byte[OutputBytes];
-        var reason = TryDecode(data, rgb);
+        var reason = TryDecode(data, rgb, path);
         return reason is null ? ValidationResult.Ok(rgb) : new ValidationResult(null, reason);
     }
 
     /// <summary>Decodes into <paramref name="rgb"/> (ImageSize² x 3 bytes); returns null or the reason.</summary>
-    public unsafe string? TryDecode(ReadOnlySpan<byte> data, Span<byte> rgb)
+    /// <param name="path">The entry's path in its dataset, for a face crop that looks photos up by path (shipped landmarks).</param>
+    public unsafe string? TryDecode(ReadOnlySpan<byte> data, Span<byte> rgb, string? path = null)
     {
         if (rgb.Length != OutputBytes) throw new ArgumentException($"output needs {OutputBytes} bytes", nameof(rgb));
         if (data.IsEmpty) return QuarantineReasons.Format(QuarantineReasons.EmptyFile, "0 bytes");
@@ -36,11 +37,11 @@ public sealed class ImageValidator(ValidationOptions? options = null)
         fixed (byte* encoded = data)
         {
             using var skData = SKData.Create((IntPtr)encoded, data.Length, null);
-            return Decode(data, skData, rgb);
+            return Decode(data, skData, rgb, path);
         }
     }
 
-    private unsafe string? Decode(ReadOnlySpan<byte> data, SKData skData, Span<byte> rgb)
+    private unsafe string? Decode(ReadOnlySpan<byte> data, SKData skData, Span<byte> rgb, string? path)
     {
         using var codec = SKCodec.Create(skData);
         if (codec is null)
@@ -61,7 +62,7 @@ public sealed class ImageValidator(ValidationOptions? options = null)
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         // Up to MaxPixels x 4 bytes: taken from the budget and from native memory, freed the moment the image is
         // done, so concurrent decodes hold at most the budget and leave no large garbage for the GC to find late.
-        using var lease = _budget.Take(info.BytesSize64);
+        using var lease = _budget.Take(info.BytesSize64 * (codec.EncodedOrigin == SKEncodedOrigin.TopLeft ? 1 : 2)); // turning upright copies
         byte* rgba = (byte*)NativeMemory.Alloc((nuint)info.BytesSize64);
         try
         {
@@ -74,7 +75,16 @@ public sealed class ImageValidator(ValidationOptions? options = null)
                 default:
                     return QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}");
             }
-            if (Options.FaceCrop is { } face) return face.Crop(new ReadOnlySpan<byte>(rgba, info.BytesSize), info.Width, info.Height, info.RowBytes, Options.ImageSize, rgb);
+            // Phone photos are stored sideways with an EXIF orientation; faces are found and cropped upright.
+            if (codec.EncodedOrigin != SKEncodedOrigin.TopLeft)
+            {
+                var upright = ExifOrientation.Upright(rgba, info, codec.EncodedOrigin, out info);
+                NativeMemory.Free(rgba);
+                rgba = upright;
+                if (ExifOrientation.SwapsAxes(codec.EncodedOrigin)) (w, h) = (h, w);
+            }
+            if (Options.FaceCrop is { } face)
+                return face.Crop(new DecodedPhoto(new ReadOnlySpan<byte>(rgba, info.BytesSize), info.Width, info.Height, info.RowBytes, w, h, path), Options.ImageSize, rgb);
             CentreSquare(info, (IntPtr)rgba, Options.ImageSize, rgb);
             return null;
         }

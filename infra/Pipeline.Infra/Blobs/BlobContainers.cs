@@ -21,6 +21,8 @@ public static class BlobPaths
 
     public static string DatasetManifest(string datasetId) => $"{datasetId}/manifest.json";
     public static string DatasetQuarantine(string datasetId) => $"{datasetId}/quarantine.json";
+    /// <summary>A few photos beside what face finding made of them (Pipeline.Datasets.FaceExamples); only where faces were looked for.</summary>
+    public static string DatasetExamples(string datasetId) => $"{datasetId}/examples.json";
     public static string PurifiedFolder(string datasetId, string runId) => $"{datasetId}/purified-{runId}/";
     public static string PurifiedManifest(string datasetId, string runId) => $"{PurifiedFolder(datasetId, runId)}manifest.json";
     public static string PurifiedReport(string datasetId, string runId) => $"{PurifiedFolder(datasetId, runId)}report.json";

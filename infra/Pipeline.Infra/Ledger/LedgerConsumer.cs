@@ -4,49 +4,43 @@ using Pipeline.Contracts;
 namespace Pipeline.Infra.Ledger;
 
 /// <summary>
-/// Feeds the run ledger from every pipeline message. Host it in one process per ledger file (the Dashboard,
-/// or the embedded demo): replicas would compete on its queue and each see only part of the history.
+/// Feeds the run ledger from one message type; one is registered on the ledger's queue for every type that reports on
+/// its stage (<see cref="RunMessages.Reported"/>). Host it in one process per ledger file (the Dashboard, or the embedded
+/// demo): replicas would compete on its queue and each see only part of the history.
 /// </summary>
-public sealed class LedgerConsumer(RunLedger ledger) :
-    IConsumer<DatasetDropped>,
-    IConsumer<DatasetIngested>,
-    IConsumer<TrainingProgressed>,
-    IConsumer<ModelTrained>,
-    IConsumer<DatasetPurified>,
-    IConsumer<IndexPublished>,
-    IConsumer<StageFailed>,
-    IConsumer<TrainModel>,
-    IConsumer<RetrainRequested>
+/// <remarks>
+/// Per type rather than one consumer of <see cref="IStageReport"/>: MassTransit hands an interface's consumer a proxy
+/// read from the message's JSON, which lacks the type, its detail and the explicitly implemented report.
+/// </remarks>
+public sealed class LedgerConsumer<T>(RunLedger ledger) : IConsumer<T> where T : class, IStageReport
 {
-    /// <summary>Queue of the ledger consumer.</summary>
-    public const string QueueName = "run-ledger";
-
-    public Task Consume(ConsumeContext<DatasetDropped> context) => Record(context);
-    public Task Consume(ConsumeContext<DatasetIngested> context) => Record(context);
-    public Task Consume(ConsumeContext<TrainingProgressed> context) => Record(context);
-    public Task Consume(ConsumeContext<ModelTrained> context) => Record(context);
-    public Task Consume(ConsumeContext<DatasetPurified> context) => Record(context);
-    public Task Consume(ConsumeContext<IndexPublished> context) => Record(context);
-    public Task Consume(ConsumeContext<StageFailed> context) => Record(context);
-    public Task Consume(ConsumeContext<TrainModel> context) => Record(context);
-    public Task Consume(ConsumeContext<RetrainRequested> context) => Record(context);
-
-    private Task Record<T>(ConsumeContext<T> context) where T : class =>
+    public Task Consume(ConsumeContext<T> context) =>
         ledger.RecordAsync(context.Message, context.MessageId?.ToString("N"), context.CancellationToken);
 }
 
 public static class LedgerRegistration
 {
+    /// <summary>Queue of the ledger's consumers.</summary>
+    public const string LedgerQueue = "run-ledger";
+
+    /// <summary>Queue of the fault consumers.</summary>
+    public const string FaultQueue = "stage-faults";
+
     /// <summary>
-    /// Adds the ledger consumer on queue "run-ledger" (the ledger itself comes from AddPipelineInfra) and, beside it, the
-    /// consumer that turns a message's final fault into its stage's failure.
+    /// Adds the ledger's consumers on queue "run-ledger" (the ledger itself comes from AddPipelineInfra) and, beside
+    /// them, the consumers that turn a message's final fault into the failure of the stage it feeds.
     /// </summary>
     public static IBusRegistrationConfigurator AddRunLedgerConsumer(this IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<LedgerConsumer, NoFaultsDefinition<LedgerConsumer>>().Endpoint(e => e.Name = LedgerConsumer.QueueName);
-        x.AddConsumer<StageFaultConsumer, NoFaultsDefinition<StageFaultConsumer>>().Endpoint(e => e.Name = StageFaultConsumer.QueueName);
+        foreach (var type in RunMessages.Reported)
+            Add(x, typeof(LedgerConsumer<>).MakeGenericType(type), LedgerQueue);
+        foreach (var type in StageGraph.Messages)
+            Add(x, typeof(StageFaultConsumer<>).MakeGenericType(type), FaultQueue);
         return x;
     }
+
+    private static void Add(IBusRegistrationConfigurator x, Type consumer, string queue) =>
+        x.AddConsumer(consumer, typeof(NoFaultsDefinition<>).MakeGenericType(consumer)).Endpoint(e => e.Name = queue);
 }
 
 /// <summary>The ledger's own failures are not a stage's: they publish no faults (which would fail runs that are fine).</summary>

@@ -2,7 +2,7 @@ using Pipeline.Contracts;
 
 namespace Pipeline.Infra.Ledger;
 
-/// <summary>One line of the ledger: something happened to a stage of a run.</summary>
+/// <summary>One line of the ledger: something happened to a stage of a run (what an <see cref="IStageReport"/> says).</summary>
 /// <param name="DedupeKey">Makes recording idempotent (a redelivered message has the same key); null = always record.</param>
 public sealed record LedgerEntry(
     string RunId,
@@ -14,16 +14,6 @@ public sealed record LedgerEntry(
     RunPlan? Plan = null,
     string? DatasetId = null,
     string? DedupeKey = null);
-
-/// <summary>Values of <see cref="LedgerEntry.Status"/> and of a stage's status.</summary>
-public static class StageStatus
-{
-    public const string Queued = "queued";
-    public const string Started = "started";
-    public const string Progress = "progress";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-}
 
 /// <summary>Values of a run's status.</summary>
 public static class RunStatus
@@ -47,7 +37,7 @@ public sealed record RunSummary(
 /// One stage of a run: its latest status; when it was queued, if it was (a training job waits for a free
 /// Trainer; null when it started at once); when its work started (its first start or progress event, else its
 /// first event; for a stage that announces only its outcome, the completion of the stage feeding it,
-/// <see cref="Stages.FedBy"/>); when it ended (completed or failed); the detail of its last event (metrics
+/// <see cref="StageGraph.FedBy"/>); when it ended (completed or failed); the detail of its last event (metrics
 /// for a trained model, reason for a failure) and of its last progress.
 /// </summary>
 public sealed record StageSummary(

@@ -70,7 +70,7 @@ public sealed class RunLedger
         """;
 
     /// <summary>Records a contract message (see <see cref="LedgerEntries.From"/>); returns false for a duplicate.</summary>
-    public Task<bool> RecordAsync(object message, string? dedupeKey = null, CancellationToken ct = default) =>
+    public Task<bool> RecordAsync(IStageReport message, string? dedupeKey = null, CancellationToken ct = default) =>
         RecordAsync(LedgerEntries.From(message, dedupeKey), ct);
 
     /// <summary>Records one entry; returns false when its dedupe key was recorded before.</summary>
@@ -107,7 +107,7 @@ public sealed class RunLedger
                     return false; // duplicate: leave the transaction uncommitted, nothing changed
             }
 
-            // The run follows its newest event; completed (index published) is final, failed until a later stage moves on.
+            // The run follows its newest event; completed (its last stage completed) is final, failed until a later stage moves on.
             await using (var update = Command(connection, tx, """
                 UPDATE runs SET
                     updated_at    = CASE WHEN $at > updated_at THEN $at ELSE updated_at END,
@@ -118,7 +118,7 @@ public sealed class RunLedger
                     status        = CASE
                         WHEN status = 'completed' THEN status
                         WHEN $status = 'failed' THEN 'failed'
-                        WHEN $stage = 'index' AND $status = 'completed' THEN 'completed'
+                        WHEN $stage = $last AND $status = 'completed' THEN 'completed'
                         WHEN status = 'failed' AND $at > updated_at AND $status <> 'progress' THEN 'running'
                         ELSE status END
                 WHERE run_id = $run;
@@ -130,6 +130,7 @@ public sealed class RunLedger
                 update.Parameters.AddWithValue("$dataset", (object?)entry.DatasetId ?? DBNull.Value);
                 update.Parameters.AddWithValue("$at", at);
                 update.Parameters.AddWithValue("$plan", plan);
+                update.Parameters.AddWithValue("$last", StageGraph.Last);
                 await update.ExecuteNonQueryAsync(ct);
             }
             await tx.CommitAsync(ct);
@@ -193,7 +194,7 @@ public sealed class RunLedger
             // or its outcome). A stage that announces only its outcome started when the stage feeding it last completed.
             var queued = all.FirstOrDefault(e => e.Status == StageStatus.Queued)?.At;
             var started = all.FirstOrDefault(e => e.Status is StageStatus.Started or StageStatus.Progress)?.At ?? all[0].At;
-            if (Stages.FedBy(g.Key) is { } feeder && events.LastOrDefault(e => e.Stage == feeder && e.Status == StageStatus.Completed && e.At <= started) is { } fed)
+            if (StageGraph.FedBy(g.Key) is { } feeder && events.LastOrDefault(e => e.Stage == feeder && e.Status == StageStatus.Completed && e.At <= started) is { } fed)
                 started = fed.At;
             var progress = all.LastOrDefault(e => e.Status == StageStatus.Progress);
             var milestones = all.Where(e => e.Status != StageStatus.Progress).ToList();

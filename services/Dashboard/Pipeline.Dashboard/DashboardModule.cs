@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
@@ -20,6 +21,8 @@ public sealed class DashboardModule : ServiceModule
     public override void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SampleThumbnails>(); // shared with the search API when one process hosts both
+        services.TryAddSingleton<RunReports>();
         // A diverging stage's last progress has a NaN loss: shown as "NaN", not a failed request.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals);
     }
@@ -29,6 +32,7 @@ public sealed class DashboardModule : ServiceModule
         var dashboard = endpoints.WithSecurityHeaders(DashboardPage.Policy);
         RunEndpoints.Map(dashboard);
         RetrainEndpoints.Map(dashboard);
+        GalleryEndpoints.Map(dashboard);
         DashboardPage.Map(dashboard);
     }
 }

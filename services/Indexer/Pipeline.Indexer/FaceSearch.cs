@@ -1,8 +1,10 @@
+using Pipeline.Alignment;
+using Pipeline.Artifacts;
+using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer;
@@ -20,37 +22,27 @@ public sealed class SearchInputException(string message) : Exception(message);
 /// <summary>
 /// Face search over the index: an image is embedded by the very model whose collection is
 /// searched (resolved from the alias at request time), so query and gallery never come from
-/// different models. The last few models and sample datasets used are kept loaded (<see cref="ModelsKept"/>,
-/// <see cref="DatasetsKept"/>); an older one is released once no request is using it.
+/// different models. The last few models used are kept loaded (<see cref="ModelsKept"/>); an older one is
+/// released once no request is using it. Hits' thumbnails are served by <see cref="SampleThumbnails"/>.
 /// </summary>
 public sealed class FaceSearch
 {
     public const int ModelsKept = 2;
-    public const int DatasetsKept = 2;
 
     private readonly IVectorIndex _index;
-    private readonly ArtifactStore _store;
-    private readonly BoundedCache<Loaded<FaceModel>> _models;
-    // Thumbnails: each dataset's shards, mapped once, and where each sample path sits in them.
-    private readonly BoundedCache<Loaded<(ImageSet Set, Dictionary<string, int> At)>> _datasets;
+    private readonly BoundedCache<Loaded<ServedModel>> _models;
 
     public FaceSearch(IVectorIndex index, ArtifactStore store)
     {
         _index = index;
-        _store = store;
-        _models = new(ModelsKept, async run => new Loaded<FaceModel>(
-            await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None), m => m.Dispose()), m => m.Retire());
-        _datasets = new(DatasetsKept, async d =>
+        _models = new(ModelsKept, async run =>
         {
-            var loaded = await store.LoadDatasetAsync(d, ct: CancellationToken.None);
-            var at = new Dictionary<string, int>(loaded.Count, StringComparer.Ordinal);
-            for (int k = 0; k < loaded.Count; k++) at.TryAdd(loaded.Paths[k], k);
-            return new Loaded<(ImageSet, Dictionary<string, int>)>((loaded, at), v => v.Item1.Dispose());
-        }, d => d.Retire());
+            var model = await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None);
+            var plan = await store.GetJsonAsync<RunPlan>(BlobContainers.Models, BlobPaths.RunPlan(run), CancellationToken.None);
+            // A model without its run's plan predates face alignment: its gallery was centre-cropped.
+            return new Loaded<ServedModel>(new ServedModel(model, FacePolicy.ForQuery(plan?.FaceAlignment ?? FaceAlignments.None)), m => m.Model.Dispose());
+        }, m => m.Retire());
     }
-
-    /// <summary>How many models and datasets are loaded now (each at most its Kept constant).</summary>
-    public (int Models, int Datasets) LoadedCounts => (_models.Count, _datasets.Count);
 
     public async Task<string> ResolveAsync(string? run, string? alias, CancellationToken ct)
     {
@@ -79,28 +71,18 @@ public sealed class FaceSearch
     public static SearchHit Hit(FaceMatch m) => new(m.Id, m.Payload.Identity, Math.Round(m.Score, 6), m.Payload.DatasetId, m.Payload.SamplePath,
         m.Payload.SamplePath is null ? null : $"/api/samples/{Uri.EscapeDataString(m.Payload.DatasetId)}/{m.Payload.SamplePath}");
 
+    /// <summary>A query photo embedded by the run's model, its face found as the run's ingest found faces (<see cref="FacePolicy.ForQuery"/>).</summary>
     public async Task<float[]> EmbedAsync(string runId, byte[] image, CancellationToken ct)
     {
         while (true)
         {
-            var model = await _models.GetAsync(runId);
-            int size = model.Value.Info.Backbone.InputSize;
-            var one = new ImageSet(size, await SearchUpload.DecodeAsync(image, size, ct), [0], ["query"], ["query"]);
-            if (model.TryUse(m => new Embedder(m).Embed(one, ct: ct), out var embedding)) return embedding!;
-        }
-    }
-
-    /// <summary>A packed sample as PNG, for thumbnails; null when the dataset or the path is not there.</summary>
-    public async Task<byte[]?> SamplePngAsync(string datasetId, string path, CancellationToken ct)
-    {
-        CollectionNames.Validate(datasetId, "dataset");
-        // Checked first so that a made-up name loads nothing and is kept nowhere.
-        if (!await _store.Blobs.ExistsAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId), ct)) return null;
-        while (true)
-        {
-            var dataset = await _datasets.GetAsync(datasetId);
-            if (dataset.TryUse(d => d.At.TryGetValue(path, out var i) ? RgbPng.Encode(d.Set.Image(i), d.Set.Size, d.Set.Size) : null, out var png))
-                return png;
+            var served = await _models.GetAsync(runId);
+            int size = served.Value.Model.Info.Backbone.InputSize;
+            var one = new ImageSet(size, await SearchUpload.DecodeAsync(image, size, ct, served.Value.Face), [0], ["query"], ["query"]);
+            if (served.TryUse(m => new Embedder(m.Model).Embed(one, ct: ct), out var embedding)) return embedding!;
         }
     }
 }
+
+/// <summary>A served model and how a query photo's face is found for it.</summary>
+internal sealed record ServedModel(FaceModel Model, IFaceCrop? Face);

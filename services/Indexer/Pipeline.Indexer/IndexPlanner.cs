@@ -1,6 +1,6 @@
 using MassTransit;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Indexer;
 
@@ -10,9 +10,8 @@ public sealed class IndexPlanner(ArtifactStore store) : IConsumer<ModelTrained>
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
-        if (m.Stage != Stages.FedBy(Stages.Index)) return;
-        var manifest = await store.ReadManifestAsync(m.TrainedOn.DatasetId, context.CancellationToken);
-        for (int i = 0; i < manifest.Shards.Count; i++)
-            await context.Publish(new IndexShard(m.RunId, m.Plan, m.Model, m.TrainedOn, i, manifest.Shards.Count));
+        if (!StageGraph.Feeds(m, Stages.Index)) return;
+        await ShardedStep.ScatterAsync(store, m.TrainedOn.DatasetId, context,
+            (shard, shards) => new IndexShard(m.RunId, m.Plan, m.Model, m.TrainedOn, shard, shards), context.CancellationToken);
     }
 }

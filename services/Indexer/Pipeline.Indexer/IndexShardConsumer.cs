@@ -1,10 +1,10 @@
 using System.Numerics.Tensors;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Face.Embedding;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer;
@@ -23,20 +23,15 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        if (await store.GetJsonAsync<IndexPublished>(BlobContainers.Models, IndexNames.Published(m.RunId), ct) is { } done)
-        {
-            await context.Publish(done);
-            return;
-        }
-        if (!await store.Blobs.ExistsAsync(BlobContainers.Models, IndexNames.ShardSums(m.RunId, m.Shard), ct))
-            await IndexAsync(m, ct);
-
-        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), m.Shards,
-            IndexNames.PublishClaim(m.RunId), ShardBarrier.Owner(Stages.Index, m.RunId, m.Shard), ct);
-        if (claim is null) return;
-        var published = await ShardBarrier.OutcomeAsync(store, claim, IndexNames.Published(m.RunId), () => Publish(m, IndexNames.Collection(m.RunId), ct), ct);
-        await context.Publish(published);
+        var published = await Step(m).CompleteShardAsync(store, m.Shard, IndexNames.ShardSums(m.RunId, m.Shard),
+            () => IndexAsync(m, ct), () => Publish(m, IndexNames.Collection(m.RunId), ct), ct);
+        if (published is not null) await context.Publish(published);
     }
+
+    /// <summary>A run's index as a sharded step: each shard's template sums, then the templates and the alias, stored as the event published.</summary>
+    public static ShardedStep Step(IndexShard m) =>
+        new(Stages.Index, m.RunId, m.Shards, BlobContainers.Models, IndexNames.ShardSumsPrefix(m.RunId), IndexNames.PublishClaim(m.RunId),
+            IndexNames.Published(m.RunId));
 
     private async Task IndexAsync(IndexShard m, CancellationToken ct)
     {

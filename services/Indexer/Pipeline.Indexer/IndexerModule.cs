@@ -1,7 +1,9 @@
+using Pipeline.Artifacts;
 using MassTransit;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Indexer;
@@ -15,8 +17,11 @@ public sealed class IndexerModule : ServiceModule
 {
     public override string Name => "indexer";
 
-    public override void AddServices(IServiceCollection services, IConfiguration configuration) =>
+    public override void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<SampleThumbnails>(); // shared with the dashboard when one process hosts both
         services.AddSingleton<FaceSearch>();
+    }
 
     public override void AddConsumers(IBusRegistrationConfigurator bus)
     {

@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -73,10 +74,10 @@ public static class SearchEndpoints
                 });
             }));
 
-        app.MapGet("/api/samples/{dataset}/{**path}", async (string dataset, string path, FaceSearch search, CancellationToken ct) =>
+        app.MapGet("/api/samples/{dataset}/{**path}", async (string dataset, string path, SampleThumbnails thumbnails, CancellationToken ct) =>
             await Guard(async () =>
             {
-                var png = await search.SamplePngAsync(dataset, path, ct);
+                var png = await thumbnails.PngAsync(dataset, path, ct);
                 return png is null ? Results.NotFound() : Results.File(png, "image/png");
             }));
 

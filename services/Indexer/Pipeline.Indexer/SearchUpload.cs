@@ -31,15 +31,15 @@ public static class SearchUpload
     private static readonly SemaphoreSlim FullDecodes = new(FullDecodesAtOnce, FullDecodesAtOnce);
 
     /// <summary>
-    /// The upload as the model's input, decoded exactly as ingest decodes (centred square, <paramref name="size"/>² RGB);
-    /// or a <see cref="SearchInputException"/> naming why not.
+    /// The upload as the model's input, decoded exactly as ingest decodes (<paramref name="size"/>² RGB: the face as
+    /// <paramref name="face"/> finds it, the centred square without one); or a <see cref="SearchInputException"/> naming why not.
     /// </summary>
-    public static async Task<byte[]> DecodeAsync(byte[] data, int size, CancellationToken ct)
+    public static async Task<byte[]> DecodeAsync(byte[] data, int size, CancellationToken ct, IFaceCrop? face = null)
     {
         bool full = CheckHeader(data);
-        if (!full) return Decode(data, size);
+        if (!full) return Decode(data, size, face);
         await FullDecodes.WaitAsync(ct);
-        try { return DecodeWhole(data, size) ?? Decode(data, size); }
+        try { return DecodeWhole(data, size, face) ?? Decode(data, size, face); }
         finally { FullDecodes.Release(); }
     }
 
@@ -83,7 +83,7 @@ public static class SearchUpload
     /// memory mapped for the call and unmapped on return: a managed array of that size would stay until a full GC,
     /// so two decodes at a time would not bound the memory. Null when ingest's own decoder should answer (not an image, too small, JPEG).
     /// </summary>
-    private static unsafe byte[]? DecodeWhole(byte[] data, int size)
+    private static unsafe byte[]? DecodeWhole(byte[] data, int size, IFaceCrop? face)
     {
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData);
@@ -105,7 +105,10 @@ public static class SearchUpload
                 case var result:
                     throw new SearchInputException($"image: {QuarantineReasons.Format(QuarantineReasons.Corrupt, $"{codec.EncodedFormat} decoder says {result}")}");
             }
-            return CropResize(info, (IntPtr)pixels, size);
+            if (face is null) return CropResize(info, (IntPtr)pixels, size);
+            var rgb = new byte[size * size * 3];
+            var photo = new DecodedPhoto(new ReadOnlySpan<byte>(pixels, info.BytesSize), info.Width, info.Height, info.RowBytes, info.Width, info.Height, null);
+            return face.Crop(photo, size, rgb) is { } reason ? throw new SearchInputException($"image: {reason}") : rgb;
         }
         finally
         {
@@ -121,9 +124,9 @@ public static class SearchUpload
         return rgb;
     }
 
-    private static byte[] Decode(byte[] data, int size)
+    private static byte[] Decode(byte[] data, int size, IFaceCrop? face)
     {
-        var decoded = new ImageValidator(new ValidationOptions { ImageSize = size, MinSize = MinSide, MaxPixels = MaxPixels }).Validate(data);
+        var decoded = new ImageValidator(new ValidationOptions { ImageSize = size, MinSize = MinSide, MaxPixels = MaxPixels, FaceCrop = face }).Validate(data);
         return decoded.Pixels ?? throw new SearchInputException($"image: {decoded.Reason}");
     }
 

@@ -46,7 +46,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             {
                 // Named after the drop, not the temp folder: the manifest then says where the data came from, and a redelivery writes the same bytes.
                 var source = new DropSource(DatasetSource.Open(input), drop.ToString());
-                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment);
+                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment, input);
                 logger.LogInformation("{Drop}: packing {Source} into {Container}/{DatasetId}/", drop, source.Name, BlobContainers.Datasets, datasetId);
                 result = await DatasetPacker.PackToDirectoryAsync(source, options, Path.Combine(work, "packed"), ct: ct);
             }
@@ -97,7 +97,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
         var root = Path.Combine(work, "input");
         var entries = (await blobs.ListAsync(BlobContainers.Drops, prefix, ct))
             .Where(e => !DropLayout.IsControlFile(e.Path[prefix.Length..])).ToList();
-        if (entries.Count == 0) return null;
+        if (entries.All(e => DatasetFiles.IsSidecar(e.Path[prefix.Length..]))) return null;
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = TransferParallelism, CancellationToken = ct },
             async (entry, token) =>
             {
@@ -123,7 +123,19 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             async (shard, token) =>
                 await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{shard.Name}", Path.Combine(packed, shard.Name), ct: token));
         await blobs.UploadFileAsync(BlobContainers.Datasets, BlobPaths.DatasetQuarantine(datasetId), Path.Combine(packed, DatasetFiles.Quarantine), ct: ct);
+        await UploadExamplesAsync(packed, datasetId, ct);
         await blobs.UploadFileAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(datasetId), Path.Combine(packed, DatasetFiles.Manifest), ct: ct);
+    }
+
+    /// <summary>What face finding did to a few photos (<see cref="FaceExamples"/>), when the drop's faces were looked for.</summary>
+    private async Task UploadExamplesAsync(string packed, string datasetId, CancellationToken ct)
+    {
+        var list = Path.Combine(packed, FaceExamples.File);
+        if (!File.Exists(list)) return;
+        await using (var s = File.OpenRead(list))
+            foreach (var e in FaceExamples.Read(s))
+                await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{e.Photo}", Path.Combine(packed, e.Photo), ct: ct);
+        await blobs.UploadFileAsync(BlobContainers.Datasets, BlobPaths.DatasetExamples(datasetId), list, ct: ct);
     }
 
     /// <summary>"3 entries quarantined: 2 not-an-image, 1 corrupt; e.g. a/x.jpg: corrupt: ..."</summary>

@@ -1,6 +1,6 @@
 using MassTransit;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Purifier;
 
@@ -10,10 +10,8 @@ public sealed class PurificationPlanner(ArtifactStore store) : IConsumer<ModelTr
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var m = context.Message;
-        if (m.Stage != Stages.FedBy(Stages.Purify)) return;
-        var manifest = await store.ReadManifestAsync(m.TrainedOn.DatasetId, context.CancellationToken);
-        int shards = manifest.Shards.Count;
-        for (int i = 0; i < shards; i++)
-            await context.Publish(new PurifyShard(m.RunId, m.Plan, m.Model, m.TrainedOn, i, shards));
+        if (!StageGraph.Feeds(m, Stages.Purify)) return;
+        await ShardedStep.ScatterAsync(store, m.TrainedOn.DatasetId, context,
+            (shard, shards) => new PurifyShard(m.RunId, m.Plan, m.Model, m.TrainedOn, shard, shards), context.CancellationToken);
     }
 }

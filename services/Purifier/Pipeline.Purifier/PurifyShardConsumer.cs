@@ -1,10 +1,10 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Purifier;
 
@@ -23,24 +23,17 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     {
         var m = context.Message;
         var ct = context.CancellationToken;
-        var datasetId = m.Dataset.DatasetId;
-        var eventPath = EventPath(datasetId, m.RunId);
-        if (await store.GetJsonAsync<DatasetPurified>(BlobContainers.Datasets, eventPath, ct) is { } decided)
-        {
-            await context.Publish(decided);
-            await DeleteEmbeddingsAsync(m, ct);
-            return;
-        }
-        if (!await store.Blobs.ExistsAsync(BlobContainers.Datasets, ShardCosines.PathFor(datasetId, m.RunId, m.Shard), ct))
-            await ScoreAsync(m, ct);
-
-        var claim = await ShardBarrier.TryFinishAsync(store.Blobs, BlobContainers.Datasets, ShardCosines.Prefix(datasetId, m.RunId), m.Shards,
-            BlobPaths.PurifiedFolder(datasetId, m.RunId) + "_DECIDING", ShardBarrier.Owner(Stages.Purify, m.RunId, m.Shard), ct);
-        if (claim is null) return;
-        var purified = await ShardBarrier.OutcomeAsync(store, claim, eventPath, () => Decide(m, ct), ct);
+        var purified = await Step(m).CompleteShardAsync(store, m.Shard, ShardCosines.PathFor(m.Dataset.DatasetId, m.RunId, m.Shard),
+            () => ScoreAsync(m, ct), () => Decide(m, ct), ct);
+        if (purified is null) return;
         await context.Publish(purified);
         await DeleteEmbeddingsAsync(m, ct);
     }
+
+    /// <summary>A run's purification as a sharded step: each shard's cosines, then the decision, stored as the event it published.</summary>
+    public static ShardedStep Step(PurifyShard m) =>
+        new(Stages.Purify, m.RunId, m.Shards, BlobContainers.Datasets, ShardCosines.Prefix(m.Dataset.DatasetId, m.RunId),
+            BlobPaths.PurifiedFolder(m.Dataset.DatasetId, m.RunId) + "_DECIDING", EventPath(m.Dataset.DatasetId, m.RunId));
 
     /// <summary>The DatasetPurified a decision published, stored so that a redelivery can publish it again.</summary>
     public static string EventPath(string datasetId, string runId) => BlobPaths.PurifiedFolder(datasetId, runId) + "purified.json";

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
+using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Resilience;
 using Pipeline.VectorIndex;
 using Pipeline.VectorIndex.Embedded;
@@ -16,7 +18,7 @@ public static class ServiceRegistration
         var settings = ServiceSettings.From(configuration, service);
         services.AddSingleton(settings);
         services.AddSingleton<IVectorIndex>(sp => CreateIndex(settings, sp.GetRequiredService<ResiliencePipelines>()));
-        services.AddSingleton<ArtifactStore>();
+        services.AddSingleton(sp => new ArtifactStore(sp.GetRequiredService<IBlobStore>(), settings.WorkRoot));
         return services;
     }
 

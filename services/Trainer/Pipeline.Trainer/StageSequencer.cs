@@ -5,23 +5,15 @@ using Pipeline.Infra.Blobs;
 namespace Pipeline.Trainer;
 
 /// <summary>
-/// The run's next training step, decided from the event and the plan it carries: an ingested
-/// dataset is trained with K sub-centers (and, when the plan asks, a plain K=1 baseline); a
-/// purified one is retrained with K=1; a retrain request starts a new run on an ingested dataset.
+/// The run's next training steps: a TrainModel for each stage the event feeds (<see cref="StageGraph"/>, which
+/// reads the plan it carries): an ingested dataset is trained with K sub-centers (and, when the plan asks, a plain
+/// K=1 baseline); a purified one is trained again with K=1; a retrain request starts a new run on an ingested dataset.
 /// </summary>
 public sealed class StageSequencer(IBlobStore blobs) : IConsumer<DatasetIngested>, IConsumer<DatasetPurified>, IConsumer<RetrainRequested>
 {
-    public async Task Consume(ConsumeContext<DatasetIngested> context)
-    {
-        var m = context.Message;
-        await StartRun(context, m.RunId, m.Plan, m.Dataset);
-    }
+    public Task Consume(ConsumeContext<DatasetIngested> context) => Train(context, context.Message, context.Message.Dataset);
 
-    public Task Consume(ConsumeContext<DatasetPurified> context)
-    {
-        var m = context.Message;
-        return context.Publish(new TrainModel(m.RunId, m.Plan, Stages.Final, m.Purified, 1, DateTimeOffset.UtcNow));
-    }
+    public Task Consume(ConsumeContext<DatasetPurified> context) => Train(context, context.Message, context.Message.Purified);
 
     public async Task Consume(ConsumeContext<RetrainRequested> context)
     {
@@ -33,13 +25,13 @@ public sealed class StageSequencer(IBlobStore blobs) : IConsumer<DatasetIngested
                 $"retrain {m.RequestId}: dataset '{m.DatasetId}' is not ingested ({BlobContainers.Datasets}/{manifest} not found)", DateTimeOffset.UtcNow));
             return;
         }
-        await StartRun(context, m.RunId, m.Plan, new DatasetRef(m.DatasetId, manifest));
+        await Train(context, m, new DatasetRef(m.DatasetId, manifest));
     }
 
-    private static async Task StartRun(ConsumeContext context, string runId, RunPlan plan, DatasetRef dataset)
+    // Only the sub-center stage has K sub-centers; every other stage trains plain ArcFace.
+    private static async Task Train(ConsumeContext context, IRunMessage m, DatasetRef dataset)
     {
-        await context.Publish(new TrainModel(runId, plan, Stages.SubCenter, dataset, plan.SubCenters, DateTimeOffset.UtcNow));
-        if (plan.Baseline)
-            await context.Publish(new TrainModel(runId, plan, Stages.Baseline, dataset, 1, DateTimeOffset.UtcNow));
+        foreach (var stage in StageGraph.Fed(m))
+            await context.Publish(new TrainModel(m.RunId, m.Plan, stage, dataset, stage == Stages.SubCenter ? m.Plan.SubCenters : 1, DateTimeOffset.UtcNow));
     }
 }

@@ -1,8 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Trainer;
 

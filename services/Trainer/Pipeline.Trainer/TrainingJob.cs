@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Training;

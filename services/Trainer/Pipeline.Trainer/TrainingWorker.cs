@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Resilience;

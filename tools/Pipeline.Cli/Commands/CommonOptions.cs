@@ -33,7 +33,8 @@ internal static class CommonOptions
     public static Option<string?> Align() => new("--align")
     {
         Description = $"How faces are found in the photos: {string.Join(", ", Pipeline.Contracts.FaceAlignments.All)} (auto: square images of a crop's size are "
-            + "taken as face crops, other photos are detected and aligned to the five-point template; none: the centred square)",
+            + "taken as face crops, other photos are detected and aligned to the five-point template; landmarks: aligned by the five points "
+            + "of a landmarks.txt (CelebA list_landmarks) or landmarks.lst (insightface) at the data's top; none: the centred square)",
     };
 
     public static Option<string> Model() => new("--model") { Description = "Model directory (written by `pipeline train`)", Required = true };

@@ -15,8 +15,8 @@ public static class DemoCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs of each training stage", DefaultValueFactory = _ => 10 };
         var lr = new Option<double>("--lr") { Description = "Learning rate of every stage (batch 64)", DefaultValueFactory = _ => 0.025 };
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic set and of training", DefaultValueFactory = _ => 1 };
-        var serve = new Option<bool>("--serve") { Description = "Keep serving the search API after the run (Ctrl+C to stop)" };
-        var urls = new Option<string?>("--urls") { Description = "Where the search API listens (default: a free port on 127.0.0.1)" };
+        var serve = new Option<bool>("--serve") { Description = "Keep serving the dashboard and the search API after the run (Ctrl+C to stop)" };
+        var urls = new Option<string?>("--urls") { Description = "Where the dashboard and the search API listen (default: a free port on 127.0.0.1)" };
         var json = CommonOptions.Json();
         var cmd = new Command("demo", "The whole loop in one process: synthesise a noisy face set, drop it, ingest, train K=3, purify, retrain K=1, index; then score it against the truth");
         foreach (var o in new Option[] { root, identities, perIdentity, closed, open, epochs, lr, seed, serve, urls, json }) cmd.Options.Add(o);

@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Cli.Demo;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Ledger;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli.Commands;
 
@@ -54,8 +54,8 @@ public static class RunCommand
         var root = CommonOptions.Root("Folder for everything the run writes (blobs, ledger, index, work, image cache)");
         var holdout = new Option<string?>("--holdout") { Description = "Held-out faces (folder of <identity>/<image>) to measure the final model's verification accuracy on" };
         var pairs = new Option<string?>("--pairs") { Description = "The holdout's pair list (LFW pairs.txt format); needed with --holdout" };
-        var serve = new Option<bool>("--serve") { Description = "Keep serving the search API after the run (Ctrl+C to stop)" };
-        var urls = new Option<string?>("--urls") { Description = "Where the search API listens (default: a free port on 127.0.0.1)" };
+        var serve = new Option<bool>("--serve") { Description = "Keep serving the dashboard and the search API after the run (Ctrl+C to stop)" };
+        var urls = new Option<string?>("--urls") { Description = "Where the dashboard and the search API listen (default: a free port on 127.0.0.1)" };
         var json = CommonOptions.Json();
         var cmd = new Command("run", "The whole loop on your own dataset in one process (embedded defaults): drop, ingest, train K=3, purify, retrain K=1, index");
         foreach (var o in new Option[] { data, name, root, holdout, pairs, serve, urls, json }) cmd.Options.Add(o);

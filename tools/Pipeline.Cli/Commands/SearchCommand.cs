@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Http.Json;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Indexer;
 using Pipeline.Infra.Resilience;
@@ -43,7 +44,7 @@ public static class SearchCommand
                 var options = CliConfiguration.PipelineOptions();
                 var settings = ServiceSettings.From(config);
                 using var index = ServiceRegistration.CreateIndex(settings, new ResiliencePipelines(options.Resilience));
-                var search = new FaceSearch(index, new ArtifactStore(CliConfiguration.BlobStore(options), settings));
+                var search = new FaceSearch(index, new ArtifactStore(CliConfiguration.BlobStore(options), settings.WorkRoot));
                 try
                 {
                     result = await search.SearchAsync(new SearchQuery(bytes, null, r.GetValue(top), r.GetValue(identity), null, r.GetValue(run)), ct);

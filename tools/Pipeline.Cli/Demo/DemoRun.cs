@@ -5,13 +5,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Artifacts;
 using Pipeline.Cli.Commands;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
 using Pipeline.Infra.Ledger;
-using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 using TorchSharp;
 
@@ -186,12 +186,19 @@ public static class DemoRun
         return $"search API at {address}: {hits}/{probes.Count} clean probe images found their identity at rank 1";
     }
 
-    public static async Task ServeAsync(string root, string? urls, bool verbose, CancellationToken ct)
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static Task ServeAsync(string root, string? urls, bool verbose, CancellationToken ct) =>
+        ServeAsync(EmbeddedPipeline.Build(root, urls ?? DefaultUrls, verbose), ct);
+
+    /// <summary>Serves <paramref name="built"/> until Ctrl+C, after printing where the dashboard and the search API are.</summary>
+    public static async Task ServeAsync(WebApplication built, CancellationToken ct)
     {
-        await using var app = EmbeddedPipeline.Build(root, urls ?? "http://127.0.0.1:5080", verbose);
+        await using var app = built;
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        ConsoleOutput.Info($"serving search at {address}/api/search (POST an image as multipart field 'image'); Ctrl+C to stop");
+        ConsoleOutput.Info($"dashboard: {address}/");
+        ConsoleOutput.Info($"search API: {address}/api/search (POST an image as multipart field 'image'); Ctrl+C to stop");
         try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
     }
 }

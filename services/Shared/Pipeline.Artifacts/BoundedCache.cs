@@ -1,4 +1,4 @@
-namespace Pipeline.Indexer;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// The few most recently used things loaded by key (models, datasets): past <paramref name="capacity"/> the least

@@ -2,7 +2,7 @@ using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
 
-namespace Pipeline.ServiceDefaults;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// datasets/&lt;id&gt;/purified-&lt;run&gt;/manifest.json: which samples of the source dataset

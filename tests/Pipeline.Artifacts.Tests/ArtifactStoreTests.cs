@@ -1,9 +1,8 @@
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
-using Pipeline.ServiceDefaults;
 
-namespace Pipeline.SystemTests;
+namespace Pipeline.Artifacts.Tests;
 
 public sealed class ArtifactStoreTests : IDisposable
 {
@@ -21,7 +20,7 @@ public sealed class ArtifactStoreTests : IDisposable
         foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
             await blobs.UploadFileAsync(BlobContainers.Datasets, $"ds/{Path.GetFileName(f)}", f);
         var work = Path.Combine(_tmp, "work");
-        var store = new ArtifactStore(blobs, new ServiceSettings { WorkRoot = work });
+        var store = new ArtifactStore(blobs, work);
 
         using var expected = DatasetLoader.Load(packed, [1, 2]);
         using (var set = await store.LoadDatasetAsync("ds", [1, 2]))
@@ -38,7 +37,7 @@ public sealed class ArtifactStoreTests : IDisposable
     public async Task Json_artifacts_are_streamed_through_a_temporary_file_that_is_removed()
     {
         var work = Path.Combine(_tmp, "work");
-        var store = new ArtifactStore(new LocalFolderBlobStore(Path.Combine(_tmp, "blobs")), new ServiceSettings { WorkRoot = work });
+        var store = new ArtifactStore(new LocalFolderBlobStore(Path.Combine(_tmp, "blobs")), work);
         var keep = new KeepList("ds", "r-1", "class-margin", 92.5, 3, 1, ["a/1.jpg", "b/2.jpg", "ü/3.jpg"]);
         await store.PutJsonAsync(BlobContainers.Datasets, "ds/purified-r-1/manifest.json", keep, default);
         var back = await store.GetJsonAsync<KeepList>(BlobContainers.Datasets, "ds/purified-r-1/manifest.json", default);

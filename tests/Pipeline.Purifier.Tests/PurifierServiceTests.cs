@@ -1,71 +1,36 @@
-using MassTransit;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
-using Pipeline.Datasets;
 using Pipeline.Face.Purification;
-using Pipeline.Face.Training;
 using Pipeline.Infra.Blobs;
-using Pipeline.Purifier;
-using Pipeline.ServiceDefaults;
 
-namespace Pipeline.SystemTests;
+namespace Pipeline.Purifier.Tests;
 
 /// <summary>
 /// The Purifier service splits the work per shard and decides in the instance that finishes last:
 /// its decisions must be the ones the library makes over the whole set at once, for every score,
 /// including the class-centre scores whose class means are summed over shards.
 /// </summary>
-public sealed class PurifierServiceTests : IDisposable
+[Collection(PurifierCollection.Name)]
+public sealed class PurifierServiceTests(PurifierFixture fixture)
 {
-    private readonly string _tmp = Directory.CreateTempSubdirectory("pipeline-purifier-").FullName;
-
     [Theory]
     [InlineData(DropScores.SubCenter)]
     [InlineData(DropScores.ClassMargin)]
     public async Task Shard_by_shard_decisions_equal_the_whole_set_decided_at_once(string score)
     {
-        await using var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pipeline:LocalRoot"] = Path.Combine(_tmp, "blobs"),
-            ["Pipeline:LedgerPath"] = Path.Combine(_tmp, "ledger.db"),
-            ["Pipeline:WorkRoot"] = Path.Combine(_tmp, "work"),
-            ["Pipeline:EmbeddedIndexPath"] = Path.Combine(_tmp, "index"),
-            ["urls"] = "http://127.0.0.1:0",
-        }), new PurifierModule());
-        await app.StartAsync();
-        var blobs = app.Services.GetRequiredService<IBlobStore>();
-
         // A noisy set packed in 4 shards, and a K=3 model trained on it, where the Trainer would put them.
-        var synth = Path.Combine(_tmp, "synth");
-        new SyntheticFaceGenerator(new SyntheticFaceOptions { Identities = 8, PerIdentity = 10, ClosedNoise = 0.25, HoldoutIdentities = 0, Seed = 5 })
-            .Generate(synth, null, default);
-        const string datasetId = "ds", runId = "r-purify";
-        var packed = Path.Combine(_tmp, "packed");
-        DatasetPacker.Pack(DatasetSource.Open(Path.Combine(synth, "train")), new PackOptions { DatasetId = datasetId, ImageSize = 64, ShardSize = 20 },
-            DatasetFiles.WriterFor(packed));
-        foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
-            await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{Path.GetFileName(f)}", f);
-        var set = DatasetLoader.Load(packed);
-        using var model = FaceTrainer.Train(set, new TrainingOptions { SubCenters = 3, Epochs = 2, BatchSize = 16, Device = "cpu" }).Model;
-        var modelDir = Path.Combine(_tmp, "model");
-        model.Save(modelDir);
-        foreach (var f in Directory.GetFiles(modelDir))
-            await blobs.UploadFileAsync(BlobContainers.Models, $"{BlobPaths.ModelFolder(runId, Stages.SubCenter)}final/{Path.GetFileName(f)}", f);
+        var host = fixture.Host;
+        var (blobs, set, model) = (host.Blobs, host.Set, host.Model);
+        const string datasetId = PurifierHost.DatasetId;
+        var runId = "r-purify-" + score;
 
         // The threshold: the median score of the whole set, so that about half the samples go either way.
         var scored = ModelPurification.Purify(model, set, DropRule.Fixed(90) with { Score = DropScore.Parse(score) });
         double median = scored.Samples.Select(x => x.Score).Order().ElementAt(set.Count / 2);
         var plan = RunPlan.Default with { DropScore = score, DropRule = DropRules.Angle, DropThreshold = median };
-        await app.Services.GetRequiredService<IBus>().Publish(new ModelTrained(runId, plan, Stages.SubCenter,
-            new ModelRef(runId, Stages.SubCenter, BlobPaths.ModelFolder(runId, Stages.SubCenter) + "final/"),
-            new DatasetRef(datasetId, BlobPaths.DatasetManifest(datasetId)), 3, new TrainingMetrics(2, 0, 0), DateTimeOffset.UtcNow));
+        await host.Bus.Publish(await host.TrainedAsync(runId, plan));
 
-        var store = app.Services.GetRequiredService<ArtifactStore>();
-        PurificationReport? report = null;
-        for (var until = DateTime.UtcNow.AddMinutes(2); report is null && DateTime.UtcNow < until; await Task.Delay(200))
-            report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, runId), default);
+        await host.Probe.HandledAsync(runId, PurifierHost.Shards);
+        var report = await host.Store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, runId), default);
         Assert.NotNull(report);
         int shards = (await blobs.ListAsync(BlobContainers.Datasets, BlobPaths.PurifiedFolder(datasetId, runId) + "cosines/")).Count;
         Assert.Equal(4, shards);
@@ -128,10 +93,5 @@ public sealed class PurifierServiceTests : IDisposable
         Assert.Equal(0.9, DropRule.For(RunPlan.Default with { DropNoisePosterior = 0.9 }).NoisePosterior);
         var paper = DropRule.For(RunPlan.Default with { DropRule = DropRules.Angle, DropThreshold = 75, WithinClassWhitening = false });
         Assert.Equal(DropRule.Fixed(75) with { Whitened = false }, paper);
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_tmp, true); } catch (IOException) { }
     }
 }

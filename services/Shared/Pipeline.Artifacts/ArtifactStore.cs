@@ -4,13 +4,13 @@ using Pipeline.Datasets;
 using Pipeline.Face.Models;
 using Pipeline.Infra.Blobs;
 
-namespace Pipeline.ServiceDefaults;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// Datasets and models between the blob store and a service's local work folder: shards and model
 /// files are downloaded once into a cache and read from disk, so a service restarts cheaply.
 /// </summary>
-public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
+public sealed class ArtifactStore(IBlobStore blobs, string workRoot)
 {
     // One download per local folder at a time: shard consumers of one process run concurrently.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _folderLocks = new();
@@ -28,7 +28,8 @@ public sealed class ArtifactStore(IBlobStore blobs, ServiceSettings settings)
     }
 
     public IBlobStore Blobs => blobs;
-    public string WorkRoot => Path.GetFullPath(settings.WorkRoot);
+    /// <summary>The service's local scratch: the download cache and temporary files.</summary>
+    public string WorkRoot { get; } = Path.GetFullPath(workRoot);
 
     public async Task<DatasetManifest> ReadManifestAsync(string datasetId, CancellationToken ct)
     {
