@@ -9,6 +9,15 @@ namespace Pipeline.Face.Tests;
 public class HeadAndScheduleTests
 {
     [Fact]
+    public void Margins_are_found_by_name_and_an_unknown_one_names_the_known_ones()
+    {
+        Assert.Equal(new MarginSpec(1.0, 0.5, 0.0), MarginSpec.Parse("ArcFace")); // the paper's (m1, m2, m3) = (1, 0.5, 0)
+        Assert.Equal(new MarginSpec(1.0, 0.0, 0.35), MarginSpec.Parse("cosface"));
+        Assert.Equal(new MarginSpec(1.35, 0.0, 0.0), MarginSpec.Parse("sphereface"));
+        Assert.Contains("(arcface|cosface|sphereface)", Assert.Throws<ArgumentException>(() => MarginSpec.Parse("adaface")).Message);
+    }
+
+    [Fact]
     public void Partial_fc_keeps_every_positive_and_remaps_labels_to_their_own_centers()
     {
         // Draws from the process-wide generator: under the models' construction lock, so a seeded model built

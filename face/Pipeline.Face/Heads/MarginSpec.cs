@@ -10,11 +10,14 @@ public sealed record MarginSpec(double M1, double M2, double M3, double Scale = 
     public static readonly MarginSpec CosFace = new(1.0, 0.0, 0.35);
     public static readonly MarginSpec SphereFace = new(1.35, 0.0, 0.0);
 
-    public static MarginSpec Parse(string name) => name.ToLowerInvariant() switch
+    /// <summary>The margins by the name plans and the CLI use.</summary>
+    public static readonly IReadOnlyDictionary<string, MarginSpec> Named = new Dictionary<string, MarginSpec>
     {
-        "arcface" => ArcFace,
-        "cosface" => CosFace,
-        "sphereface" => SphereFace,
-        _ => throw new ArgumentException($"unknown margin '{name}' (arcface|cosface|sphereface)"),
+        ["arcface"] = ArcFace,
+        ["cosface"] = CosFace,
+        ["sphereface"] = SphereFace,
     };
+
+    public static MarginSpec Parse(string name) => Named.GetValueOrDefault(name.ToLowerInvariant())
+        ?? throw new ArgumentException($"unknown margin '{name}' ({string.Join("|", Named.Keys)})");
 }

@@ -19,7 +19,7 @@ public static class TrainCommand
         var inputSize = new Option<int>("--input-size") { Description = "112 (the field's crops) or 64 (stride-2 stem, ~4x faster)", DefaultValueFactory = _ => 64 };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 64 };
         var lr = new Option<double?>("--lr") { Description = "Base learning rate (default 0.1 x batch / 512)" };
-        var margin = new Option<string>("--margin") { Description = "arcface | cosface | sphereface", DefaultValueFactory = _ => "arcface" };
+        var margin = new Option<string>("--margin") { Description = string.Join(" | ", MarginSpec.Named.Keys), DefaultValueFactory = _ => "arcface" };
         var partialFc = new Option<double>("--partial-fc") { Description = "Partial FC sample rate of negative classes (1 = off)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same model)", DefaultValueFactory = _ => 1 };
         var decay = new Option<double?>("--decay-epochs") { Description = "Epochs over which the lr would decay to zero (default: --epochs); the pipeline's sub-center stage uses twice its epochs" };
