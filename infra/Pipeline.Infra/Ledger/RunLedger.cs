@@ -163,8 +163,10 @@ public sealed class RunLedger
     public async Task<RunDetails?> GetRunAsync(string runId, CancellationToken ct = default)
     {
         await using var connection = Open();
+        // One snapshot for the run and its events: read apart, a write between them shows events the status has not seen.
+        await using var snapshot = connection.BeginTransaction(deferred: true);
         RunSummary run;
-        await using (var query = Command(connection, null,
+        await using (var query = Command(connection, snapshot,
             "SELECT run_id, status, current_stage, dataset_id, created_at, updated_at, plan_json FROM runs WHERE run_id = $run"))
         {
             query.Parameters.AddWithValue("$run", runId);
@@ -174,7 +176,7 @@ public sealed class RunLedger
         }
 
         var events = new List<LedgerEvent>();
-        await using (var query = Command(connection, null,
+        await using (var query = Command(connection, snapshot,
             "SELECT id, stage, status, at, message_type, detail_json FROM stage_events WHERE run_id = $run ORDER BY at, id"))
         {
             query.Parameters.AddWithValue("$run", runId);
