@@ -154,11 +154,11 @@ public sealed class GalleryApiTests(DashboardFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await Host.Http.GetAsync("/api/datasets/..%2E/samples/a/0.png")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.GetAsync($"/api/datasets/{data.DatasetId}/examples/..%2Fmanifest.json")).StatusCode);
         var examples = await Host.Http.GetFromJsonAsync<ExamplesPage>($"/api/datasets/{data.DatasetId}/examples", TestJson.Web);
-        Assert.Equal([IngestExample.Aligned, QuarantineReasons.NoFace], examples!.Items.Select(x => x.Outcome));
+        Assert.Equal([FaceExamples.AlignedOutcome, QuarantineReasons.NoFace], examples!.Items.Select(x => x.Outcome));
     }
 
     private sealed record CodeCount(string Code, int Count);
     private sealed record QuarantineItem(string Path, string Code, string Reason);
     private sealed record QuarantinePage(int Total, IReadOnlyList<CodeCount> Codes, IReadOnlyList<QuarantineItem> Items);
-    private sealed record ExamplesPage(int Total, IReadOnlyList<IngestExample> Items);
+    private sealed record ExamplesPage(int Total, IReadOnlyList<FaceExample> Items);
 }

@@ -65,10 +65,10 @@ public sealed class GalleryScenario
             var photos = Directory.GetFiles(Path.Combine(train, Identity(0))).Order(StringComparer.Ordinal).ToArray();
             await store.Blobs.PutAsync(BlobContainers.Datasets, $"{datasetId}/examples/0.jpg", new MemoryStream(await File.ReadAllBytesAsync(photos[0])));
             await store.Blobs.PutAsync(BlobContainers.Datasets, $"{datasetId}/examples/1.jpg", new MemoryStream(await File.ReadAllBytesAsync(photos[1])));
-            await store.PutJsonAsync(BlobContainers.Datasets, $"{datasetId}/{RunReports.ExamplesFile}", new[]
+            await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.DatasetExamples(datasetId), new[]
             {
-                new IngestExample(Identity(0) + "/" + Path.GetFileName(photos[0]), IngestExample.Aligned, null, "examples/0.jpg"),
-                new IngestExample(PlantedFile, QuarantineReasons.NoFace, QuarantineReasons.Format(QuarantineReasons.NoFace, "no face found"), "examples/1.jpg"),
+                new FaceExample(Identity(0) + "/" + Path.GetFileName(photos[0]), FaceExamples.AlignedOutcome, null, "examples/0.jpg"),
+                new FaceExample(PlantedFile, QuarantineReasons.NoFace, QuarantineReasons.Format(QuarantineReasons.NoFace, "no face found"), "examples/1.jpg"),
             }, CancellationToken.None);
 
             using var set = await store.LoadDatasetAsync(datasetId);

@@ -1,16 +1,17 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Pipeline.Contracts;
 using SkiaSharp;
 
 namespace Pipeline.Datasets;
 
 /// <summary>One photo shown beside what face finding made of it: its packed crop (outcome "aligned") or its quarantine reason.</summary>
-public sealed record FaceExample(
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("outcome")] string Outcome,
-    [property: JsonPropertyName("reason")] string? Reason,
-    [property: JsonPropertyName("photo")] string Photo);
+public sealed record FaceExample(string Path, string Outcome, string? Reason, string Photo)
+{
+    /// <summary>Whether <paramref name="name"/> can be one of the example photos (<c>&lt;n&gt;.jpg</c> under examples/): a safe file name to serve.</summary>
+    public static bool IsPhotoName(string name) =>
+        name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.')
+        && (name.EndsWith(".jpg", StringComparison.Ordinal) || name.EndsWith(".jpeg", StringComparison.Ordinal) || name.EndsWith(".png", StringComparison.Ordinal));
+}
 
 /// <summary>
 /// A few photos of a drop kept beside their outcome when faces are found in them (examples.json and examples/&lt;n&gt;.jpg in
@@ -33,7 +34,7 @@ public sealed class FaceExamples
     /// <summary>Offers one photo's outcome (null reason: packed); keeps it while its outcome's quota lasts.</summary>
     public void Offer(string path, string? reason, ReadOnlySpan<byte> encoded)
     {
-        var outcome = reason is null ? AlignedOutcome : reason.Split(':')[0];
+        var outcome = reason is null ? AlignedOutcome : new QuarantineEntry(path, reason).Code;
         if (reason is not null && !FaceReasons.Contains(outcome)) return;
         int quota = reason is null ? Aligned : PerReason;
         if (_counts.GetValueOrDefault(outcome) >= quota) return;

@@ -1,7 +1,6 @@
 using Pipeline.Artifacts;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Face.Purification;
@@ -17,7 +16,6 @@ namespace Pipeline.Dashboard;
 public sealed class RunReports
 {
     public const int GalleriesKept = 2;
-    public const string ExamplesFile = "examples.json";
 
     private readonly ArtifactStore _store;
     private readonly BoundedCache<PurificationGallery> _galleries;
@@ -54,12 +52,12 @@ public sealed class RunReports
     }
 
     /// <summary>The dataset's ingest examples (photos beside their aligned crops or quarantine reasons), or none.</summary>
-    public async Task<IReadOnlyList<IngestExample>> ExamplesAsync(string datasetId, CancellationToken ct)
+    public async Task<IReadOnlyList<FaceExample>> ExamplesAsync(string datasetId, CancellationToken ct)
     {
-        var path = $"{datasetId}/{ExamplesFile}";
+        var path = BlobPaths.DatasetExamples(datasetId);
         try
         {
-            return await _store.GetJsonAsync<List<IngestExample>>(BlobContainers.Datasets, path, ct) ?? [];
+            return await _store.GetJsonAsync<List<FaceExample>>(BlobContainers.Datasets, path, ct) ?? [];
         }
         catch (JsonException e)
         {
@@ -70,29 +68,11 @@ public sealed class RunReports
     /// <summary>An example's downscaled photo (<c>examples/&lt;n&gt;.jpg</c> beside examples.json), or null.</summary>
     public async Task<byte[]?> ExamplePhotoAsync(string datasetId, string name, CancellationToken ct)
     {
-        if (!IngestExample.IsPhotoName(name)) return null;
+        if (!FaceExample.IsPhotoName(name)) return null;
         await using var s = await _store.Blobs.GetAsync(BlobContainers.Datasets, $"{datasetId}/examples/{name}", ct);
         if (s is null) return null;
         using var copy = new MemoryStream();
         await s.CopyToAsync(copy, ct);
         return copy.ToArray();
     }
-}
-
-/// <summary>
-/// One photo the ingest kept as an example: the entry's path, its outcome ("aligned", or the quarantine code that
-/// refused it), the quarantine reason, and a downscaled copy of the photo beside examples.json. An aligned one's crop
-/// is the packed sample at <see cref="Path"/>.
-/// </summary>
-public sealed record IngestExample(
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("outcome")] string Outcome,
-    [property: JsonPropertyName("reason")] string? Reason,
-    [property: JsonPropertyName("photo")] string Photo)
-{
-    public const string Aligned = "aligned";
-
-    public static bool IsPhotoName(string name) =>
-        name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.')
-        && (name.EndsWith(".jpg", StringComparison.Ordinal) || name.EndsWith(".jpeg", StringComparison.Ordinal) || name.EndsWith(".png", StringComparison.Ordinal));
 }
