@@ -41,7 +41,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     private async Task ScoreAsync(PurifyShard m, CancellationToken ct)
     {
         var datasetId = m.Dataset.DatasetId;
-        var score = DropScore.Parse(m.Plan.EffectiveDropScore);
+        var score = DropRule.For(m.Plan).Score;
         using (var model = await store.LoadModelAsync(m.Model, ct))
         {
             using var set = await store.LoadDatasetAsync(datasetId, [m.Shard], ct);
