@@ -33,6 +33,7 @@ public sealed class DashboardCommandTests : IDisposable
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[] { Cli.Dll, "dashboard", "--root", _root, "--urls", $"http://127.0.0.1:{port}" }) start.ArgumentList.Add(a);
+        start.Environment["Pipeline__ApiKey"] = "cli-key"; // with a key, a retrain would otherwise be accepted and reach no trainer
         using var process = Process.Start(start)!;
         try
         {
@@ -44,6 +45,15 @@ public sealed class DashboardCommandTests : IDisposable
             Assert.Contains($"\"runId\":\"{runId}\"", await http.GetStringAsync("/api/runs"));
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/runs/{runId}/purification")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/aliases")).StatusCode); // the search API beside it
+            Assert.Contains("\"aliases\":[]", await http.GetStringAsync("/api/index"));
+
+            // No trainer in this process: the page is told before a click, and a retrain is refused with the reason.
+            Assert.Contains("\"available\":false", await http.GetStringAsync("/api/retrain"));
+            using var retrain = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{runId}/retrain") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            retrain.Headers.Add("X-Api-Key", "cli-key");
+            using var refused = await http.SendAsync(retrain);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("runs no trainer", await refused.Content.ReadAsStringAsync());
         }
         finally
         {

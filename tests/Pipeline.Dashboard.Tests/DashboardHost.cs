@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
+using Pipeline.Indexer;
 using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Dashboard.Tests;
@@ -47,8 +48,9 @@ public sealed class RetrainCollectorModule : ServiceModule
 }
 
 /// <summary>
-/// The dashboard process as Program.cs builds it (dashboard + ledger consumer), on the in-memory bus, a temp
-/// ledger and a free loopback port, plus a collector of retrain commands.
+/// The dashboard process as Program.cs builds it (dashboard + ledger consumer) with the Indexer beside it (its search
+/// API and its consumers, as `pipeline dashboard` and the embedded pipeline serve them), on the in-memory bus, a temp
+/// ledger and index and a free loopback port, plus a collector of retrain commands.
 /// </summary>
 public sealed class DashboardHost : IAsyncDisposable
 {
@@ -70,8 +72,12 @@ public sealed class DashboardHost : IAsyncDisposable
     public IBus Bus => App.Services.GetRequiredService<IBus>();
     public RetrainInbox Retrains => App.Services.GetRequiredService<RetrainInbox>();
 
-    public static async Task<DashboardHost> StartAsync(string apiKey = ApiKey)
+    /// <param name="trainer">Whether the process has a consumer of retrains (the collector standing in for the Trainer).</param>
+    public static async Task<DashboardHost> StartAsync(string apiKey = ApiKey, bool trainer = true)
     {
+        ServiceModule[] modules = trainer
+            ? [new DashboardModule(), new IndexerModule(), new LedgerModule(), new RetrainCollectorModule()]
+            : [new DashboardModule(), new IndexerModule(), new LedgerModule()];
         var root = Path.Combine(Path.GetTempPath(), "dashboard-tests-" + Guid.NewGuid().ToString("N"));
         var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -83,7 +89,7 @@ public sealed class DashboardHost : IAsyncDisposable
             ["Pipeline:ApiKey"] = apiKey,
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
-        }), new DashboardModule(), new LedgerModule(), new RetrainCollectorModule());
+        }), modules);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         return new DashboardHost(app, root);
@@ -122,10 +128,26 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private readonly Lazy<Task<GalleryScenario>> _gallery;
 
-    public DashboardFixture() => _gallery = new(() => GalleryScenario.CreateAsync(Host, "ds-gallery"));
+    private readonly Lazy<Task<string>> _served;
+
+    public DashboardFixture()
+    {
+        _gallery = new(() => GalleryScenario.CreateAsync(Host, "ds-gallery"));
+        _served = new(async () =>
+        {
+            var data = await Gallery;
+            var runId = RunScenarios.NewRunId("served");
+            int n = await data.PublishIndexedRunAsync(Host, runId, Pipeline.VectorIndex.CollectionNames.ServingAlias, RunScenarios.Start(minutesAgo: 1));
+            await Host.WaitForRunAsync(runId, n);
+            return runId;
+        });
+    }
 
     /// <summary>The synthetic dataset of the gallery tests, packed once for all of them.</summary>
     public Task<GalleryScenario> Gallery => _gallery.Value;
+
+    /// <summary>The run whose collection the serving alias serves: the gallery's dataset purified as its report says, then indexed.</summary>
+    public Task<string> ServedRun => _served.Value;
 
     public async Task InitializeAsync() => Host = await DashboardHost.StartAsync();
 

@@ -86,4 +86,37 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
         await Expect(page.Locator("#stages tr[data-stage='request']")).ToContainTextAsync("requested by dashboard");
         Assert.True(browser.Refused.Count == 0, "the content security policy refused:\n" + string.Join("\n", browser.Refused));
     }
+
+    [Fact]
+    public async Task A_running_stages_progress_and_curve_grow_without_a_reload()
+    {
+        var runId = RunScenarios.NewRunId("live");
+        var t0 = RunScenarios.Start(minutesAgo: 1);
+        var dataset = new DatasetRef("ds-live", "ds-live/manifest.json");
+        await Host.Bus.Publish(new TrainModel(runId, RunScenarios.Plan, Stages.SubCenter, dataset, 3, t0));
+        await Host.Bus.Publish(new TrainingProgressed(runId, RunScenarios.Plan, Stages.SubCenter, 1, 3, 5, 9.5, 0.1, 400, t0.AddSeconds(1)));
+        await Host.WaitForRunAsync(runId, 2);
+        await using var browser = await DashboardBrowser.OpenAsync();
+        var page = browser.Page;
+        int loads = 0;
+        page.Load += (_, _) => loads++;
+
+        await page.GotoAsync($"{Host.BaseAddress}#/runs/{runId}");
+
+        var live = page.Locator("#curves [data-stage='subcenter'][data-live='true']");
+        await Expect(live.Locator("svg[data-metric='loss'] circle")).ToHaveCountAsync(1);
+        await Expect(live).ToContainTextAsync("training, epoch 1/3 (live)");
+
+        // Later progress of the same epoch moves its point; the next epoch adds one. The page polls: no reload.
+        await Host.Bus.Publish(new TrainingProgressed(runId, RunScenarios.Plan, Stages.SubCenter, 1, 3, 9, 8.0, 0.2, 400, t0.AddSeconds(2)));
+        await Host.Bus.Publish(new TrainingProgressed(runId, RunScenarios.Plan, Stages.SubCenter, 2, 3, 15, 4.25, 0.625, 410, t0.AddSeconds(3)));
+        await Host.WaitForRunAsync(runId, 4);
+        await Expect(live.Locator("svg[data-metric='loss'] circle")).ToHaveCountAsync(2);
+        await Expect(live.Locator("svg[data-metric='loss']")).ToContainTextAsync("loss: 4.250");
+        await Expect(live.Locator("svg[data-metric='accuracy'] circle")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#curves svg[data-metric='keptFraction']")).ToHaveCountAsync(0); // not known until metrics.json
+        await Expect(page.Locator("#stages tr[data-stage='subcenter']")).ToContainTextAsync("epoch 2/3");
+        Assert.Equal(1, loads);
+        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("live-training", page.Locator("#run-detail"))}");
+    }
 }

@@ -3,6 +3,9 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
+using Pipeline.Face.Backbones;
+using Pipeline.Face.Heads;
+using Pipeline.Face.Models;
 using Pipeline.Face.Purification;
 using Pipeline.Face.Training;
 using Pipeline.Infra.Blobs;
@@ -36,12 +39,22 @@ public sealed class GalleryScenario
     public static int DroppedNonDominant => Drops.Values.Sum(d => d.Count(x => x.Subcenter != 0));
     public static int DroppedOverThreshold => Drops.Values.Sum(d => d.Count(x => x.Subcenter == 0));
 
-    private GalleryScenario(string datasetId, IReadOnlyList<string> paths, IReadOnlyList<string> identities)
+    private GalleryScenario(string datasetId, IReadOnlyList<string> paths, IReadOnlyList<string> identities, byte[] probePhoto)
     {
         DatasetId = datasetId;
         Paths = paths;
         SampleIdentities = identities;
+        ProbePhoto = probePhoto;
     }
+
+    /// <summary>The identity of <see cref="ProbePath"/>: one that lost no sample, so its photo is indexed.</summary>
+    public const int ProbeIdentity = 3;
+
+    /// <summary>The packed path of a kept sample whose original photo is <see cref="ProbePhoto"/>.</summary>
+    public static string ProbePath => $"{Identity(ProbeIdentity)}/{SyntheticFaceGenerator.ImageName(Identity(ProbeIdentity), 3)}";
+
+    /// <summary>The original photo (JPEG) of <see cref="ProbePath"/>, as an operator would upload it.</summary>
+    public byte[] ProbePhoto { get; }
 
     public string DatasetId { get; }
     /// <summary>The packed samples' paths, in pack order.</summary>
@@ -71,8 +84,9 @@ public sealed class GalleryScenario
                 new FaceExample(PlantedFile, QuarantineReasons.NoFace, QuarantineReasons.Format(QuarantineReasons.NoFace, "no face found"), "examples/1.jpg"),
             }, CancellationToken.None);
 
+            var probe = await File.ReadAllBytesAsync(Path.Combine(train, ProbePath));
             using var set = await store.LoadDatasetAsync(datasetId);
-            return new GalleryScenario(datasetId, set.Paths.ToArray(), set.Labels.Select(l => set.Identities[l]).ToArray());
+            return new GalleryScenario(datasetId, set.Paths.ToArray(), set.Labels.Select(l => set.Identities[l]).ToArray(), probe);
         }
         finally
         {
@@ -97,6 +111,31 @@ public sealed class GalleryScenario
         }
         int dropped = decisions.Count(d => !d.Keep);
         return new PurificationReport("angle", 75, null, decisions.Count - dropped, dropped, decisions, "class-margin");
+    }
+
+    /// <summary>
+    /// Run <paramref name="runId"/> purified as <see cref="Report"/>, then its final model (a small random one, the
+    /// same for every run) indexed by the real Indexer into its own collection and published to <paramref name="alias"/>:
+    /// its kept samples are the collection's points. Returns the events the ledger records for it.
+    /// </summary>
+    public async Task<int> PublishIndexedRunAsync(DashboardHost host, string runId, string alias, DateTimeOffset t0)
+    {
+        int n = await PublishPurifiedRunAsync(host, runId, Report(), t0);
+        var store = host.App.Services.GetRequiredService<ArtifactStore>();
+        var model = new ModelRef(runId, Stages.Final, BlobPaths.ModelFolder(runId, Stages.Final) + "final/");
+        var local = Directory.CreateTempSubdirectory("dashboard-model-").FullName;
+        try
+        {
+            var info = new ModelInfo(BackboneSpec.Create("tiny", 112), 1, MarginSpec.ArcFace,
+                Enumerable.Range(0, Identities).Select(Identity).ToArray(), null, DateTimeOffset.UnixEpoch);
+            using (var m = new FaceModel(info, seed: 1)) m.Save(local);
+            await store.UploadDirectoryAsync(local, BlobContainers.Models, model.Path, CancellationToken.None);
+        }
+        finally { Directory.Delete(local, recursive: true); }
+        var purified = new DatasetRef(DatasetId, BlobPaths.PurifiedManifest(DatasetId, runId));
+        await host.Bus.Publish(new ModelTrained(runId, RunScenarios.Plan with { IndexAlias = alias }, Stages.Final, model, purified, 1,
+            new TrainingMetrics(2, 1.5, 0.9, DurationSeconds: 4), t0.AddSeconds(20)));
+        return n + 2; // the final model, then its index
     }
 
     /// <summary><paramref name="samples"/> decisions cycling over the real samples (so thumbnails load), one in ten dropped, in 1000 identities.</summary>
@@ -131,6 +170,8 @@ public sealed class GalleryScenario
         var store = host.App.Services.GetRequiredService<ArtifactStore>();
         var reportPath = BlobPaths.PurifiedReport(DatasetId, runId);
         await store.PutJsonAsync(BlobContainers.Datasets, reportPath, report, CancellationToken.None);
+        await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(DatasetId, runId), new KeepList(DatasetId, runId, report.Rule,
+            report.Threshold, report.Kept, report.Dropped, report.Samples.Where(s => s.Keep).Select(s => s.Path).ToArray()), CancellationToken.None);
         await store.PutJsonAsync(BlobContainers.Models, BlobPaths.Metrics(runId, Stages.SubCenter), SubCenterMetrics(), CancellationToken.None);
         var plan = RunScenarios.Plan;
         var dataset = new DatasetRef(DatasetId, BlobPaths.DatasetManifest(DatasetId));

@@ -169,5 +169,38 @@ public sealed class NoApiKeyTests
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("not configured", await response.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/api/runs")).StatusCode);
+        var reach = await host.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/retrain");
+        Assert.Equal((false, RetrainReach.NoKey), (reach.GetProperty("available").GetBoolean(), reach.GetProperty("reason").GetString()));
+    }
+}
+
+/// <summary>
+/// A dashboard whose in-memory bus reaches no trainer, as `pipeline dashboard` serves a root: a retrain is refused with
+/// the reason (not accepted for a run that would never start), and the page's Retrain button says why before a click.
+/// </summary>
+public sealed class NoTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Without_a_trainer_on_its_bus_retrain_is_refused_and_the_button_says_why()
+    {
+        await using var host = await DashboardHost.StartAsync(trainer: false);
+        var runId = RunScenarios.NewRunId("no-trainer");
+        await host.WaitForRunAsync(runId, await RunScenarios.PublishFailedRunAsync(host.Bus, runId, "ds-no-trainer", RunScenarios.Start(), "final: diverged"));
+
+        var reach = await host.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/retrain");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{runId}/retrain") { Content = JsonContent.Create(new { epochs = 2 }) };
+        request.Headers.Add("X-Api-Key", DashboardHost.ApiKey);
+        using var response = await host.Http.SendAsync(request);
+
+        Assert.Equal((false, RetrainReach.NoTrainer), (reach.GetProperty("available").GetBoolean(), reach.GetProperty("reason").GetString()));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(RetrainReach.NoTrainer, (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("error").GetString());
+        Assert.Single((await host.Http.GetFromJsonAsync<System.Text.Json.JsonElement[]>("/api/runs"))!); // no run was started
+
+        await using var browser = await DashboardBrowser.OpenAsync();
+        await browser.Page.GotoAsync($"{host.BaseAddress}#/runs/{runId}");
+        await Microsoft.Playwright.Assertions.Expect(browser.Page.Locator("#retrain-unavailable")).ToHaveTextAsync(RetrainReach.NoTrainer);
+        await Microsoft.Playwright.Assertions.Expect(browser.Page.Locator("#retrain-button")).ToBeDisabledAsync();
+        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("retrain-unavailable", browser.Page.Locator("#run-detail"))}");
     }
 }

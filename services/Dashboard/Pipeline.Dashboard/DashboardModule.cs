@@ -23,6 +23,7 @@ public sealed class DashboardModule : ServiceModule
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SampleThumbnails>(); // shared with the search API when one process hosts both
         services.TryAddSingleton<RunReports>();
+        services.TryAddSingleton<RetrainReach>();
         // A diverging stage's last progress has a NaN loss: shown as "NaN", not a failed request.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals);
     }

@@ -23,11 +23,13 @@ public static class RetrainEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/drop-scores", () => DropScores.All); // the retrain form's choices, spelt as plans spell them
+        // Asked by the page before it offers the Retrain button.
+        app.MapGet("/api/retrain", (RetrainReach reach) => new { available = reach.Unavailable is null, reason = reach.Unavailable });
 
         app.MapPost("/api/runs/{id}/retrain", async (string id, HttpRequest request, RunLedger ledger, IPublishEndpoint publish,
-            ServiceSettings settings, TimeProvider clock, CancellationToken ct) =>
+            ServiceSettings settings, RetrainReach reach, TimeProvider clock, CancellationToken ct) =>
         {
-            if (!ApiKeys.Authorized(request, settings)) return Forbidden(settings);
+            if (Refused(request, settings, reach) is { } refused) return refused;
             var (body, error) = await ReadBodyAsync(request, ct);
             if (error is not null) return error;
             var run = (await ledger.GetRunAsync(id, ct))?.Run;
@@ -37,10 +39,10 @@ public static class RetrainEndpoints
             return await PublishAsync(run.DatasetId, run.Plan ?? RunPlan.Default, body, publish, clock, ct);
         }).DisableAntiforgery();
 
-        app.MapPost("/api/retrain", async (HttpRequest request, IPublishEndpoint publish, ServiceSettings settings, TimeProvider clock,
-            CancellationToken ct) =>
+        app.MapPost("/api/retrain", async (HttpRequest request, IPublishEndpoint publish, ServiceSettings settings, RetrainReach reach,
+            TimeProvider clock, CancellationToken ct) =>
         {
-            if (!ApiKeys.Authorized(request, settings)) return Forbidden(settings);
+            if (Refused(request, settings, reach) is { } refused) return refused;
             var (body, error) = await ReadBodyAsync(request, ct);
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(body.DatasetId)) return Results.BadRequest(new { error = "JSON body needs a 'datasetId'" });
@@ -67,9 +69,13 @@ public static class RetrainEndpoints
             new RetrainAccepted(request.RequestId, request.RunId, request.DatasetId, request.Plan, request.RequestedAt));
     }
 
-    private static IResult Forbidden(ServiceSettings settings) => Results.Json(
-        new { error = settings.ApiKey.Length == 0 ? "retrain is disabled: Pipeline:ApiKey is not configured" : $"missing or wrong {ApiKeyHeader} header" },
-        statusCode: StatusCodes.Status403Forbidden);
+    /// <summary>403 without the key, 503 where no trainer can be reached (<see cref="RetrainReach"/>); null when the retrain may go ahead.</summary>
+    private static IResult? Refused(HttpRequest request, ServiceSettings settings, RetrainReach reach) =>
+        !ApiKeys.Authorized(request, settings)
+            ? Results.Json(new { error = settings.ApiKey.Length == 0 ? RetrainReach.NoKey : $"missing or wrong {ApiKeyHeader} header" },
+                statusCode: StatusCodes.Status403Forbidden)
+        : reach.Unavailable is { } why ? Results.Json(new { error = why }, statusCode: StatusCodes.Status503ServiceUnavailable)
+        : null;
 
     private static async Task<(RetrainBody Body, IResult? Error)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {

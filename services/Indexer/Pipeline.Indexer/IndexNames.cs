@@ -12,12 +12,16 @@ public static class IndexNames
 {
     public static string Collection(string runId) => CollectionNames.ForModel(runId);
 
+    private const string Prefix = "faces-";
+
+    /// <summary>Whether the collection holds a run's faces (not its identity templates, not someone else's).</summary>
+    public static bool IsFaceCollection(string collection) =>
+        collection.StartsWith(Prefix, StringComparison.Ordinal) && !collection.EndsWith(IdentityTemplates.Suffix, StringComparison.Ordinal);
+
     public static ModelRef ModelOf(string collection)
     {
-        const string prefix = "faces-";
-        if (!collection.StartsWith(prefix) || collection.EndsWith(IdentityTemplates.Suffix))
-            throw new ArgumentException($"{collection}: not a face collection of this pipeline");
-        var run = collection[prefix.Length..];
+        if (!IsFaceCollection(collection)) throw new ArgumentException($"{collection}: not a face collection of this pipeline");
+        var run = collection[Prefix.Length..];
         return new ModelRef(run, Stages.Final, BlobPaths.ModelFolder(run, Stages.Final) + "final/");
     }
 

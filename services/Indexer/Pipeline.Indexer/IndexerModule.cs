@@ -21,6 +21,7 @@ public sealed class IndexerModule : ServiceModule
     {
         services.TryAddSingleton<SampleThumbnails>(); // shared with the dashboard when one process hosts both
         services.AddSingleton<FaceSearch>();
+        services.AddSingleton<ServedIndex>();
     }
 
     public override void AddConsumers(IBusRegistrationConfigurator bus)

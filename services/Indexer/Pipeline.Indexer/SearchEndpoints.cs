@@ -12,7 +12,7 @@ namespace Pipeline.Indexer;
 
 /// <summary>
 /// The search API. Reads are open, within the budgets of <see cref="SearchUpload"/>; anything that writes
-/// (switching an alias back to an older model) needs the X-Api-Key header to equal Pipeline:ApiKey, and is
+/// (switching an alias, or rolling it back to the collection published before) needs the X-Api-Key header to equal Pipeline:ApiKey, and is
 /// refused when none is set.
 /// </summary>
 public static class SearchEndpoints
@@ -53,9 +53,12 @@ public static class SearchEndpoints
             return await Guard(async () => Results.Ok(await search.SearchAsync(query, ct)));
         }).DisableAntiforgery();
 
-        app.MapGet("/api/identities/{id}", async (string id, string? run, string? alias, FaceSearch search, IVectorIndex index, CancellationToken ct) =>
+        app.MapGet("/api/identities/{id}", async (string id, string? run, string? alias, FaceSearch search, IVectorIndex index, CancellationToken ct,
+            int offset = 0, int limit = 100) =>
             await Guard(async () =>
             {
+                if (offset is < 0 or > MaxMemberOffset) return Results.BadRequest(new { error = $"offset = {offset}: expected 0..{MaxMemberOffset}" });
+                if (limit is < 1 or > MaxMembers) return Results.BadRequest(new { error = $"limit = {limit}: expected 1..{MaxMembers}" });
                 var collection = await search.ResolveAsync(run, alias, ct);
                 var filter = new FaceFilter(Identity: id);
                 long count = await index.CountAsync(collection, filter, ct);
@@ -64,12 +67,12 @@ public static class SearchEndpoints
                 var template = await index.RetrieveAsync(IdentityTemplates.CollectionFor(collection), [id], ct);
                 if (template.Count == 0) return Results.NotFound(new { error = $"identity '{id}' has no template in {collection}" });
                 var query = template[0].Vector;
-                var samples = await index.SearchAsync(collection, [query], (int)Math.Min(count, 100), filter, ct);
+                var samples = offset >= count ? [[]] : await index.SearchAsync(collection, [query], (int)Math.Min(count, offset + limit), filter, ct);
                 var similar = await index.SearchAsync(IdentityTemplates.CollectionFor(collection), [query], 6, null, ct);
                 return Results.Ok(new
                 {
-                    identity = id, collection, samples = count,
-                    members = samples[0].Select(FaceSearch.Hit),
+                    identity = id, collection, run = IndexNames.ModelOf(collection).RunId, samples = count, offset, limit,
+                    members = samples[0].Skip(offset).Select(FaceSearch.Hit),
                     nearest_identities = similar[0].Where(m => m.Id != id).Take(5).Select(m => new { identity = m.Id, score = Math.Round(m.Score, 6) }),
                 });
             }));
@@ -83,18 +86,30 @@ public static class SearchEndpoints
 
         app.MapGet("/api/aliases", async (IVectorIndex index, CancellationToken ct) => Results.Ok(await index.ListAliasesAsync(ct)));
 
+        app.MapGet("/api/index", async (ServedIndex served, CancellationToken ct) => Results.Ok(await served.OverviewAsync(ct)));
+
         app.MapPut("/api/aliases/{alias}", async (string alias, string collection, HttpRequest request, IVectorIndex index, ServiceSettings settings, CancellationToken ct) =>
-        {
-            if (!ApiKeys.Authorized(request, settings))
-                return Results.Json(new { error = settings.ApiKey.Length == 0 ? "alias switches are disabled: Pipeline:ApiKey is not configured"
-                    : $"missing or wrong {ApiKeys.Header} header" }, statusCode: StatusCodes.Status403Forbidden);
-            return await Guard(async () =>
+            Refused(request, settings) ?? await Guard(async () =>
             {
                 await index.SetAliasAsync(alias, collection, ct);
                 return Results.Ok(new { alias, collection });
-            });
-        });
+            }));
+
+        app.MapPost("/api/aliases/{alias}/rollback", async (string alias, HttpRequest request, ServedIndex served, ServiceSettings settings, CancellationToken ct) =>
+            Refused(request, settings) ?? await Guard(async () =>
+            {
+                try { return Results.Ok(await served.RollBackAsync(alias, ct)); }
+                catch (InvalidOperationException e) { return Results.Conflict(new { error = e.Message }); }
+            })).DisableAntiforgery();
     }
+
+    /// <summary>An identity page's members: a page of its samples ranked by its template, at most this deep.</summary>
+    public const int MaxMembers = 200, MaxMemberOffset = 800;
+
+    /// <summary>Why a write is refused (403), or null when the request carries the key.</summary>
+    private static IResult? Refused(HttpRequest request, ServiceSettings settings) => ApiKeys.Authorized(request, settings) ? null
+        : Results.Json(new { error = settings.ApiKey.Length == 0 ? "alias switches are disabled: Pipeline:ApiKey is not configured"
+            : $"missing or wrong {ApiKeys.Header} header" }, statusCode: StatusCodes.Status403Forbidden);
 
     private static async Task<IResult> Guard(Func<Task<IResult>> body)
     {
