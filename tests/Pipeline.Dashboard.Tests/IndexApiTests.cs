@@ -31,6 +31,8 @@ public sealed class IndexApiTests(DashboardFixture fixture)
         int kept = GalleryScenario.Identities * GalleryScenario.PerIdentity - GalleryScenario.Drops.Values.Sum(d => d.Length);
         Assert.Equal(kept, serving.GetProperty("points").GetInt64());
         Assert.True(serving.GetProperty("publishedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-10));
+        Assert.Equal(serving.GetProperty("publishedAt").GetDateTimeOffset(), serving.GetProperty("switchedAt").GetDateTimeOffset());
+        Assert.Equal("published", serving.GetProperty("switch").GetString());
         var collection = index.GetProperty("collections").EnumerateArray().Single(c => c.GetProperty("run").GetString() == runId);
         Assert.Equal(CollectionNames.ServingAlias, collection.GetProperty("alias").GetString());
         Assert.Equal(JsonValueKind.Null, collection.GetProperty("notPublished").ValueKind);

@@ -48,7 +48,7 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         await Expect(serving).ToHaveAttributeAsync("data-collection", CollectionNames.ForModel(runId));
         await Expect(serving).ToContainTextAsync(runId);
         await Expect(serving.Locator("td").Nth(3)).ToHaveTextAsync($"{Kept}");
-        await Expect(serving.Locator("td").Nth(4)).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"));
+        await Expect(serving.Locator("td.switched")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(published\)$"));
         await Expect(page.Locator("#search-target")).ToHaveValueAsync($"alias:{CollectionNames.ServingAlias}");
 
         // The original photo of a kept sample, uploaded: its identity ranks first, its own sample first among the matches.
@@ -98,9 +98,12 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         await using var browser = await DashboardBrowser.OpenAsync();
         var page = browser.Page;
 
-        await page.GotoAsync($"{Host.BaseAddress}#/identities/{runId}/{identity}");
+        // From the run's identities table: the run is indexed, so each identity links to its page.
+        await page.GotoAsync($"{Host.BaseAddress}#/runs/{runId}");
+        await page.Locator($"#identities tr[data-identity='{identity}'] a.identity-page").ClickAsync();
 
         await Expect(page.Locator("#identity-name")).ToHaveTextAsync(identity);
+        Assert.EndsWith($"#/identities/{runId}/{identity}", page.Url);
         var keptFaces = page.Locator("#identity-kept .face");
         await Expect(keptFaces).ToHaveCountAsync(kept.Count);
         Assert.Equal(kept.Order(), (await keptFaces.EvaluateAllAsync<string[]>("fs => fs.map(f => f.dataset.path)")).Order());
@@ -164,6 +167,7 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
             $"Rolled back: alias {alias} now serves {CollectionNames.ForModel(older)} (was {CollectionNames.ForModel(newer)})");
         await Expect(row).ToHaveAttributeAsync("data-collection", CollectionNames.ForModel(older));
         await Expect(row).ToContainTextAsync("nothing earlier");
+        await Expect(row.Locator("td.switched")).ToContainTextAsync("(rolled back)");
         Assert.Equal(CollectionNames.ForModel(older), await index.ResolveAsync(alias));
         await Expect(page.Locator($"#collections tr[data-collection='{CollectionNames.ForModel(older)}']")).ToContainTextAsync($"serving {alias}");
         output.WriteLine($"screenshot: {await browser.ScreenshotAsync("index-panel", page.Locator("#index-panel"))}");

@@ -29,6 +29,8 @@ public static class IndexNames
     public static string ShardSums(string runId, int shard) => $"{ShardSumsPrefix(runId)}shard-{shard:D5}.json";
     public static string PublishClaim(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "_PUBLISHING";
     public static string Published(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "published.json";
+    /// <summary>The alias's last switch by hand (a rollback or PUT): "_" keeps it apart from runs' folders, whose names start with a letter or digit.</summary>
+    public static string AliasSwitch(string alias) => $"_aliases/{alias}.json";
 }
 
 /// <summary>A shard's contribution to the identity templates: per identity, the sum of unit embeddings and their count.</summary>

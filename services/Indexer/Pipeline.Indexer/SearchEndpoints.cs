@@ -88,10 +88,10 @@ public static class SearchEndpoints
 
         app.MapGet("/api/index", async (ServedIndex served, CancellationToken ct) => Results.Ok(await served.OverviewAsync(ct)));
 
-        app.MapPut("/api/aliases/{alias}", async (string alias, string collection, HttpRequest request, IVectorIndex index, ServiceSettings settings, CancellationToken ct) =>
+        app.MapPut("/api/aliases/{alias}", async (string alias, string collection, HttpRequest request, ServedIndex served, ServiceSettings settings, CancellationToken ct) =>
             Refused(request, settings) ?? await Guard(async () =>
             {
-                await index.SetAliasAsync(alias, collection, ct);
+                await served.SwitchAsync(alias, collection, AliasSwitch.Set, ct);
                 return Results.Ok(new { alias, collection });
             }));
 
