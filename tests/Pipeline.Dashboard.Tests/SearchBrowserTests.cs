@@ -155,6 +155,8 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         var rollback = row.Locator("button.rollback");
         await Expect(rollback).ToHaveTextAsync($"Roll back to {CollectionNames.ForModel(older)}");
 
+        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("index-panel", page.Locator("#index-panel"))}");
+
         // Without the key: refused, said so, and the alias stays.
         await rollback.ClickAsync();
         await Expect(page.Locator("#rollback-result")).ToHaveTextAsync("Rollback refused: missing or wrong X-Api-Key header");
@@ -170,7 +172,6 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         await Expect(row.Locator("td.switched")).ToContainTextAsync("(rolled back)");
         Assert.Equal(CollectionNames.ForModel(older), await index.ResolveAsync(alias));
         await Expect(page.Locator($"#collections tr[data-collection='{CollectionNames.ForModel(older)}']")).ToContainTextAsync($"serving {alias}");
-        output.WriteLine($"screenshot: {await browser.ScreenshotAsync("index-panel", page.Locator("#index-panel"))}");
 
         // Over the API, as the page asked: nothing earlier is a conflict, and the alias does not move.
         using var again = new HttpRequestMessage(HttpMethod.Post, $"/api/aliases/{alias}/rollback");
