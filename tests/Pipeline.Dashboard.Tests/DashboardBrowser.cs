@@ -58,6 +58,24 @@ public sealed class DashboardBrowser : IAsyncDisposable
         return path;
     }
 
+    /// <summary>
+    /// Scrolls every image of the locator into view (they load lazily) and asserts each decoded to <paramref name="width"/>
+    /// pixels: <paramref name="count"/> of them, or at least one.
+    /// </summary>
+    public static async Task AssertDecodedAsync(ILocator images, int width, int? count = null)
+    {
+        if (count is { } n) await Expect(images).ToHaveCountAsync(n);
+        int shown = await images.CountAsync();
+        Assert.True(shown > 0, "no image shown");
+        for (int i = 0; i < shown; i++)
+        {
+            var img = images.Nth(i);
+            await img.ScrollIntoViewIfNeededAsync();
+            await Expect(img).ToHaveJSPropertyAsync("complete", true);
+            Assert.Equal(width, await img.EvaluateAsync<int>("i => i.naturalWidth"));
+        }
+    }
+
     /// <summary>What the content security policy refused so far (nothing, for a page that keeps to its own origin).</summary>
     public IReadOnlyList<string> Refused
     {

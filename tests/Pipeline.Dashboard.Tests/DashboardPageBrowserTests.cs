@@ -92,10 +92,7 @@ public sealed class DashboardPageBrowserTests(DashboardFixture fixture, ITestOut
     {
         var runId = RunScenarios.NewRunId("live");
         var t0 = RunScenarios.Start(minutesAgo: 1);
-        var dataset = new DatasetRef("ds-live", "ds-live/manifest.json");
-        await Host.Bus.Publish(new TrainModel(runId, RunScenarios.Plan, Stages.SubCenter, dataset, 3, t0));
-        await Host.Bus.Publish(new TrainingProgressed(runId, RunScenarios.Plan, Stages.SubCenter, 1, 3, 5, 9.5, 0.1, 400, t0.AddSeconds(1)));
-        await Host.WaitForRunAsync(runId, 2);
+        await Host.WaitForRunAsync(runId, await RunScenarios.PublishTrainingAsync(Host.Bus, runId, "ds-live", t0));
         await using var browser = await DashboardBrowser.OpenAsync();
         var page = browser.Page;
         int loads = 0;

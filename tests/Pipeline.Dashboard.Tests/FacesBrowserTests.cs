@@ -13,19 +13,6 @@ public sealed class FacesBrowserTests(DashboardFixture fixture, ITestOutputHelpe
 {
     private DashboardHost Host => fixture.Host;
 
-    /// <summary>Scrolls every image of the locator into view (they load lazily) and asserts each decoded to <paramref name="width"/> pixels.</summary>
-    private static async Task AssertDecodedAsync(ILocator images, int count, int width)
-    {
-        await Expect(images).ToHaveCountAsync(count);
-        for (int i = 0; i < count; i++)
-        {
-            var img = images.Nth(i);
-            await img.ScrollIntoViewIfNeededAsync();
-            await Expect(img).ToHaveJSPropertyAsync("complete", true);
-            Assert.Equal(width, await img.EvaluateAsync<int>("i => i.naturalWidth"));
-        }
-    }
-
     [Fact]
     public async Task Operator_sees_the_dropped_faces_by_reason_beside_typical_ones_and_the_quarantined_file()
     {
@@ -51,8 +38,8 @@ public sealed class FacesBrowserTests(DashboardFixture fixture, ITestOutputHelpe
         await Expect(faces.First).ToContainTextAsync($"filed under {GalleryScenario.Identity(2)}");
         await Expect(faces.First).ToContainTextAsync("class-margin 90.0° dropped: over the threshold");
         // Each drop shows its identity's typical faces: id2 and id0 kept 3 or more, id1 five.
-        await AssertDecodedAsync(page.Locator("#gallery img.thumb"), dropped, 112);
-        await AssertDecodedAsync(page.Locator("#gallery img.typical-face"), dropped * 3, 112);
+        await DashboardBrowser.AssertDecodedAsync(page.Locator("#gallery img.thumb"), 112, dropped);
+        await DashboardBrowser.AssertDecodedAsync(page.Locator("#gallery img.typical-face"), 112, dropped * 3);
 
         // The sub-center stage's curves: one point per epoch for loss, accuracy, img/s and the kept fraction.
         foreach (var metric in new[] { "loss", "accuracy", "imagesPerSecond", "keptFraction" })
@@ -68,7 +55,7 @@ public sealed class FacesBrowserTests(DashboardFixture fixture, ITestOutputHelpe
         var planted = page.Locator($"#quarantine tr[data-path='{GalleryScenario.PlantedFile}']");
         await Expect(planted).ToContainTextAsync(QuarantineReasons.NotAnImage);
         await Expect(page.Locator($"#quarantine-codes [data-code='{QuarantineReasons.NotAnImage}']")).ToHaveAttributeAsync("data-count", "1");
-        await AssertDecodedAsync(page.Locator("#examples img"), 3, 112);
+        await DashboardBrowser.AssertDecodedAsync(page.Locator("#examples img"), 112, 3);
         await Expect(page.Locator($"#examples [data-outcome='{QuarantineReasons.NoFace}']")).ToContainTextAsync("no-face: no face found");
 
         lock (thumbnails) Assert.All(thumbnails, t => Assert.True(t.Status == 200, $"{t.Url}: HTTP {t.Status}"));
@@ -149,11 +136,7 @@ public sealed class FacesBrowserTests(DashboardFixture fixture, ITestOutputHelpe
     public async Task A_stage_that_went_quiet_is_shown_as_stalled()
     {
         var runId = RunScenarios.NewRunId("stalled");
-        var t0 = RunScenarios.Start(minutesAgo: 12);
-        var dataset = new DatasetRef("ds-stalled", "ds-stalled/manifest.json");
-        await Host.Bus.Publish(new TrainModel(runId, RunScenarios.Plan, Stages.SubCenter, dataset, 3, t0));
-        await Host.Bus.Publish(new TrainingProgressed(runId, RunScenarios.Plan, Stages.SubCenter, 1, 3, 5, 9.5, 0.1, 400, t0.AddSeconds(1)));
-        await Host.WaitForRunAsync(runId, 2);
+        await Host.WaitForRunAsync(runId, await RunScenarios.PublishTrainingAsync(Host.Bus, runId, "ds-stalled", RunScenarios.Start(minutesAgo: 12)));
         await using var browser = await DashboardBrowser.OpenAsync();
         var page = browser.Page;
 

@@ -37,6 +37,15 @@ public static class RunScenarios
         return events.Length;
     }
 
+    /// <summary>Sub-center training queued at t0, then its first progress report (epoch 1 of 3, loss 9.5) a second later: 2 events.</summary>
+    public static async Task<int> PublishTrainingAsync(IBus bus, string runId, string datasetId, DateTimeOffset t0)
+    {
+        var dataset = new DatasetRef(datasetId, $"{datasetId}/manifest.json");
+        await bus.Publish(new TrainModel(runId, Plan, Stages.SubCenter, dataset, 3, t0));
+        await bus.Publish(new TrainingProgressed(runId, Plan, Stages.SubCenter, 1, 3, 5, 9.5, 0.1, 400, t0.AddSeconds(1)));
+        return 2;
+    }
+
     /// <summary>A drop that was seen but not ingested yet: the run has no dataset.</summary>
     public static Task PublishDroppedAsync(IBus bus, string runId, DateTimeOffset at) =>
         bus.Publish(new DatasetDropped(runId, Plan, "fresh-drop", at));

@@ -20,19 +20,6 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
     /// <summary>Samples the report keeps: every one but <see cref="GalleryScenario.Drops"/>.</summary>
     private static int Kept => GalleryScenario.Identities * GalleryScenario.PerIdentity - GalleryScenario.Drops.Values.Sum(d => d.Length);
 
-    private static async Task AssertThumbnailsDecodedAsync(ILocator images, int width)
-    {
-        int count = await images.CountAsync();
-        Assert.True(count > 0, "no thumbnail shown");
-        for (int i = 0; i < count; i++)
-        {
-            var img = images.Nth(i);
-            await img.ScrollIntoViewIfNeededAsync();
-            await Expect(img).ToHaveJSPropertyAsync("complete", true);
-            Assert.Equal(width, await img.EvaluateAsync<int>("i => i.naturalWidth"));
-        }
-    }
-
     [Fact]
     public async Task An_uploaded_photo_finds_its_identity_first_against_the_serving_alias_and_a_picked_sample_its_own()
     {
@@ -63,7 +50,7 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         await Expect(matches.First).ToHaveAttributeAsync("data-path", GalleryScenario.ProbePath);
         var best = double.Parse((await identities.First.Locator("td").Nth(2).TextContentAsync())!, CultureInfo.InvariantCulture);
         Assert.True(best > 0.99, $"the probe's own sample has similarity {best}: the upload was not embedded as ingest embedded it");
-        await AssertThumbnailsDecodedAsync(page.Locator("#search-matches img.thumb"), 112);
+        await DashboardBrowser.AssertDecodedAsync(page.Locator("#search-matches img.thumb"), 112, 8);
         output.WriteLine($"screenshot: {await browser.ScreenshotAsync("search")}");
 
         // Its identity links to the identity's page.
@@ -126,7 +113,7 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         await Expect(nearest).ToHaveCountAsync(GalleryScenario.Identities - 1);
         Assert.DoesNotContain(identity, await nearest.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.identity)"));
         await Expect(page.Locator("#identity-inversion")).ToHaveCountAsync(1);
-        await AssertThumbnailsDecodedAsync(page.Locator("#identity-panel img.thumb"), 112);
+        await DashboardBrowser.AssertDecodedAsync(page.Locator("#identity-panel img.thumb"), 112, kept.Count + dropped.Count);
         output.WriteLine($"screenshot: {await browser.ScreenshotAsync("identity")}");
 
         var other = await nearest.First.GetAttributeAsync("data-identity");
