@@ -73,11 +73,12 @@ public sealed class DashboardHost : IAsyncDisposable
     public RetrainInbox Retrains => App.Services.GetRequiredService<RetrainInbox>();
 
     /// <param name="trainer">Whether the process has a consumer of retrains (the collector standing in for the Trainer).</param>
-    public static async Task<DashboardHost> StartAsync(string apiKey = ApiKey, bool trainer = true)
+    /// <param name="search">Whether the Indexer (the search API) is beside the dashboard; without it, as services/Dashboard's Program.cs.</param>
+    public static async Task<DashboardHost> StartAsync(string apiKey = ApiKey, bool trainer = true, bool search = true)
     {
-        ServiceModule[] modules = trainer
-            ? [new DashboardModule(), new IndexerModule(), new LedgerModule(), new RetrainCollectorModule()]
-            : [new DashboardModule(), new IndexerModule(), new LedgerModule()];
+        var modules = new List<ServiceModule> { new DashboardModule(), new LedgerModule() };
+        if (search) modules.Add(new IndexerModule());
+        if (trainer) modules.Add(new RetrainCollectorModule());
         var root = Path.Combine(Path.GetTempPath(), "dashboard-tests-" + Guid.NewGuid().ToString("N"));
         var app = PipelineHost.Build([], c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -89,7 +90,7 @@ public sealed class DashboardHost : IAsyncDisposable
             ["Pipeline:ApiKey"] = apiKey,
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
-        }), modules);
+        }), modules.ToArray());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
         return new DashboardHost(app, root);

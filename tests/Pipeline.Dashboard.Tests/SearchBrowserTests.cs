@@ -169,3 +169,22 @@ public sealed class SearchBrowserTests(DashboardFixture fixture, ITestOutputHelp
         Assert.Equal(CollectionNames.ForModel(older), await index.ResolveAsync(alias));
     }
 }
+
+/// <summary>A dashboard without the search API beside it (services/Dashboard's own process): the Search tab says so.</summary>
+public sealed class NoSearchApiTests
+{
+    [Fact]
+    public async Task Without_the_search_api_the_search_tab_says_where_to_find_it()
+    {
+        await using var host = await DashboardHost.StartAsync(search: false);
+        await using var browser = await DashboardBrowser.OpenAsync();
+        var page = browser.Page;
+
+        await page.GotoAsync($"{host.BaseAddress}#/search");
+
+        await Expect(page.Locator("#index-error")).ToContainTextAsync("index unavailable: this process serves no search API");
+        await page.SetInputFilesAsync("#search-file", new FilePayload { Name = "probe.jpg", MimeType = "image/jpeg", Buffer = [0xFF, 0xD8, 0xFF] });
+        await page.ClickAsync("#search-button");
+        await Expect(page.Locator("#search-result")).ToContainTextAsync("Search refused: this process serves no search API");
+    }
+}
