@@ -88,6 +88,7 @@ public sealed class DashboardHost : IAsyncDisposable
             ["Pipeline:EmbeddedIndexPath"] = Path.Combine(root, "index"),
             ["Pipeline:WorkRoot"] = Path.Combine(root, "work"),
             ["Pipeline:ApiKey"] = apiKey,
+            ["Pipeline:InversionSteps"] = "6", // a render in seconds: the test proves the plumbing, bench/ the recipe
             ["urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         }), modules.ToArray());

@@ -122,7 +122,7 @@ public sealed class GalleryScenario
     {
         int n = await PublishPurifiedRunAsync(host, runId, Report(), t0);
         var store = host.App.Services.GetRequiredService<ArtifactStore>();
-        var model = new ModelRef(runId, Stages.Final, BlobPaths.ModelFolder(runId, Stages.Final) + "final/");
+        var model = new ModelRef(runId, Stages.Final, BlobPaths.TrainedModel(runId, Stages.Final));
         var local = Directory.CreateTempSubdirectory("dashboard-model-").FullName;
         try
         {

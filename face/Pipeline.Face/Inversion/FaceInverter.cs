@@ -7,20 +7,11 @@ using static TorchSharp.torch;
 
 namespace Pipeline.Face.Inversion;
 
-/// <summary>The ArcFace paper's inversion weights (Deng et al., TPAMI 2022): Adam lr 0.25, BN prior 0.05, total variation 1e-3, pixel L2 1e-4.</summary>
-public sealed record InversionOptions
-{
-    public int Steps { get; init; } = 300;
-    public int Batch { get; init; } = 4;
-    public double LearningRate { get; init; } = 0.25;
-    public double BnWeight { get; init; } = 0.05;
-    public double TvWeight { get; init; } = 1e-3;
-    public double L2Weight { get; init; } = 1e-4;
-    public int Seed { get; init; } = 1;
-}
+/// <summary>Synthesised faces (RGB bytes, Batch x Size x Size x 3), how close each one's embedding came to the target, the loss terms at the first and last step, and how smooth the images are.</summary>
+public sealed record InversionResult(byte[] Pixels, int Batch, int Size, double[] Cosine, double InitialCosine, InversionLosses Initial, InversionLosses Final, double Smoothness);
 
-/// <summary>Synthesised faces (RGB bytes, Batch x Size x Size x 3) and how close each one's embedding came to the target.</summary>
-public sealed record InversionResult(byte[] Pixels, int Batch, int Size, double[] Cosine, double InitialCosine, double InitialBnLoss, double FinalBnLoss);
+/// <summary>The objective's terms, unweighted: identity (1 - cosine, batch mean), BN prior (summed over layers), total variation and pixel L2 of the image.</summary>
+public sealed record InversionLosses(double Identity, double BnPrior, double TotalVariation, double PixelL2);
 
 /// <summary>
 /// A face image from an embedding with no generator: the network is frozen and the pixels of a
@@ -55,42 +46,74 @@ public static class FaceInverter
     {
         var backbone = model.Backbone;
         int size = backbone.Spec.InputSize;
+        int levels = Math.Max(1, o.Levels);
+        int finestSide = size / Math.Max(1, o.PixelScale);
+        if (finestSide >> (levels - 1) < 4) throw new ArgumentException($"{levels} resolution levels at 1/{o.PixelScale} of input size {size} start below 4 pixels");
         backbone.eval();
         var frozen = backbone.parameters().Select(p => (p, p.requires_grad)).ToList();
         foreach (var (p, _) in frozen) p.requires_grad = false;
         var norms = backbone.modules().OfType<BatchNorm>().ToList();
+        var first = norms.FirstOrDefault();
         var bnTerms = new List<Tensor>();
         // Out of the backbone's own dispose scope, into the step's.
-        foreach (var bn in norms) bn.InputObserver = (layer, x) => bnTerms.Add(BnPrior(layer, x).MoveToOuterDisposeScope());
+        foreach (var bn in norms)
+            bn.InputObserver = (layer, x) => bnTerms.Add((BnPrior(layer, x) * (layer == first ? o.FirstBnMultiplier : 1)).MoveToOuterDisposeScope());
         try
         {
             var gen = new Generator((ulong)o.Seed);
-            var pixels = new Parameter(randn([o.Batch, 3, size, size], generator: gen));
-            using var adam = optim.Adam([pixels], lr: o.LearningRate);
-            double initialCos = double.NaN, initialBn = double.NaN, lastBn = double.NaN;
+            var shifts = new Random(o.Seed); // the jitter and zoom draws
+            int coarse = finestSide >> (levels - 1);
+            var pixels = new Parameter(randn([o.Batch, 3, coarse, coarse], generator: gen) * o.InitialNoise);
+            double initialCos = double.NaN;
+            InversionLosses? initial = null, final = null;
             double[] cos = [];
-            for (int step = 0; step <= o.Steps; step++)
+            int done = 0;
+            for (int level = 0; level < levels; level++)
             {
-                using var scope = NewDisposeScope();
-                bnTerms.Clear();
-                // Image + mirror, as every embedding of this project is taken, so search recognises the result.
-                var c = cosineToTarget(backbone.call(pixels) + backbone.call(pixels.flip(3)));
-                var bnLoss = bnTerms.Count == 0 ? zeros(1) : stack(bnTerms).sum();
-                if (step == 0) { initialCos = c.mean().item<float>(); initialBn = bnLoss.item<float>(); }
-                cos = c.detach().data<float>().Select(v => (double)v).ToArray();
-                lastBn = bnLoss.item<float>();
-                if (step == o.Steps) break;
-                var tv = (pixels[.., .., 1.., ..] - pixels[.., .., ..^1, ..]).abs().mean() + (pixels[.., .., .., 1..] - pixels[.., .., .., ..^1]).abs().mean();
-                // The identity term at the margin head's scale s (64), as the ArcFace loss the weights were set against.
-                var loss = (1 - c).mean() * model.Info.Margin.Scale + bnLoss * o.BnWeight + tv * o.TvWeight + pixels.pow(2).mean() * o.L2Weight;
-                adam.zero_grad();
-                loss.backward();
-                adam.step();
-                using (no_grad()) pixels.clamp_(-1, 1); // stay a displayable image: what is optimised is what is saved
-                progress?.Invoke(step + 1, cos.Average());
+                int steps = o.Steps * (level + 1) / levels - o.Steps * level / levels;
+                if (level > 0)
+                    using (no_grad())
+                    {
+                        var finer = nn.functional.interpolate(pixels, [pixels.shape[2] * 2, pixels.shape[3] * 2], mode: InterpolationMode.Bilinear, align_corners: false);
+                        pixels.Dispose();
+                        pixels = new Parameter(finer);
+                    }
+                using var adam = optim.Adam([pixels], lr: o.LearningRate);
+                var schedule = o.CosineSchedule ? optim.lr_scheduler.CosineAnnealingLR(adam, Math.Max(1, steps)) : null;
+                bool finest = level == levels - 1;
+                for (int step = 0; step <= steps; step++)
+                {
+                    if (step == steps && !finest) break;
+                    using var scope = NewDisposeScope();
+                    bnTerms.Clear();
+                    var image = pixels.shape[2] == size ? pixels : nn.functional.interpolate(pixels, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+                    bool measuring = step == steps;
+                    if ((o.Jitter > 0 || o.Zoom > 0) && !measuring) image = Augment(image, o, shifts);
+                    // Image + mirror, as every embedding of this project is taken, so search recognises the result.
+                    var c = cosineToTarget(backbone.call(image) + backbone.call(image.flip(3)));
+                    var identity = (1 - c).mean();
+                    var bnLoss = bnTerms.Count == 0 ? zeros(1).squeeze() : stack(bnTerms).sum();
+                    var tv = (image[.., .., 1.., ..] - image[.., .., ..^1, ..]).abs().mean() + (image[.., .., .., 1..] - image[.., .., .., ..^1]).abs().mean();
+                    var l2 = image.pow(2).mean();
+                    final = new InversionLosses(identity.item<float>(), bnLoss.item<float>(), tv.item<float>(), l2.item<float>());
+                    if (done == 0 && step == 0) { initialCos = c.mean().item<float>(); initial = final; }
+                    cos = c.detach().data<float>().Select(v => (double)v).ToArray();
+                    if (measuring) break;
+                    // The identity term at the margin head's scale s (64), as the ArcFace loss the weights were set against.
+                    var loss = identity * (model.Info.Margin.Scale * o.IdentityWeight) + bnLoss * o.BnWeight + tv * o.TvWeight + l2 * o.L2Weight;
+                    adam.zero_grad();
+                    loss.backward();
+                    adam.step();
+                    schedule?.step();
+                    using (no_grad()) pixels.clamp_(-1, 1); // stay a displayable image: what is optimised is what is saved
+                    progress?.Invoke(++done, cos.Average());
+                }
             }
-            using var img = (pixels.detach().clamp(-1, 1) * 127.5 + 127.5).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
-            return new InversionResult(img.data<byte>().ToArray(), o.Batch, size, cos, initialCos, initialBn, lastBn);
+            using var full = pixels.shape[2] == size ? pixels.detach() : nn.functional.interpolate(pixels.detach(), [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+            using var img = (full.clamp(-1, 1) * 127.5 + 127.5).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
+            var bytes = img.data<byte>().ToArray();
+            pixels.Dispose();
+            return new InversionResult(bytes, o.Batch, size, cos, initialCos, initial!, final!, ImageSmoothness.MeanNeighbourDifference(bytes, o.Batch, size));
         }
         finally
         {
@@ -98,6 +121,41 @@ public static class FaceInverter
             foreach (var (p, g) in frozen) p.requires_grad = g;
         }
     }
+
+    /// <summary>Each image shifted by up to Jitter whole pixels and zoomed by up to Zoom, at random, edges repeated: no pattern fools the network at one position and scale only.</summary>
+    private static Tensor Augment(Tensor image, InversionOptions o, Random random)
+    {
+        long n = image.shape[0], size = image.shape[3];
+        var theta = new float[n * 6];
+        for (int b = 0; b < n; b++)
+        {
+            double scale = 1 / (1 + o.Zoom * (2 * random.NextDouble() - 1));
+            // A whole-pixel shift is exact under bilinear sampling with align_corners off.
+            double dx = 2.0 * random.Next(-o.Jitter, o.Jitter + 1) / size, dy = 2.0 * random.Next(-o.Jitter, o.Jitter + 1) / size;
+            theta[b * 6 + 0] = (float)scale; theta[b * 6 + 2] = (float)dx;
+            theta[b * 6 + 4] = (float)scale; theta[b * 6 + 5] = (float)dy;
+        }
+        using var grid = nn.functional.affine_grid(tensor(theta).view(n, 2, 3), [n, 3, size, size], align_corners: false);
+        return nn.functional.grid_sample(image, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
+    }
+
+    /// <summary>The BN prior of a batch of network inputs (N x 3 x H x W in [-1, 1]), one term per BatchNorm layer of the backbone in forward order, by module name.</summary>
+    public static IReadOnlyList<(string Layer, double Value)> BnPriorTerms(FaceModel model, Tensor images) => TorchRuntime.OnOwnThread(() =>
+    {
+        var backbone = model.Backbone;
+        backbone.eval();
+        var names = backbone.named_modules().Where(m => m.module is BatchNorm).ToDictionary(m => (BatchNorm)m.module, m => m.name);
+        var terms = new List<(string, double)>();
+        foreach (var bn in names.Keys) bn.InputObserver = (layer, x) => terms.Add((names[layer], BnPrior(layer, x).item<float>()));
+        try
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            backbone.call(images);
+        }
+        finally { foreach (var bn in names.Keys) bn.InputObserver = null; }
+        return (IReadOnlyList<(string, double)>)terms;
+    });
 
     /// <summary>||mean_batch - running_mean||^2 + ||std_batch - running_std||^2 of a BN layer's input.</summary>
     private static Tensor BnPrior(BatchNorm layer, Tensor x)

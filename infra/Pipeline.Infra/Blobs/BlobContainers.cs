@@ -27,6 +27,8 @@ public static class BlobPaths
     public static string PurifiedManifest(string datasetId, string runId) => $"{PurifiedFolder(datasetId, runId)}manifest.json";
     public static string PurifiedReport(string datasetId, string runId) => $"{PurifiedFolder(datasetId, runId)}report.json";
     public static string ModelFolder(string runId, string stage) => $"{runId}/{stage}/";
+    /// <summary>A stage's trained model (its checkpoints live beside it, in the stage's folder).</summary>
+    public static string TrainedModel(string runId, string stage) => $"{ModelFolder(runId, stage)}final/";
     public static string RunPlan(string runId) => $"{runId}/plan.json";
     public static string Metrics(string runId, string stage) => $"{ModelFolder(runId, stage)}metrics.json";
 }

@@ -22,7 +22,7 @@ public static class IndexNames
     {
         if (!IsFaceCollection(collection)) throw new ArgumentException($"{collection}: not a face collection of this pipeline");
         var run = collection[Prefix.Length..];
-        return new ModelRef(run, Stages.Final, BlobPaths.ModelFolder(run, Stages.Final) + "final/");
+        return new ModelRef(run, Stages.Final, BlobPaths.TrainedModel(run, Stages.Final));
     }
 
     public static string ShardSumsPrefix(string runId) => BlobPaths.ModelFolder(runId, Stages.Final) + "index/";

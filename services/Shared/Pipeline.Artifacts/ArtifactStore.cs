@@ -93,7 +93,7 @@ public sealed class ArtifactStore(IBlobStore blobs, string workRoot)
         if (!FaceModel.Exists(dir))
         {
             var staging = dir + ".partial-" + Guid.NewGuid().ToString("N")[..8];
-            await DownloadDirectoryAsync(BlobContainers.Models, BlobPaths.ModelFolder(model.RunId, model.Stage) + "final/", staging, ct);
+            await DownloadDirectoryAsync(BlobContainers.Models, BlobPaths.TrainedModel(model.RunId, model.Stage), staging, ct);
             if (!FaceModel.Exists(staging)) throw new InvalidDataException($"{BlobContainers.Models}/{model.Path}: no trained model there");
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
             Directory.CreateDirectory(Path.GetDirectoryName(dir)!);

@@ -8,7 +8,7 @@ public static class JobPaths
     public static string Job(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "job.json";
     public static string Claim(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "_TRAINING";
     public static string Checkpoint(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "checkpoint/";
-    public static string Final(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "final/";
+    public static string Final(string run, string stage) => BlobPaths.TrainedModel(run, stage);
     /// <summary>The ModelTrained event of a finished job, re-published on a redelivered command.</summary>
     public static string Trained(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "trained.json";
     public static string Failed(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "failed.json";

@@ -27,7 +27,7 @@ public static class EmbedCommand
             var bar = new ProgressBar("embed");
             var emb = new Embedder(face, TorchRuntime.ResolveDevice(r.GetValue(device)!)).Embed(set, progress: (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct: ct);
             var outPath = r.GetValue(output)!;
-            WriteNpy(outPath, emb, set.Count, face.Info.Backbone.EmbeddingSize);
+            Npy.Write(outPath, emb, set.Count, face.Info.Backbone.EmbeddingSize);
             var rows = Enumerable.Range(0, set.Count).Select(i => new { path = set.Paths[i], identity = set.Identities[set.Labels[i]] });
             using (var file = File.Create(outPath + ".json")) JsonSerializer.Serialize(file, rows, PipelineJson.Options);
             ConsoleOutput.Summary(r.GetValue(json), new { Output = outPath, Rows = set.Count, Dimension = face.Info.Backbone.EmbeddingSize },
@@ -35,20 +35,5 @@ public static class EmbedCommand
             return Task.FromResult(0);
         }));
         return cmd;
-    }
-
-    /// <summary>NumPy .npy v1.0: magic, header dict padded to 64 bytes, raw little-endian float32.</summary>
-    public static void WriteNpy(string path, float[] data, int rows, int cols)
-    {
-        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}";
-        int total = 10 + header.Length + 1;
-        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        using var w = new BinaryWriter(File.Create(path));
-        w.Write((byte)0x93); w.Write(Encoding.ASCII.GetBytes("NUMPY")); w.Write((byte)1); w.Write((byte)0);
-        w.Write((ushort)header.Length);
-        w.Write(Encoding.ASCII.GetBytes(header));
-        var bytes = new byte[data.Length * 4];
-        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
-        w.Write(bytes);
     }
 }
