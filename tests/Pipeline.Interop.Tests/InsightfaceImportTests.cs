@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Text.Json;
 using Pipeline.Face;
 using Pipeline.Face.Backbones;
@@ -11,7 +12,7 @@ namespace Pipeline.Interop.Tests;
 /// An insightface arcface_torch checkpoint imports to the same network: its embeddings equal PyTorch's on
 /// insightface's own iresnet.py (Golden/insightface_reference.py).
 /// </summary>
-public class InsightfaceImportTests
+public class InsightfaceImportTests(ITestOutputHelper output)
 {
     private static readonly string Golden = Path.Combine(AppContext.BaseDirectory, "Golden");
 
@@ -38,6 +39,7 @@ public class InsightfaceImportTests
                         input[((i * 3 + c) * size + y) * size + x] = (pixels[((i * size + y) * size + x) * 3 + c] - 127.5f) / 127.5f;
         var actual = Backbones.Raw(model.Backbone, input, n);
         double diff = Backbones.MaxAbsDiff(expected, actual);
+        output.WriteLine($"imported r18 (width 8) vs PyTorch: max abs diff {diff:E2}, outputs up to {expected.Max(Math.Abs):F2}");
         Assert.True(diff <= 1e-4, $"imported backbone differs from PyTorch's by {diff:E2} (outputs up to {expected.Max(Math.Abs):F2})");
     }
 
