@@ -23,17 +23,21 @@ public sealed class OnnxEmbedder : IDisposable
         using var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Face.TorchRuntime.Threads };
         try { _session = new InferenceSession(path, so); }
         catch (OnnxRuntimeException e) { throw new InvalidDataException($"{path}: not a model ONNX Runtime can load ({e.Message})", e); }
-        if (_session.InputMetadata.Count != 1 || _session.OutputMetadata.Count != 1)
-            throw new InvalidDataException($"{path}: expected one input (N x 3 x S x S) and one output (N x D), found {_session.InputMetadata.Count} and {_session.OutputMetadata.Count}");
-        var (inputName, input) = _session.InputMetadata.Single();
-        var output = _session.OutputMetadata.Single().Value;
-        var dims = input.Dimensions;
-        if (dims.Length != 4 || dims[1] != 3 || dims[2] <= 0 || dims[2] != dims[3] || output.Dimensions.Length != 2 || output.Dimensions[1] <= 0)
-            throw new InvalidDataException($"{path}: input {inputName} is [{string.Join(", ", dims)}], output [{string.Join(", ", output.Dimensions)}]; expected N x 3 x S x S in and N x D out");
-        _input = inputName;
-        InputSize = dims[2];
-        Dimension = output.Dimensions[1];
-        Metadata = _session.ModelMetadata.CustomMetadataMap;
+        try
+        {
+            if (_session.InputMetadata.Count != 1 || _session.OutputMetadata.Count != 1)
+                throw new InvalidDataException($"{path}: expected one input (N x 3 x S x S) and one output (N x D), found {_session.InputMetadata.Count} and {_session.OutputMetadata.Count}");
+            var (inputName, input) = _session.InputMetadata.Single();
+            var output = _session.OutputMetadata.Single().Value;
+            var dims = input.Dimensions;
+            if (dims.Length != 4 || dims[1] != 3 || dims[2] <= 0 || dims[2] != dims[3] || output.Dimensions.Length != 2 || output.Dimensions[1] <= 0)
+                throw new InvalidDataException($"{path}: input {inputName} is [{string.Join(", ", dims)}], output [{string.Join(", ", output.Dimensions)}]; expected N x 3 x S x S in and N x D out");
+            _input = inputName;
+            InputSize = dims[2];
+            Dimension = output.Dimensions[1];
+            Metadata = _session.ModelMetadata.CustomMetadataMap;
+        }
+        catch { _session.Dispose(); throw; }
     }
 
     public int InputSize { get; }
