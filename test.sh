@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the solution. Installs (first time) and starts what the tests need, on
 # loopback only: RabbitMQ (Debian) and Azurite (npm) for the distributed tests, Debian's
-# Chromium for the dashboard's browser test. Extra arguments go to `dotnet test`.
+# Chromium for the dashboard's browser test, python3-onnx for the ONNX checker. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
 [[ -x /usr/sbin/rabbitmq-server || -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+/usr/bin/python3 -c 'import onnx' 2>/dev/null || missing+=(python3-onnx)   # the ONNX export test runs onnx.checker
 if (( ${#missing[@]} )); then
   SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
   echo "test.sh: installing ${missing[*]} from Debian" >&2

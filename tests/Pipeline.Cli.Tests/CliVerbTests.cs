@@ -144,7 +144,7 @@ public sealed class CliVerbTests : IDisposable
     [Fact]
     public void Every_verb_has_help()
     {
-        foreach (var verb in new[] { "demo", "run", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "dashboard", "resume", "retrain", "search", "invert", "index" })
+        foreach (var verb in new[] { "demo", "run", "train", "evaluate", "purify", "embed", "synth", "drop", "runs", "dashboard", "resume", "retrain", "search", "invert", "index", "export", "import" })
         {
             var (code, output, _) = Exec(null, verb, "--help");
             Assert.Equal(0, code);

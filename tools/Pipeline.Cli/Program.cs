@@ -19,4 +19,6 @@ root.Subcommands.Add(RetrainCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(InvertCommand.Create());
 root.Subcommands.Add(IndexRepairCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -37,7 +37,14 @@ internal static class CommonOptions
             + "of a landmarks.txt (CelebA list_landmarks) or landmarks.lst (insightface) at the data's top; none: the centred square)",
     };
 
-    public static Option<string> Model() => new("--model") { Description = "Model directory (written by `pipeline train`)", Required = true };
+    public static Option<string> Model() => new("--model") { Description = "Model directory (written by `pipeline train` or `import`)", Required = true };
+
+    /// <summary>--model of the verbs that only embed: a model directory or an ONNX file.</summary>
+    public static Option<string> EmbeddingModel() => new("--model")
+    {
+        Description = "Model directory (written by `pipeline train` or `import`), or an ONNX backbone (`pipeline export`'s, or insightface's) run by ONNX Runtime",
+        Required = true,
+    };
 
     public static Option<string> Data(string what) => new("--data") { Description = what, Required = true };
 

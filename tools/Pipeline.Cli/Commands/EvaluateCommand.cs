@@ -4,6 +4,7 @@ using Pipeline.Face;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Evaluation;
 using Pipeline.Face.Models;
+using Pipeline.Interop;
 
 namespace Pipeline.Cli.Commands;
 
@@ -11,7 +12,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.EmbeddingModel();
         var data = CommonOptions.Data("Image root the pairs refer to (<name>/<name>_0001.jpg, as LFW)");
         var pairs = new Option<string>("--pairs") { Description = "Pair list in LFW pairs.txt format (default: DATA/pairs.txt)" };
         var device = CommonOptions.Device();
@@ -24,8 +25,8 @@ public static class EvaluateCommand
             var dataDir = r.GetValue(data)!;
             var pairsPath = r.GetValue(pairs) ?? Path.Combine(dataDir, "pairs.txt");
             if (!File.Exists(pairsPath)) throw new FileNotFoundException($"{pairsPath}: no pair list (give --pairs)");
-            using var face = FaceModel.Load(r.GetValue(model)!);
-            var summary = Evaluate(face, dataDir, pairsPath, TorchRuntime.ResolveDevice(r.GetValue(device)!), ct: ct, align: r.GetValue(align));
+            using var face = EmbeddingModel.Open(r.GetValue(model)!, TorchRuntime.ResolveDevice(r.GetValue(device)!));
+            var summary = Evaluate((set, token) => face.Embed(set, ct: token), face.Dimension, dataDir, pairsPath, ct: ct, align: r.GetValue(align));
             ConsoleOutput.Summary(r.GetValue(json), summary,
                 $"verification accuracy {summary.Accuracy:P2} +- {summary.Std:P2} over {summary.Pairs} pairs; " +
                 string.Join(", ", summary.TarAtFar.Select(kv => $"TAR@FAR={kv.Key}: {(kv.Value is double v ? v.ToString("P2") : "n/a (too few impostor pairs)")}")) +
@@ -46,6 +47,11 @@ public static class EvaluateCommand
     /// image folder (a synthetic holdout's does): it is read, not packed. <paramref name="cacheRoot"/>: as <see cref="DatasetInput.Load"/>.
     /// </summary>
     public static EvaluationSummary Evaluate(FaceModel face, string dataDir, string pairsPath, TorchSharp.torch.Device device,
+        string? cacheRoot = null, CancellationToken ct = default, string? align = null) =>
+        Evaluate((set, token) => new Embedder(face, device).Embed(set, ct: token), face.Info.Backbone.EmbeddingSize, dataDir, pairsPath, cacheRoot, ct, align);
+
+    /// <param name="embed">The model's embeddings of a set (image + mirror, L2-normalised), <paramref name="dim"/> floats a row.</param>
+    public static EvaluationSummary Evaluate(Func<ImageSet, CancellationToken, float[]> embed, int dim, string dataDir, string pairsPath,
         string? cacheRoot = null, CancellationToken ct = default, string? align = null)
     {
         using var reader = new StreamReader(pairsPath);
@@ -59,8 +65,7 @@ public static class EvaluateCommand
         var list = all.Where(p => Packed(p.PathA) & Packed(p.PathB)).ToList();
         if (list.Count == 0) throw new InvalidDataException($"{pairsPath}: every pair has a quarantined image (see the packed copy's quarantine.json)");
         int Find(string p) => index[p.Replace('\\', '/')];
-        var emb = new Embedder(face, device).Embed(set, ct: ct);
-        int dim = face.Info.Backbone.EmbeddingSize;
+        var emb = embed(set, ct);
         var scores = new double[list.Count];
         var same = new bool[list.Count];
         var folds = new int[list.Count];

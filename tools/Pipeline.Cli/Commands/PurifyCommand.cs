@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Pipeline.Contracts;
 using Pipeline.Face;
-using Pipeline.Face.Models;
+using Pipeline.Interop;
 using Pipeline.Face.Purification;
 
 namespace Pipeline.Cli.Commands;
@@ -11,7 +11,7 @@ public static class PurifyCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.EmbeddingModel();
         var data = CommonOptions.Data("The dataset the sub-center model was trained on");
         var angle = new Option<double?>("--angle") { Description = $"Drop samples whose score is at or beyond this fixed threshold (degrees to the dominant sub-center with the paper's score, which used {DropRule.PaperAngle}); default: chosen per run from the scores' distribution" };
         var score = new Option<string?>("--score")
@@ -31,8 +31,10 @@ public static class PurifyCommand
             double? fixedAngle = r.GetValue(angle);
             var dropScore = DropScore.Parse(DropScores.Effective(fixedAngle is null ? DropRules.Auto : DropRules.Angle, r.GetValue(score)));
             var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null); // both checked before the model loads
-            using var face = FaceModel.Load(r.GetValue(model)!);
-            if (face.Info.SubCenters < 2)
+            using var face = EmbeddingModel.Open(r.GetValue(model)!, TorchRuntime.ResolveDevice(r.GetValue(device)!));
+            if (face.Face is not { Info.Identities.Count: > 0 })
+                ConsoleOutput.Info($"{r.GetValue(model)} has no classifier of this set: each class's mean embedding is its center");
+            else if (face.Face.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
             var set = DatasetInput.Load(r.GetValue(data)!, align: r.GetValue(align));
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
@@ -43,7 +45,7 @@ public static class PurifyCommand
                     NoisePosterior = noisePosterior ?? ScoreThreshold.CrossingPosterior,
                 };
             var bar = new ProgressBar("embed");
-            var report = ModelPurification.Purify(face, set, rule, TorchRuntime.ResolveDevice(r.GetValue(device)!), (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
+            var report = face.Purify(set, rule, (d, n) => bar.Report((double)d / n, $"{d}/{n}"), ct);
             var outPath = r.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             using (var file = File.Create(outPath)) JsonSerializer.Serialize(file, report, PipelineJson.Options); // streamed: no string of every decision
