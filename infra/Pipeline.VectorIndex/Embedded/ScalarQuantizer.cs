@@ -1,0 +1,88 @@
+using System.Numerics.Tensors;
+
+namespace Pipeline.VectorIndex.Embedded;
+
+/// <summary>
+/// Per-dimension affine 8-bit codes: a row's code is round((x - lo) / step) in [0, 255], with lo and step fitted
+/// to the rows' range in each dimension. A query folds the steps into itself and is rounded to int8, so that
+/// sum(queryCode * rowCode) ranks rows as their dot products with the query do, up to a per-query constant
+/// (sum(query * lo)) and rounding. Codes are padded with zeros to <see cref="Stride"/> bytes for the kernel.
+/// </summary>
+internal sealed class ScalarQuantizer
+{
+    private const int Alignment = 32; // the kernel's vector width in bytes
+    private readonly float[] _lo;
+    private readonly float[] _inverseStep;
+    private readonly float[] _step;
+
+    private ScalarQuantizer(float[] lo, float[] step)
+    {
+        _lo = lo;
+        _step = step;
+        _inverseStep = step.Select(s => 1 / s).ToArray();
+        Stride = (lo.Length + Alignment - 1) / Alignment * Alignment;
+    }
+
+    public int Dimension => _lo.Length;
+
+    /// <summary>Bytes per code row (the dimension rounded up to the kernel's width).</summary>
+    public int Stride { get; }
+
+    /// <summary>Fits lo and step to the range of each dimension over every row of the store.</summary>
+    public static ScalarQuantizer Fit(VectorStore store)
+    {
+        var dim = store.Dimension;
+        var lo = Enumerable.Repeat(float.PositiveInfinity, dim).ToArray();
+        var hi = Enumerable.Repeat(float.NegativeInfinity, dim).ToArray();
+        var gate = new object();
+        var chunks = (store.Count + VectorStore.ChunkRows - 1) / VectorStore.ChunkRows;
+        Parallel.For(0, chunks,
+            () => (Lo: Enumerable.Repeat(float.PositiveInfinity, dim).ToArray(), Hi: Enumerable.Repeat(float.NegativeInfinity, dim).ToArray()),
+            (chunk, _, range) =>
+            {
+                var first = chunk * VectorStore.ChunkRows;
+                var rows = store.Rows(first, Math.Min(VectorStore.ChunkRows, store.Count - first));
+                for (var at = 0; at < rows.Length; at += dim)
+                {
+                    TensorPrimitives.Min(range.Lo, rows.Slice(at, dim), range.Lo);
+                    TensorPrimitives.Max(range.Hi, rows.Slice(at, dim), range.Hi);
+                }
+                return range;
+            },
+            range =>
+            {
+                lock (gate)
+                {
+                    TensorPrimitives.Min(lo, range.Lo, lo);
+                    TensorPrimitives.Max(hi, range.Hi, hi);
+                }
+            });
+        var step = new float[dim];
+        for (var i = 0; i < dim; i++)
+        {
+            if (!float.IsFinite(lo[i])) (lo[i], hi[i]) = (-1, 1); // no rows yet: the whole range of a unit vector
+            step[i] = Math.Max((hi[i] - lo[i]) / 255, 1e-6f); // a constant dimension still gets a usable step
+        }
+        return new ScalarQuantizer(lo, step);
+    }
+
+    /// <summary>Writes the code of a unit row into <paramref name="code"/> (<see cref="Stride"/> bytes); values outside the fitted range clamp.</summary>
+    public void Encode(ReadOnlySpan<float> row, Span<byte> code)
+    {
+        for (var i = 0; i < row.Length; i++)
+            code[i] = (byte)Math.Clamp(MathF.Round((row[i] - _lo[i]) * _inverseStep[i]), 0, 255);
+        code[row.Length..Stride].Clear();
+    }
+
+    /// <summary>Writes the int8 code of a query (<see cref="Stride"/> bytes): query * step, scaled so its largest component is 127.</summary>
+    public void EncodeQuery(ReadOnlySpan<float> query, Span<sbyte> code)
+    {
+        Span<float> folded = query.Length <= 1024 ? stackalloc float[query.Length] : new float[query.Length];
+        TensorPrimitives.Multiply(query, _step, folded);
+        var largest = Math.Abs(TensorPrimitives.MaxMagnitude(folded)); // MaxMagnitude keeps the sign
+        var scale = largest > 0 ? 127 / largest : 0;
+        for (var i = 0; i < folded.Length; i++)
+            code[i] = (sbyte)Math.Clamp(MathF.Round(folded[i] * scale), -127, 127);
+        code[query.Length..Stride].Clear();
+    }
+}
