@@ -11,19 +11,19 @@ namespace Pipeline.VectorIndex.Embedded;
 internal sealed class ScalarQuantizer
 {
     private const int Alignment = 32; // the kernel's vector width in bytes
-    private readonly float[] _lo;
-    private readonly float[] _inverseStep;
     private readonly float[] _step;
+    private readonly float[] _inverseStep;
+    private readonly float[] _offset; // -lo / step: code = x / step + offset
 
     private ScalarQuantizer(float[] lo, float[] step)
     {
-        _lo = lo;
         _step = step;
         _inverseStep = step.Select(s => 1 / s).ToArray();
+        _offset = lo.Zip(step, (l, s) => -l / s).ToArray();
         Stride = (lo.Length + Alignment - 1) / Alignment * Alignment;
     }
 
-    public int Dimension => _lo.Length;
+    public int Dimension => _step.Length;
 
     /// <summary>Bytes per code row (the dimension rounded up to the kernel's width).</summary>
     public int Stride { get; }
@@ -69,8 +69,10 @@ internal sealed class ScalarQuantizer
     /// <summary>Writes the code of a unit row into <paramref name="code"/> (<see cref="Stride"/> bytes); values outside the fitted range clamp.</summary>
     public void Encode(ReadOnlySpan<float> row, Span<byte> code)
     {
-        for (var i = 0; i < row.Length; i++)
-            code[i] = (byte)Math.Clamp(MathF.Round((row[i] - _lo[i]) * _inverseStep[i]), 0, 255);
+        Span<float> scaled = row.Length <= 1024 ? stackalloc float[row.Length] : new float[row.Length];
+        TensorPrimitives.FusedMultiplyAdd(row, _inverseStep, _offset, scaled);
+        TensorPrimitives.Round(scaled, scaled);
+        TensorPrimitives.ConvertSaturating<float, byte>(scaled, code);
         code[row.Length..Stride].Clear();
     }
 
@@ -80,9 +82,9 @@ internal sealed class ScalarQuantizer
         Span<float> folded = query.Length <= 1024 ? stackalloc float[query.Length] : new float[query.Length];
         TensorPrimitives.Multiply(query, _step, folded);
         var largest = Math.Abs(TensorPrimitives.MaxMagnitude(folded)); // MaxMagnitude keeps the sign
-        var scale = largest > 0 ? 127 / largest : 0;
-        for (var i = 0; i < folded.Length; i++)
-            code[i] = (sbyte)Math.Clamp(MathF.Round(folded[i] * scale), -127, 127);
+        TensorPrimitives.Multiply(folded, largest > 0 ? 127 / largest : 0, folded);
+        TensorPrimitives.Round(folded, folded);
+        TensorPrimitives.ConvertSaturating<float, sbyte>(folded, code);
         code[query.Length..Stride].Clear();
     }
 }
