@@ -26,7 +26,7 @@ public sealed class VectorIndexBench : IBenchmark
         {
             Console.Error.WriteLine("""
                 usage: vector-index [--n 1000000] [--dim 512] [--data clustered|random] [--queries 1000] [--batch 64]
-                                    [--singles 200] [--top 10] [--clusters 10000] [--noise 0.04] [--dir /tmp/vindex-bench]
+                                    [--singles 200] [--clients 16] [--top 10] [--clusters 10000] [--noise 0.04] [--dir /tmp/vindex-bench]
                                     [--python /usr/bin/python3] [--hnsw-n 200000] [--no-python]
                 Writes <dir>/vectors.f32 and queries.f32 (int32 n, int32 dim, float32 rows), the index in
                 <dir>/index, and the exact collection's top-k row numbers in <dir>/embedded_topk.i32 (int32 nq, int32 k, rows).
@@ -58,7 +58,12 @@ public sealed class VectorIndexBench : IBenchmark
                 heapBefore = heap;
             }
             foreach (var (collection, m) in new[] { (Exact, exact), (Quantized, quantized) })
+            {
                 await Measure(index, collection, queries, o, m);
+                var batcher = new SearchBatcher(index);
+                m.Direct = await Concurrent(q => index.SearchAsync(collection, [q], o.Top), queries, o);
+                m.ThroughBatcher = await Concurrent(q => batcher.SearchAsync(collection, q, o.Top), queries, o);
+            }
         }
         quantized.Recall = Recall(exact.Results, quantized.Results, o.Top);
         exact.Recall = 1;
@@ -84,6 +89,8 @@ public sealed class VectorIndexBench : IBenchmark
         Console.WriteLine($"| batched: throughput | {exact.Qps:F0} queries/s | {quantized.Qps:F0} queries/s |");
         Console.WriteLine($"| single query, {Environment.ProcessorCount} threads: p50 / p99 | {Percentile(exact.SingleMs, 50):F1} / {Percentile(exact.SingleMs, 99):F1} ms | {Percentile(quantized.SingleMs, 50):F1} / {Percentile(quantized.SingleMs, 99):F1} ms |");
         Console.WriteLine($"| single query, 1 thread: p50 / p99 | {Percentile(exact.SingleOneThreadMs, 50):F1} / {Percentile(exact.SingleOneThreadMs, 99):F1} ms | {Percentile(quantized.SingleOneThreadMs, 50):F1} / {Percentile(quantized.SingleOneThreadMs, 99):F1} ms |");
+        Console.WriteLine($"| {o.Clients} clients, single queries, each alone: p50 / p99, queries/s | {exact.Direct.Format()} | {quantized.Direct.Format()} |");
+        Console.WriteLine($"| {o.Clients} clients, single queries, merged (SearchBatcher): p50 / p99, queries/s | {exact.ThroughBatcher.Format()} | {quantized.ThroughBatcher.Format()} |");
         Console.WriteLine($"| filtered (half the rows match), {o.Batch}/batch: per query | {exact.FilteredMs:F2} ms | {quantized.FilteredMs:F2} ms |");
         Console.WriteLine($"| recall@{o.Top} against the exact collection | {exact.Recall:F4} | {quantized.Recall:F4} |");
         Console.WriteLine($"| peak working set (the bench's own buffers included) | {peakGb:F2} GB | |");
@@ -98,6 +105,7 @@ public sealed class VectorIndexBench : IBenchmark
         public double LoadSeconds, HeapGb, Qps, FilteredMs, Recall;
         public List<double> PerQueryMs = [], SingleMs = [], SingleOneThreadMs = [];
         public List<IReadOnlyList<FaceMatch>> Results = [];
+        public Latencies Direct = null!, ThroughBatcher = null!;
 
         public double BatchedMs(double p) => Percentile(PerQueryMs, p);
     }
@@ -129,6 +137,29 @@ public sealed class VectorIndexBench : IBenchmark
         var filtered = await index.SearchAsync(collection, queries.Take(o.Batch).ToList(), o.Top, filter);
         m.FilteredMs = filteredWatch.Elapsed.TotalMilliseconds / o.Batch;
         if (filtered.SelectMany(r => r).Any(f => f.Payload.DatasetId != "ds-1")) throw new InvalidOperationException("filter leaked");
+    }
+
+    private sealed record Latencies(List<double> Ms, double Qps)
+    {
+        public string Format() => $"{Percentile(Ms, 50):F1} / {Percentile(Ms, 99):F1} ms, {Qps:F0}/s";
+    }
+
+    /// <summary>Clients each sending single queries one after another, all at once: each query's latency and the total rate.</summary>
+    private static async Task<Latencies> Concurrent(Func<float[], Task> search, List<float[]> queries, Options o)
+    {
+        var ms = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var next = -1;
+        var total = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, o.Clients).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < o.Singles; i = Interlocked.Increment(ref next))
+            {
+                var watch = Stopwatch.StartNew();
+                await search(queries[i % queries.Count]);
+                ms.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        })));
+        return new Latencies([.. ms], o.Singles / total.Elapsed.TotalSeconds);
     }
 
     private static async Task<List<double>> Singles(EmbeddedVectorIndex index, string collection, List<float[]> queries, Options o)
@@ -278,11 +309,11 @@ public sealed class VectorIndexBench : IBenchmark
     }
 
     private sealed record Options(
-        int N, int Dim, string Data, int Queries, int Batch, int Singles, int Top, int Clusters, float Noise, string Dir, string Python, int HnswN, bool NoPython)
+        int N, int Dim, string Data, int Queries, int Batch, int Singles, int Clients, int Top, int Clusters, float Noise, string Dir, string Python, int HnswN, bool NoPython)
     {
         public static Options? Parse(string[] args)
         {
-            var o = new Options(1_000_000, 512, "clustered", 1000, 64, 200, 10, 10_000, 0.04f, "/tmp/vindex-bench", "/usr/bin/python3", 200_000, false);
+            var o = new Options(1_000_000, 512, "clustered", 1000, 64, 200, 16, 10, 10_000, 0.04f, "/tmp/vindex-bench", "/usr/bin/python3", 200_000, false);
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -294,6 +325,7 @@ public sealed class VectorIndexBench : IBenchmark
                     "--data" => Next() is var data && data is "clustered" or "random" ? o with { Data = data } : null,
                     "--queries" => o with { Queries = NextInt() },
                     "--singles" => o with { Singles = NextInt() },
+                    "--clients" => o with { Clients = NextInt() },
                     "--batch" => o with { Batch = NextInt() },
                     "--top" => o with { Top = NextInt() },
                     "--clusters" => o with { Clusters = NextInt() },
