@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Pipeline.VectorIndex.Embedded;
 
@@ -72,9 +74,29 @@ internal sealed class ScalarQuantizer
         Span<float> scaled = row.Length <= 1024 ? stackalloc float[row.Length] : new float[row.Length];
         TensorPrimitives.FusedMultiplyAdd(row, _inverseStep, _offset, scaled);
         TensorPrimitives.Round(scaled, scaled);
-        TensorPrimitives.ConvertSaturating<float, byte>(scaled, code);
+        ToBytes(scaled, code);
         code[row.Length..Stride].Clear();
     }
+
+    /// <summary>Whole numbers to bytes, clamped to [0, 255]; 32 at a time (TensorPrimitives.ConvertSaturating does this element by element).</summary>
+    private static void ToBytes(ReadOnlySpan<float> whole, Span<byte> bytes)
+    {
+        ref var from = ref MemoryMarshal.GetReference(whole);
+        ref var to = ref MemoryMarshal.GetReference(bytes);
+        var i = 0;
+        for (; i + 32 <= whole.Length; i += 32)
+        {
+            var a = Clamped(ref from, i);
+            var b = Clamped(ref from, i + 8);
+            var c = Clamped(ref from, i + 16);
+            var d = Clamped(ref from, i + 24);
+            Vector256.Narrow(Vector256.Narrow(a, b), Vector256.Narrow(c, d)).StoreUnsafe(ref to, (nuint)i);
+        }
+        for (; i < whole.Length; i++) bytes[i] = (byte)Math.Clamp(whole[i], 0, 255);
+    }
+
+    private static Vector256<uint> Clamped(ref float from, int at) =>
+        Vector256.ConvertToInt32(Vector256.MinNative(Vector256.MaxNative(Vector256.LoadUnsafe(ref from, (nuint)at), Vector256<float>.Zero), Vector256.Create(255f))).AsUInt32();
 
     /// <summary>Writes the int8 code of a query (<see cref="Stride"/> bytes): query * step, scaled so its largest component is 127.</summary>
     public void EncodeQuery(ReadOnlySpan<float> query, Span<sbyte> code)
