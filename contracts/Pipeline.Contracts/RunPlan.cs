@@ -113,6 +113,9 @@ public sealed partial record RunPlan
     /// <summary>Alias the final model's collection is published under.</summary>
     public string IndexAlias { get; init; } = "faces";
 
+    /// <summary>How the final model's collection is scanned (<see cref="IndexQuantizations"/>): exact float32, or int8 codes re-scored exactly.</summary>
+    public string IndexQuantization { get; init; } = IndexQuantizations.None;
+
     /// <summary>One of <see cref="Devices"/>.</summary>
     public string Device { get; init; } = "auto";
 
@@ -143,6 +146,18 @@ public static class FaceAlignments
     public const string None = "none";
 
     public static readonly IReadOnlyList<string> All = [Auto, Detect, Landmarks, None];
+}
+
+/// <summary>Values of <see cref="RunPlan.IndexQuantization"/> (Pipeline.VectorIndex's VectorQuantization).</summary>
+public static class IndexQuantizations
+{
+    /// <summary>Every float32 vector is compared with the query.</summary>
+    public const string None = "none";
+
+    /// <summary>One byte a dimension scanned first, the best candidates re-scored from float32: a quarter of the memory to stream, exact scores.</summary>
+    public const string Int8 = "int8";
+
+    public static readonly IReadOnlyList<string> All = [None, Int8];
 }
 
 /// <summary>Values of <see cref="RunPlan.DropRule"/>.</summary>

@@ -34,6 +34,7 @@ public record RunPlanOverrides
     public bool? Baseline { get; init; }
     public double? BaselineLearningRate { get; init; }
     public string? IndexAlias { get; init; }
+    public string? IndexQuantization { get; init; }
     public string? Device { get; init; }
     public string? FaceAlignment { get; init; }
 

@@ -65,6 +65,7 @@ public sealed partial record RunPlan
             "1-128 of [A-Za-z0-9_.-], starting with a letter or digit");
         Check(Devices.Contains(Device, StringComparer.OrdinalIgnoreCase), nameof(Device), Device, Expected(Devices));
         Check(FaceAlignments.All.Contains(FaceAlignment), nameof(FaceAlignment), FaceAlignment, Expected(FaceAlignments.All));
+        Check(IndexQuantizations.All.Contains(IndexQuantization), nameof(IndexQuantization), IndexQuantization, Expected(IndexQuantizations.All));
         return problems;
     }
 

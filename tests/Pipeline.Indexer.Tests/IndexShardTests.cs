@@ -23,7 +23,7 @@ public sealed class IndexShardTests(IndexerFixture fixture)
     private static string Json(object value) => JsonSerializer.Serialize(value, PipelineJson.Options);
 
     /// <summary>A packed set of <see cref="Shards"/> shards, and the host's tiny model as run <see cref="RunId"/>'s final model.</summary>
-    private async Task<ModelTrained> TrainedAsync(IBlobStore blobs)
+    private async Task<ModelTrained> TrainedAsync(IBlobStore blobs, string runId = RunId, string quantization = IndexQuantizations.None)
     {
         var tmp = Directory.CreateTempSubdirectory("indexer-shards-").FullName;
         try
@@ -37,12 +37,12 @@ public sealed class IndexShardTests(IndexerFixture fixture)
                 await blobs.UploadFileAsync(BlobContainers.Datasets, $"{DatasetId}/{Path.GetFileName(f)}", f);
         }
         finally { Directory.Delete(tmp, true); }
-        var folder = BlobPaths.ModelFolder(RunId, Stages.Final) + "final/";
-        var tiny = BlobPaths.ModelFolder(IndexerHost.Run, Stages.Final) + "final/";
+        var folder = BlobPaths.TrainedModel(runId, Stages.Final);
+        var tiny = BlobPaths.TrainedModel(IndexerHost.Run, Stages.Final);
         foreach (var entry in await blobs.ListAsync(BlobContainers.Models, tiny))
             await using (var s = (await blobs.GetAsync(BlobContainers.Models, entry.Path))!)
                 await blobs.PutAsync(BlobContainers.Models, folder + entry.Path[tiny.Length..], s);
-        return new ModelTrained(RunId, RunPlan.Default with { IndexAlias = Alias }, Stages.Final, new ModelRef(RunId, Stages.Final, folder),
+        return new ModelTrained(runId, RunPlan.Default with { IndexAlias = Alias, IndexQuantization = quantization }, Stages.Final, new ModelRef(runId, Stages.Final, folder),
             new DatasetRef(DatasetId, BlobPaths.DatasetManifest(DatasetId)), 1, new TrainingMetrics(1, 0, 0), DateTimeOffset.UtcNow);
     }
 
@@ -73,5 +73,27 @@ public sealed class IndexShardTests(IndexerFixture fixture)
         Assert.Equal(Json(published), Json(again[1]));
         Assert.Equal(stored.ETag, (await blobs.GetInfoAsync(BlobContainers.Models, IndexNames.Published(RunId)))!.ETag);
         Assert.Equal(Samples, await Host.Index.CountAsync(IndexNames.Collection(RunId)));
+    }
+
+    [Fact]
+    public async Task A_plan_that_asks_for_int8_gets_a_quantised_collection_whose_scores_are_still_exact()
+    {
+        const string run = "r-shards-int8";
+        var blobs = Host.App.Services.GetRequiredService<IBlobStore>();
+        var bus = Host.App.Services.GetRequiredService<IBus>();
+        var probe = new BusProbe<IndexShard>("index-shard", m => m.RunId).Connect(bus);
+        var trained = await TrainedAsync(blobs, run, IndexQuantizations.Int8);
+
+        await bus.Publish(trained);
+        await probe.HandledAsync(run, Shards);
+
+        var collection = IndexNames.Collection(run);
+        Assert.Equal(VectorQuantization.Int8, await Host.Index.QuantizationAsync(collection));
+        Assert.Equal(Samples, await Host.Index.CountAsync(collection));
+        // A stored point searched for by its own vector comes back first with cosine 1: re-scored from float32.
+        var stored = (await Host.Index.RetrieveAsync(collection, [(await Host.Index.SearchAsync(collection, [Enumerable.Repeat(1f / MathF.Sqrt(512), 512).ToArray()], 1))[0][0].Id]))[0];
+        var hit = (await Host.Index.SearchAsync(collection, [stored.Vector], 1))[0][0];
+        Assert.Equal(stored.Id, hit.Id);
+        Assert.Equal(1.0, hit.Score, 5);
     }
 }

@@ -42,7 +42,8 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         using (var model = await store.LoadModelAsync(m.Model, ct))
         {
             int dim = model.Info.Backbone.EmbeddingSize;
-            await index.CreateCollectionAsync(collection, dim, ct);
+            var quantization = m.Plan.IndexQuantization == IndexQuantizations.Int8 ? VectorQuantization.Int8 : VectorQuantization.None;
+            await index.CreateCollectionAsync(collection, dim, quantization, ct);
             var embeddings = new Embedder(model).Embed(set, ct: ct);
             var points = new List<FacePoint>(set.Count);
             for (int i = 0; i < set.Count; i++)

@@ -32,11 +32,12 @@ internal sealed class RunPlanOptions
     private readonly Option<bool> _baseline = new("--baseline") { Description = "Also train K=1 on the raw data for comparison" };
     private readonly Option<double?> _baselineLr = new("--baseline-lr") { Description = "Learning rate of the baseline (default: --lr); implies --baseline" };
     private readonly Option<string?> _indexAlias = new("--index-alias") { Description = "Alias the final model's collection is published under" };
+    private readonly Option<string?> _indexQuantization = new("--index-quantization") { Description = $"How the final collection is scanned: {string.Join(", ", IndexQuantizations.All)} (int8: a quarter of the memory streamed, candidates re-scored exactly)" };
     private readonly Option<string?> _device = new("--device") { Description = $"Where the stages train: {string.Join(", ", RunPlan.Devices)}" };
     private readonly Option<string?> _align = CommonOptions.Align();
 
     private IEnumerable<Option> All => [_file, _backbone, _inputSize, _epochs, _decayEpochs, _selfPurifyFrom, _batchSize, _lr, _subCenters,
-        _dropRule, _dropScore, _noWhitening, _posterior, _angle, _finalEpochs, _seed, _baseline, _baselineLr, _indexAlias, _device, _align];
+        _dropRule, _dropScore, _noWhitening, _posterior, _angle, _finalEpochs, _seed, _baseline, _baselineLr, _indexAlias, _indexQuantization, _device, _align];
 
     public RunPlanOptions AddTo(Command command)
     {
@@ -67,6 +68,7 @@ internal sealed class RunPlanOptions
         IndexAlias = r.GetValue(_indexAlias),
         Device = r.GetValue(_device),
         FaceAlignment = r.GetValue(_align),
+        IndexQuantization = r.GetValue(_indexQuantization),
     };
 
     /// <summary>
