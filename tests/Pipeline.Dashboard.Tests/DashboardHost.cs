@@ -74,7 +74,7 @@ public sealed class DashboardHost : IAsyncDisposable
 
     /// <param name="trainer">Whether the process has a consumer of retrains (the collector standing in for the Trainer).</param>
     /// <param name="search">Whether the Indexer (the search API) is beside the dashboard; without it, as services/Dashboard's Program.cs.</param>
-    public static async Task<DashboardHost> StartAsync(string apiKey = ApiKey, bool trainer = true, bool search = true)
+    public static async Task<DashboardHost> StartAsync(string apiKey = ApiKey, bool trainer = true, bool search = true, Uri? searchUrl = null)
     {
         var modules = new List<ServiceModule> { new DashboardModule(), new LedgerModule() };
         if (search) modules.Add(new IndexerModule());
@@ -90,6 +90,7 @@ public sealed class DashboardHost : IAsyncDisposable
             ["Pipeline:ApiKey"] = apiKey,
             ["Pipeline:InversionSteps"] = "6", // a render in seconds: the test proves the plumbing, bench/ the recipe
             ["urls"] = "http://127.0.0.1:0",
+            [SearchProxy.Setting] = searchUrl?.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
         }), modules.ToArray());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

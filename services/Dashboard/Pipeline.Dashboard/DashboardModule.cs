@@ -34,6 +34,9 @@ public sealed class DashboardModule : ServiceModule
 
     public override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
+        var configuration = endpoints.ServiceProvider.GetRequiredService<IConfiguration>();
+        if (configuration[SearchProxy.Setting] is { Length: > 0 } searchUrl)
+            SearchProxy.Map(endpoints.WithSecurityHeaders(DashboardPage.Policy), new Uri(searchUrl));
         var dashboard = endpoints.WithSecurityHeaders(DashboardPage.Policy);
         RunEndpoints.Map(dashboard);
         RetrainEndpoints.Map(dashboard);
