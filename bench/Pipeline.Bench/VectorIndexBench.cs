@@ -6,16 +6,18 @@ using Pipeline.VectorIndex.Embedded;
 namespace Pipeline.Bench;
 
 /// <summary>
-/// Embedded exact index at scale: N clustered unit vectors (default 1M x 512), batched and single
-/// queries, build/load time, memory; then hands the same vectors and queries (binary files) to
-/// bench/vector_index_reference.py for numpy brute force and hnswlib, which also scores recall@k.
+/// Embedded index at scale: N unit vectors (default 1M x 512), clustered like face embeddings or random, in two
+/// collections side by side, one exact (float32) and one int8-quantised; batched and single queries, queries on
+/// one thread, build/load time, memory, recall@10 of the quantised collection against the exact one. Then hands
+/// the vectors, queries and the exact collection's top-k (binary files) to bench/vector_index_reference.py for
+/// numpy brute force and hnswlib, which also scores recall@k.
 /// </summary>
 public sealed class VectorIndexBench : IBenchmark
 {
     public string Name => "vector-index";
-    public string Description => "embedded exact index, 1M x 512: latency, build/load, recall vs numpy and hnswlib";
+    public string Description => "embedded index, 1M x 512, exact and int8 side by side: latency, build/load, memory, recall";
 
-    private const string Collection = "bench";
+    private const string Exact = "bench", Quantized = "bench-int8";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -23,87 +25,175 @@ public sealed class VectorIndexBench : IBenchmark
         if (o is null)
         {
             Console.Error.WriteLine("""
-                usage: vector-index [--n 1000000] [--dim 512] [--queries 1000] [--batch 64] [--top 10]
-                                    [--clusters 10000] [--noise 0.04] [--dir /tmp/vindex-bench] [--python /usr/bin/python3]
-                                    [--hnsw-n 200000] [--no-python]
+                usage: vector-index [--n 1000000] [--dim 512] [--data clustered|random] [--queries 1000] [--batch 64]
+                                    [--singles 200] [--clients 16] [--top 10] [--clusters 10000] [--noise 0.04] [--dir /tmp/vindex-bench]
+                                    [--python /usr/bin/python3] [--hnsw-n 200000] [--no-python]
                 Writes <dir>/vectors.f32 and queries.f32 (int32 n, int32 dim, float32 rows), the index in
-                <dir>/index, and this index's top-k row numbers in <dir>/embedded_topk.i32 (int32 nq, int32 k, rows).
+                <dir>/index, and the exact collection's top-k row numbers in <dir>/embedded_topk.i32 (int32 nq, int32 k, rows).
                 """);
             return 2;
         }
         Directory.CreateDirectory(o.Dir);
         var root = Path.Combine(o.Dir, "index");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-        Console.WriteLine($"vector-index: n={o.N} dim={o.Dim} queries={o.Queries} batch={o.Batch} top={o.Top} clusters={o.Clusters} cores={Environment.ProcessorCount}");
+        Console.WriteLine($"vector-index: n={o.N} dim={o.Dim} data={o.Data} queries={o.Queries} batch={o.Batch} top={o.Top} clusters={o.Clusters} cores={Environment.ProcessorCount}");
 
         var centres = Centres(o);
         var build = await Build(o, root, centres);
         var queries = Queries(o, centres);
         WriteMatrix(Path.Combine(o.Dir, "queries.f32"), queries, o.Dim);
 
-        var loadWatch = Stopwatch.StartNew();
-        using var index = new EmbeddedVectorIndex(root);
-        index.Load(Collection);
-        var loadSeconds = loadWatch.Elapsed.TotalSeconds;
-        GC.Collect();
-        var managedGb = GC.GetGCMemoryInfo().HeapSizeBytes / 1e9;
-
-        await index.SearchAsync(Collection, queries.Take(o.Batch).ToList(), o.Top); // warm-up
-        var perQueryMs = new List<double>();
-        var results = new List<IReadOnlyList<FaceMatch>>();
-        var total = Stopwatch.StartNew();
-        for (var start = 0; start < queries.Count; start += o.Batch)
+        var exact = new Measured();
+        var quantized = new Measured();
+        using (var index = new EmbeddedVectorIndex(root))
         {
-            var batch = queries.Skip(start).Take(o.Batch).ToList();
-            var watch = Stopwatch.StartNew();
-            results.AddRange(await index.SearchAsync(Collection, batch, o.Top));
-            var perQuery = watch.Elapsed.TotalMilliseconds / batch.Count;
-            perQueryMs.AddRange(Enumerable.Repeat(perQuery, batch.Count));
+            var heapBefore = Heap();
+            foreach (var (collection, m) in new[] { (Exact, exact), (Quantized, quantized) })
+            {
+                var watch = Stopwatch.StartNew();
+                index.Load(collection);
+                m.LoadSeconds = watch.Elapsed.TotalSeconds;
+                var heap = Heap();
+                m.HeapGb = (heap - heapBefore) / 1e9;
+                heapBefore = heap;
+            }
+            foreach (var (collection, m) in new[] { (Exact, exact), (Quantized, quantized) })
+            {
+                await Measure(index, collection, queries, o, m);
+                var batcher = new SearchBatcher(index);
+                m.Direct = await Concurrent(q => index.SearchAsync(collection, [q], o.Top), queries, o);
+                m.ThroughBatcher = await Concurrent(q => batcher.SearchAsync(collection, q, o.Top), queries, o);
+            }
         }
-        var batchedQps = queries.Count / total.Elapsed.TotalSeconds;
+        quantized.Recall = Recall(exact.Results, quantized.Results, o.Top);
+        exact.Recall = 1;
 
-        var singleMs = new List<double>();
-        foreach (var q in queries.Take(20))
-        {
-            var watch = Stopwatch.StartNew();
-            await index.SearchAsync(Collection, [q], o.Top);
-            singleMs.Add(watch.Elapsed.TotalMilliseconds);
-        }
+        // The same single queries with the scan on one thread: what splitting one query over the cores buys.
+        using (var oneThread = new EmbeddedVectorIndex(root, new EmbeddedIndexOptions { SearchParallelism = 1 }))
+            foreach (var (collection, m) in new[] { (Exact, exact), (Quantized, quantized) })
+            {
+                oneThread.Load(collection);
+                m.SingleOneThreadMs = await Singles(oneThread, collection, queries, o);
+            }
 
-        var filter = new FaceFilter(DatasetId: "ds-1");
-        var filteredWatch = Stopwatch.StartNew();
-        var filtered = await index.SearchAsync(Collection, queries.Take(o.Batch).ToList(), o.Top, filter);
-        var filteredMs = filteredWatch.Elapsed.TotalMilliseconds / o.Batch;
-        if (filtered.SelectMany(r => r).Any(m => m.Payload.DatasetId != "ds-1")) throw new InvalidOperationException("filter leaked");
-
-        WriteTopK(Path.Combine(o.Dir, "embedded_topk.i32"), results, o.Top);
+        WriteTopK(Path.Combine(o.Dir, "embedded_topk.i32"), exact.Results, o.Top);
         var peakGb = Process.GetCurrentProcess().PeakWorkingSet64 / 1e9;
 
         Console.WriteLine();
-        Console.WriteLine("| embedded exact (C#) | value |");
-        Console.WriteLine("|---|---|");
-        Console.WriteLine($"| build: generate + upsert {o.N:N0} (durable log) | {build.UpsertSeconds:F1} s upsert ({build.GenerateSeconds:F1} s generating) |");
-        Console.WriteLine($"| load: reopen and replay the log | {loadSeconds:F1} s ({new FileInfo(Path.Combine(root, Collection + ".fvlog")).Length / 1e9:F2} GB file) |");
-        Console.WriteLine($"| batched, {o.Batch}/batch: per-query p50 / p95 | {Percentile(perQueryMs, 50):F1} / {Percentile(perQueryMs, 95):F1} ms |");
-        Console.WriteLine($"| batched: batch wall time p50 | {Percentile(perQueryMs, 50) * o.Batch:F0} ms |");
-        Console.WriteLine($"| batched: throughput | {batchedQps:F1} queries/s |");
-        Console.WriteLine($"| single query: p50 / p95 | {Percentile(singleMs, 50):F1} / {Percentile(singleMs, 95):F1} ms |");
-        Console.WriteLine($"| filtered (half the rows match), {o.Batch}/batch: per query | {filteredMs:F1} ms |");
-        Console.WriteLine($"| memory: managed heap / peak working set | {managedGb:F2} / {peakGb:F2} GB |");
+        Console.WriteLine($"| {o.N:N0} x {o.Dim}, {o.Data} | exact float32 | int8, re-scored (x{VectorQuantizationDefaults.Oversampling}) |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine($"| build: upsert (durable log; {build.GenerateSeconds:F1} s generating) | {build.ExactSeconds:F1} s | {build.QuantizedSeconds:F1} s |");
+        Console.WriteLine($"| load: replay the log ({new FileInfo(Path.Combine(root, Exact + ".fvlog")).Length / 1e9:F2} GB), build codes | {exact.LoadSeconds:F1} s | {quantized.LoadSeconds:F1} s |");
+        Console.WriteLine($"| memory: managed heap added by the load | {exact.HeapGb:F2} GB | {quantized.HeapGb:F2} GB (codes {quantized.HeapGb - exact.HeapGb:F2} GB) |");
+        Console.WriteLine($"| batched, {o.Batch}/batch: per-query p50 / p99 | {exact.BatchedMs(50):F2} / {exact.BatchedMs(99):F2} ms | {quantized.BatchedMs(50):F2} / {quantized.BatchedMs(99):F2} ms |");
+        Console.WriteLine($"| batched: throughput | {exact.Qps:F0} queries/s | {quantized.Qps:F0} queries/s |");
+        Console.WriteLine($"| single query, {Environment.ProcessorCount} threads: p50 / p99 | {Percentile(exact.SingleMs, 50):F1} / {Percentile(exact.SingleMs, 99):F1} ms | {Percentile(quantized.SingleMs, 50):F1} / {Percentile(quantized.SingleMs, 99):F1} ms |");
+        Console.WriteLine($"| single query, 1 thread: p50 / p99 | {Percentile(exact.SingleOneThreadMs, 50):F1} / {Percentile(exact.SingleOneThreadMs, 99):F1} ms | {Percentile(quantized.SingleOneThreadMs, 50):F1} / {Percentile(quantized.SingleOneThreadMs, 99):F1} ms |");
+        Console.WriteLine($"| {o.Clients} clients, single queries, each alone: p50 / p99, queries/s | {exact.Direct.Format()} | {quantized.Direct.Format()} |");
+        Console.WriteLine($"| {o.Clients} clients, single queries, merged (SearchBatcher): p50 / p99, queries/s | {exact.ThroughBatcher.Format()} | {quantized.ThroughBatcher.Format()} |");
+        Console.WriteLine($"| filtered (half the rows match), {o.Batch}/batch: per query | {exact.FilteredMs:F2} ms | {quantized.FilteredMs:F2} ms |");
+        Console.WriteLine($"| recall@{o.Top} against the exact collection | {exact.Recall:F4} | {quantized.Recall:F4} |");
+        Console.WriteLine($"| peak working set (the bench's own buffers included) | {peakGb:F2} GB | |");
         Console.WriteLine();
 
         if (o.NoPython) return 0;
         return await RunReference(o);
     }
 
-    private static async Task<(double GenerateSeconds, double UpsertSeconds)> Build(Options o, string root, float[][] centres)
+    private sealed class Measured
+    {
+        public double LoadSeconds, HeapGb, Qps, FilteredMs, Recall;
+        public List<double> PerQueryMs = [], SingleMs = [], SingleOneThreadMs = [];
+        public List<IReadOnlyList<FaceMatch>> Results = [];
+        public Latencies Direct = null!, ThroughBatcher = null!;
+
+        public double BatchedMs(double p) => Percentile(PerQueryMs, p);
+    }
+
+    private static long Heap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetGCMemoryInfo().HeapSizeBytes;
+    }
+
+    private static async Task Measure(EmbeddedVectorIndex index, string collection, List<float[]> queries, Options o, Measured m)
+    {
+        await index.SearchAsync(collection, queries.Take(o.Batch).ToList(), o.Top); // warm-up
+        var total = Stopwatch.StartNew();
+        for (var start = 0; start < queries.Count; start += o.Batch)
+        {
+            var batch = queries.Skip(start).Take(o.Batch).ToList();
+            var watch = Stopwatch.StartNew();
+            m.Results.AddRange(await index.SearchAsync(collection, batch, o.Top));
+            m.PerQueryMs.AddRange(Enumerable.Repeat(watch.Elapsed.TotalMilliseconds / batch.Count, batch.Count));
+        }
+        m.Qps = queries.Count / total.Elapsed.TotalSeconds;
+        m.SingleMs = await Singles(index, collection, queries, o);
+
+        var filter = new FaceFilter(DatasetId: "ds-1");
+        var filteredWatch = Stopwatch.StartNew();
+        var filtered = await index.SearchAsync(collection, queries.Take(o.Batch).ToList(), o.Top, filter);
+        m.FilteredMs = filteredWatch.Elapsed.TotalMilliseconds / o.Batch;
+        if (filtered.SelectMany(r => r).Any(f => f.Payload.DatasetId != "ds-1")) throw new InvalidOperationException("filter leaked");
+    }
+
+    private sealed record Latencies(List<double> Ms, double Qps)
+    {
+        public string Format() => $"{Percentile(Ms, 50):F1} / {Percentile(Ms, 99):F1} ms, {Qps:F0}/s";
+    }
+
+    /// <summary>Clients each sending single queries one after another, all at once: each query's latency and the total rate.</summary>
+    private static async Task<Latencies> Concurrent(Func<float[], Task> search, List<float[]> queries, Options o)
+    {
+        var ms = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var next = -1;
+        var total = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, o.Clients).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < o.Singles; i = Interlocked.Increment(ref next))
+            {
+                var watch = Stopwatch.StartNew();
+                await search(queries[i % queries.Count]);
+                ms.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        })));
+        return new Latencies([.. ms], o.Singles / total.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<List<double>> Singles(EmbeddedVectorIndex index, string collection, List<float[]> queries, Options o)
+    {
+        await index.SearchAsync(collection, [queries[0]], o.Top); // warm-up
+        var ms = new List<double>();
+        foreach (var q in queries.Take(o.Singles))
+        {
+            var watch = Stopwatch.StartNew();
+            await index.SearchAsync(collection, [q], o.Top);
+            ms.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        return ms;
+    }
+
+    /// <summary>Share of the exact top-k ids the other results also hold.</summary>
+    private static double Recall(List<IReadOnlyList<FaceMatch>> exact, List<IReadOnlyList<FaceMatch>> other, int k)
+    {
+        long found = 0;
+        for (var q = 0; q < exact.Count; q++)
+            found += other[q].Select(m => m.Id).Intersect(exact[q].Select(m => m.Id)).Count();
+        return found / (double)(exact.Count * k);
+    }
+
+    private static async Task<(double GenerateSeconds, double ExactSeconds, double QuantizedSeconds)> Build(Options o, string root, float[][] centres)
     {
         const int chunk = 16384;
-        double generate = 0, upsert = 0;
+        double generate = 0, exact = 0, quantized = 0;
         using var index = new EmbeddedVectorIndex(root);
-        await index.CreateCollectionAsync(Collection, o.Dim);
+        await index.CreateCollectionAsync(Exact, o.Dim);
+        await index.CreateCollectionAsync(Quantized, o.Dim, VectorQuantization.Int8);
         await using var file = new FileStream(Path.Combine(o.Dir, "vectors.f32"), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
         WriteHeader(file, o.N, o.Dim);
+        var origin = new float[o.Dim];
         for (var start = 0; start < o.N; start += chunk)
         {
             var watch = Stopwatch.StartNew();
@@ -116,18 +206,21 @@ public sealed class VectorIndexBench : IBenchmark
                 var cluster = rng.Next(o.Clusters);
                 points[i] = new FacePoint(
                     $"v{row}",
-                    Sample(rng, centres[cluster], o.Noise),
+                    o.Data == "random" ? Sample(rng, origin, 1f) : Sample(rng, centres[cluster], o.Noise),
                     new FacePayload($"c{cluster}", $"ds-{row % 2}", "bench-model", null));
             });
             foreach (var p in points) file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Vector.AsSpan()));
             generate += watch.Elapsed.TotalSeconds;
             watch.Restart();
-            await index.UpsertAsync(Collection, points);
-            upsert += watch.Elapsed.TotalSeconds;
+            await index.UpsertAsync(Exact, points);
+            exact += watch.Elapsed.TotalSeconds;
+            watch.Restart();
+            await index.UpsertAsync(Quantized, points);
+            quantized += watch.Elapsed.TotalSeconds;
             if (start / chunk % 10 == 0) Console.Write($"\r  built {start + count:N0}/{o.N:N0}");
         }
         Console.WriteLine();
-        return (generate, upsert);
+        return (generate, exact, quantized);
     }
 
     private static float[][] Centres(Options o)
@@ -139,7 +232,9 @@ public sealed class VectorIndexBench : IBenchmark
     private static List<float[]> Queries(Options o, float[][] centres)
     {
         var rng = new Random(2);
-        return Enumerable.Range(0, o.Queries).Select(_ => Sample(rng, centres[rng.Next(o.Clusters)], o.Noise)).ToList();
+        return Enumerable.Range(0, o.Queries)
+            .Select(_ => o.Data == "random" ? Sample(rng, new float[o.Dim], 1f) : Sample(rng, centres[rng.Next(o.Clusters)], o.Noise))
+            .ToList();
     }
 
     /// <summary>centre + gaussian noise, L2-normalised (the index would normalise anyway; the files hold unit rows).</summary>
@@ -214,11 +309,11 @@ public sealed class VectorIndexBench : IBenchmark
     }
 
     private sealed record Options(
-        int N, int Dim, int Queries, int Batch, int Top, int Clusters, float Noise, string Dir, string Python, int HnswN, bool NoPython)
+        int N, int Dim, string Data, int Queries, int Batch, int Singles, int Clients, int Top, int Clusters, float Noise, string Dir, string Python, int HnswN, bool NoPython)
     {
         public static Options? Parse(string[] args)
         {
-            var o = new Options(1_000_000, 512, 1000, 64, 10, 10_000, 0.04f, "/tmp/vindex-bench", "/usr/bin/python3", 200_000, false);
+            var o = new Options(1_000_000, 512, "clustered", 1000, 64, 200, 16, 10, 10_000, 0.04f, "/tmp/vindex-bench", "/usr/bin/python3", 200_000, false);
             for (var i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -227,7 +322,10 @@ public sealed class VectorIndexBench : IBenchmark
                 {
                     "--n" => o with { N = NextInt() },
                     "--dim" => o with { Dim = NextInt() },
+                    "--data" => Next() is var data && data is "clustered" or "random" ? o with { Data = data } : null,
                     "--queries" => o with { Queries = NextInt() },
+                    "--singles" => o with { Singles = NextInt() },
+                    "--clients" => o with { Clients = NextInt() },
                     "--batch" => o with { Batch = NextInt() },
                     "--top" => o with { Top = NextInt() },
                     "--clusters" => o with { Clusters = NextInt() },

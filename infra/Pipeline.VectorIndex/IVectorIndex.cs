@@ -9,8 +9,14 @@ namespace Pipeline.VectorIndex;
 /// </summary>
 public interface IVectorIndex : IDisposable
 {
-    /// <summary>Creates an empty collection; a no-op if it exists with the same dimension.</summary>
+    /// <summary>Creates an empty collection searched exactly; a no-op if it exists with the same dimension and no quantisation.</summary>
     Task CreateCollectionAsync(string name, int dimension, CancellationToken ct = default);
+
+    /// <summary>Creates an empty collection searched with <paramref name="quantization"/>; a no-op if it exists with the same settings.</summary>
+    Task CreateCollectionAsync(string name, int dimension, VectorQuantization quantization, CancellationToken ct = default);
+
+    /// <summary>The quantisation the target's collection was created with.</summary>
+    Task<VectorQuantization> QuantizationAsync(string target, CancellationToken ct = default);
 
     /// <summary>Inserts or replaces points by id. Every point of a collection must carry the same ModelId.</summary>
     Task UpsertAsync(string collection, IReadOnlyList<FacePoint> points, CancellationToken ct = default);

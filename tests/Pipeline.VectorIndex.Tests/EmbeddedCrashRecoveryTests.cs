@@ -2,7 +2,7 @@ using Pipeline.VectorIndex.Embedded;
 
 namespace Pipeline.VectorIndex.Tests;
 
-/// <summary>The embedded index's file survives a process dying mid-write.</summary>
+/// <summary>The embedded index's file survives a process dying mid-write, exact and quantised collections alike.</summary>
 public sealed class EmbeddedCrashRecoveryTests : IDisposable
 {
     private const int Dim = 32;
@@ -14,39 +14,44 @@ public sealed class EmbeddedCrashRecoveryTests : IDisposable
     private EmbeddedVectorIndex Open() => new(_root);
 
     /// <summary>Writes two batches; returns the file length after each.</summary>
-    private async Task<(long AfterFirst, long AfterSecond, List<FacePoint> First, List<FacePoint> Second)> TwoBatches()
+    private async Task<(long AfterFirst, long AfterSecond, List<FacePoint> First, List<FacePoint> Second)> TwoBatches(
+        VectorQuantization quantization = VectorQuantization.None)
     {
         var first = TestData.Points(100, Dim, "m1", seed: 1, idPrefix: "a");
         var second = TestData.Points(100, Dim, "m1", seed: 2, idPrefix: "b");
         using var index = Open();
-        await index.CreateCollectionAsync("faces-m1", Dim);
+        await index.CreateCollectionAsync("faces-m1", Dim, quantization);
         await index.UpsertAsync("faces-m1", first);
         var afterFirst = new FileInfo(LogPath).Length;
         await index.UpsertAsync("faces-m1", second);
         return (afterFirst, new FileInfo(LogPath).Length, first, second);
     }
 
-    [Fact]
-    public async Task TornLastRecord_IsDropped_AndEarlierBatchesSurvive()
+    [Theory]
+    [InlineData(VectorQuantization.None)]
+    [InlineData(VectorQuantization.Int8)]
+    public async Task TornLastRecord_IsDropped_AndEarlierBatchesSurvive(VectorQuantization quantization)
     {
-        var (afterFirst, afterSecond, first, _) = await TwoBatches();
+        var (afterFirst, afterSecond, first, _) = await TwoBatches(quantization);
         using (var file = File.OpenWrite(LogPath)) file.SetLength((afterFirst + afterSecond) / 2); // died mid-append
 
         using var index = Open();
         Assert.Equal(afterSecond - afterFirst - (afterSecond - (afterFirst + afterSecond) / 2), index.Load("faces-m1"));
         Assert.Equal(100, await index.CountAsync("faces-m1"));
+        Assert.Equal(quantization, await index.QuantizationAsync("faces-m1"));
         var hit = (await index.SearchAsync("faces-m1", [first[42].Vector], top: 1))[0].Single();
         Assert.Equal(first[42].Id, hit.Id);
         Assert.Equal(afterFirst, new FileInfo(LogPath).Length);
     }
 
     [Theory]
-    [InlineData(3)]      // shorter than a record header
-    [InlineData(8)]      // a header and nothing else
-    [InlineData(5000)]   // a plausible-looking record whose checksum fails
-    public async Task GarbageTail_IsTruncated_AndAppendingContinuesCleanly(int garbageBytes)
+    [InlineData(3, VectorQuantization.None)]      // shorter than a record header
+    [InlineData(8, VectorQuantization.None)]      // a header and nothing else
+    [InlineData(5000, VectorQuantization.None)]   // a plausible-looking record whose checksum fails
+    [InlineData(5000, VectorQuantization.Int8)]
+    public async Task GarbageTail_IsTruncated_AndAppendingContinuesCleanly(int garbageBytes, VectorQuantization quantization)
     {
-        var (_, afterSecond, _, second) = await TwoBatches();
+        var (_, afterSecond, _, second) = await TwoBatches(quantization);
         var garbage = new byte[garbageBytes];
         new Random(3).NextBytes(garbage);
         if (garbageBytes >= 8) BitConverter.GetBytes(garbageBytes - 8).CopyTo(garbage, 0); // a length that fits the file
@@ -61,6 +66,7 @@ public sealed class EmbeddedCrashRecoveryTests : IDisposable
         using (var index = Open())
         {
             Assert.Equal(210, await index.CountAsync("faces-m1"));
+            Assert.Equal(quantization, await index.QuantizationAsync("faces-m1"));
             Assert.Equal(second[7].Id, (await index.SearchAsync("faces-m1", [second[7].Vector], top: 1))[0][0].Id);
         }
     }
@@ -101,13 +107,15 @@ public sealed class EmbeddedCrashRecoveryTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_root, "*.tmp"));
     }
 
-    [Fact]
-    public async Task Compaction_ShrinksTheLog_AndKeepsEveryLivePoint()
+    [Theory]
+    [InlineData(VectorQuantization.None)]
+    [InlineData(VectorQuantization.Int8)]
+    public async Task Compaction_ShrinksTheLog_AndKeepsEveryLivePoint(VectorQuantization quantization)
     {
         var points = TestData.Points(400, Dim, "m1", seed: 5);
         using (var index = new EmbeddedVectorIndex(_root, new EmbeddedIndexOptions { CompactAfterDeadPoints = int.MaxValue }))
         {
-            await index.CreateCollectionAsync("faces-m1", Dim);
+            await index.CreateCollectionAsync("faces-m1", Dim, quantization);
             for (var round = 0; round < 5; round++) await index.UpsertAsync("faces-m1", points); // 4 dead copies of each
             await index.DeleteAsync("faces-m1", points.Take(100).Select(p => p.Id).ToList());
             var before = new FileInfo(LogPath).Length;
@@ -120,6 +128,7 @@ public sealed class EmbeddedCrashRecoveryTests : IDisposable
         using (var index = Open())
         {
             Assert.Equal(305, await index.CountAsync("faces-m1"));
+            Assert.Equal(quantization, await index.QuantizationAsync("faces-m1"));
             var probe = points[250];
             Assert.Equal(probe.Id, (await index.SearchAsync("faces-m1", [probe.Vector], top: 1))[0][0].Id);
         }

@@ -22,6 +22,19 @@ internal static class TestData
             .ToList();
     }
 
+    /// <summary>Points around <paramref name="clusters"/> random centres (centre + uniform noise), like the embeddings of a face dataset's identities.</summary>
+    public static List<FacePoint> ClusteredPoints(int count, int dim, int clusters, float noise, int seed, string idPrefix = "p")
+    {
+        var rng = new Random(seed);
+        var centres = Enumerable.Range(0, clusters).Select(_ => RandomVector(rng, dim)).ToArray();
+        return Enumerable.Range(0, count)
+            .Select(i => new FacePoint(
+                $"{idPrefix}{i}",
+                centres[i % clusters].Select(x => x + noise * (float)(rng.NextDouble() * 2 - 1)).ToArray(),
+                new FacePayload($"id{i % clusters}", "ds-a", "m1")))
+            .ToList();
+    }
+
     public static double Cosine(float[] a, float[] b)
     {
         double dot = 0, na = 0, nb = 0;

@@ -232,6 +232,36 @@ public abstract class VectorIndexContract : IDisposable
     }
 
     [ContractFact]
+    public async Task QuantisedCollection_KeepsItsSetting_AndReturnsExactCosines()
+    {
+        var collection = Name("int8");
+        var points = TestData.Points(2000, Dim, "m1", seed: 20);
+        await Index.CreateCollectionAsync(collection, Dim, VectorQuantization.Int8);
+        await Index.UpsertAsync(collection, points);
+        await Index.CreateCollectionAsync(collection, Dim, VectorQuantization.Int8);
+        await Assert.ThrowsAsync<ArgumentException>(() => Index.CreateCollectionAsync(collection, Dim));
+        var (exact, _) = await Filled("exact", 10, "m1", seed: 21);
+        await Index.SetAliasAsync(Name("int8-alias"), collection);
+
+        Restart();
+
+        Assert.Equal(VectorQuantization.Int8, await Index.QuantizationAsync(Name("int8-alias")));
+        Assert.Equal(VectorQuantization.None, await Index.QuantizationAsync(exact));
+        var rng = new Random(22);
+        var queries = Enumerable.Range(0, 20).Select(_ => TestData.RandomVector(rng, Dim)).ToList();
+        var results = await Index.SearchAsync(Name("int8-alias"), queries, top: 10);
+        var found = 0;
+        for (var q = 0; q < queries.Count; q++)
+        {
+            var truth = TestData.BruteForce(points, queries[q]);
+            var cosine = truth.ToDictionary(t => t.Id, t => t.Score);
+            Assert.All(results[q], m => Assert.InRange(m.Score, cosine[m.Id] - 1e-4, cosine[m.Id] + 1e-4)); // re-scored, not approximate
+            found += results[q].Select(m => m.Id).Intersect(truth.Take(10).Select(t => t.Id)).Count();
+        }
+        Assert.True(found >= 0.99 * 10 * queries.Count, $"recall@10 {found / (10.0 * queries.Count):F3}");
+    }
+
+    [ContractFact]
     public async Task Unknown_TargetsAndAliases_AreReportedNotInvented()
     {
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Index.CountAsync(Name("missing")));

@@ -7,7 +7,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Pipeline.VectorIndex.Embedded;
 
 /// <summary>
-/// The file of one collection: a 16-byte header then an append-only log of checksummed records
+/// The file of one collection: a 16-byte header (magic, version, dimension, quantisation) then an append-only log of checksummed records
 /// ([u32 length][u32 crc32c][body]; body = upsert batch or delete batch). A crash mid-append leaves a
 /// torn or garbage tail, which <see cref="Open"/> detects by length or checksum and truncates, so the
 /// file always replays to the last complete record. A corrupt record with valid ones after it (a flipped
@@ -30,22 +30,24 @@ internal sealed class CollectionLog : IDisposable
     private readonly FileStream _stream;
     private readonly bool _durable;
 
-    private CollectionLog(string path, FileStream stream, int dimension, bool durable)
+    private CollectionLog(string path, FileStream stream, int dimension, VectorQuantization quantization, bool durable)
     {
         Path = path;
         _stream = stream;
         Dimension = dimension;
+        Quantization = quantization;
         _durable = durable;
     }
 
     public string Path { get; }
     public int Dimension { get; }
+    public VectorQuantization Quantization { get; }
     public long Length => _stream.Length;
 
     /// <summary>Writes an empty collection file atomically (temp + rename).</summary>
-    public static void Create(string path, int dimension)
+    public static void Create(string path, int dimension, VectorQuantization quantization)
     {
-        WriteAtomically(path, dimension, _ => { });
+        WriteAtomically(path, dimension, quantization, _ => { });
     }
 
     /// <summary>
@@ -62,6 +64,10 @@ internal sealed class CollectionLog : IDisposable
                 || BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) != Version)
                 throw new InvalidDataException($"{path}: not a vector index collection file (bad header)");
             var dimension = (int)BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+            // Files written before quantisation existed hold zero here: None.
+            var quantization = (VectorQuantization)BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+            if (!Enum.IsDefined(quantization))
+                throw new InvalidDataException($"{path}: unknown quantisation {(uint)quantization} in the header");
             var store = new VectorStore(dimension);
             var (good, corrupt) = Replay(stream.SafeFileHandle, stream.Length, store, dimension);
             var truncated = stream.Length - good;
@@ -71,7 +77,7 @@ internal sealed class CollectionLog : IDisposable
                 stream.Flush(flushToDisk: true);
             }
             stream.Seek(0, SeekOrigin.End);
-            return (new CollectionLog(path, stream, dimension, durable), store, new LogRecovery(path, truncated, corrupt));
+            return (new CollectionLog(path, stream, dimension, quantization, durable), store, new LogRecovery(path, truncated, corrupt));
         }
         catch
         {
@@ -102,7 +108,7 @@ internal sealed class CollectionLog : IDisposable
     /// <summary>Rewrites the file as one upsert per live row (temp + rename) and reopens it.</summary>
     public CollectionLog Compact(VectorStore store)
     {
-        WriteAtomically(Path, Dimension, stream =>
+        WriteAtomically(Path, Dimension, Quantization, stream =>
         {
             var batch = new List<FacePoint>(PointsPerRecord);
             for (var row = 0; row < store.Count; row++)
@@ -118,7 +124,7 @@ internal sealed class CollectionLog : IDisposable
         _stream.Dispose(); // the rename replaced the file under it: drop the old handle
         var stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 1 << 20);
         stream.Seek(0, SeekOrigin.End);
-        return new CollectionLog(Path, stream, Dimension, _durable);
+        return new CollectionLog(Path, stream, Dimension, Quantization, _durable);
     }
 
     public void Dispose() => _stream.Dispose();
@@ -148,7 +154,7 @@ internal sealed class CollectionLog : IDisposable
         stream.Write(body);
     }
 
-    private static void WriteAtomically(string path, int dimension, Action<FileStream> writeRecords)
+    private static void WriteAtomically(string path, int dimension, VectorQuantization quantization, Action<FileStream> writeRecords)
     {
         var temp = path + TempSuffix;
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
@@ -157,6 +163,7 @@ internal sealed class CollectionLog : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
             BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Version);
             BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)dimension);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)quantization);
             stream.Write(header);
             writeRecords(stream);
             stream.Flush(flushToDisk: true);

@@ -3,7 +3,8 @@ namespace Pipeline.VectorIndex.Embedded;
 /// <summary>
 /// One collection: its rows in memory plus the log that makes them durable. Writes go to the log
 /// first, then to memory, under the write lock; searches share the read lock, so a search never sees
-/// a half-applied batch and row numbers stay stable while it runs.
+/// a half-applied batch and row numbers stay stable while it runs. A quantised collection rebuilds its
+/// 8-bit codes from the replayed rows on open, so they recover from a crash exactly as the rows do.
 /// </summary>
 internal sealed class EmbeddedCollection : IDisposable
 {
@@ -23,6 +24,7 @@ internal sealed class EmbeddedCollection : IDisposable
 
     public string Name { get; }
     public int Dimension => _store.Dimension;
+    public VectorQuantization Quantization => _log.Quantization;
 
     /// <summary>What opening the file repaired: a torn tail dropped (after a crash), corrupt records skipped.</summary>
     public LogRecovery Recovery { get; private init; } = null!;
@@ -31,6 +33,7 @@ internal sealed class EmbeddedCollection : IDisposable
     {
         var (log, store, recovery) = CollectionLog.Open(path, options.DurableWrites);
         if (recovery.Warning is { } warning) options.Warn(warning);
+        if (log.Quantization == VectorQuantization.Int8) store.Quantize();
         return new EmbeddedCollection(name, log, store, options) { Recovery = recovery };
     }
 
@@ -127,7 +130,9 @@ internal sealed class EmbeddedCollection : IDisposable
                 mask = new bool[_store.Count];
                 for (var row = 0; row < mask.Length; row++) mask[row] = filter.Matches(_store.PayloadAt(row));
             }
-            var heaps = ExactSearch.Run(_store, flat, queries.Count, top, mask, _options.SearchParallelism, ct);
+            var heaps = _store.Codes is { } codes
+                ? QuantizedSearch.Run(_store, codes, flat, queries.Count, top, _options.Oversampling, mask, _options.SearchParallelism, ct)
+                : ExactSearch.Run(_store, flat, queries.Count, top, mask, _options.SearchParallelism, ct);
             var results = new IReadOnlyList<FaceMatch>[heaps.Length];
             for (var q = 0; q < heaps.Length; q++)
                 results[q] = heaps[q].Sorted().Select(h => new FaceMatch(_store.IdAt(h.Row), h.Score, _store.PayloadAt(h.Row))).ToArray();

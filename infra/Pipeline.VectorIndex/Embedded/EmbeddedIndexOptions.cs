@@ -8,6 +8,9 @@ public sealed record EmbeddedIndexOptions
     /// <summary>Threads one search uses; the scan is split by row blocks.</summary>
     public int SearchParallelism { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Candidates an <see cref="VectorQuantization.Int8"/> collection's scan keeps per wanted hit, re-scored exactly.</summary>
+    public int Oversampling { get; init; } = VectorQuantizationDefaults.Oversampling;
+
     /// <summary>Rewrite a log once it holds more than this many superseded records and more of them than live rows.</summary>
     public int CompactAfterDeadPoints { get; init; } = 4096;
 

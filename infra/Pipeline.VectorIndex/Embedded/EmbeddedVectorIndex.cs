@@ -2,8 +2,9 @@ namespace Pipeline.VectorIndex.Embedded;
 
 /// <summary>
 /// The default index: no server, one directory. Each collection is a crash-safe log file
-/// (<c>&lt;name&gt;.fvlog</c>) loaded into memory on first use and searched exactly (brute force,
-/// SIMD, all cores); aliases live in <c>aliases.json</c>. One process owns a directory at a time.
+/// (<c>&lt;name&gt;.fvlog</c>) loaded into memory on first use and searched by brute force (SIMD, all
+/// cores): exactly, or through 8-bit codes re-scored exactly when the collection was created quantised.
+/// Aliases live in <c>aliases.json</c>. One process owns a directory at a time.
 /// </summary>
 public sealed class EmbeddedVectorIndex : IVectorIndex
 {
@@ -24,10 +25,14 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
         _aliases = AliasFile.Load(_root);
     }
 
-    public Task CreateCollectionAsync(string name, int dimension, CancellationToken ct = default)
+    public Task CreateCollectionAsync(string name, int dimension, CancellationToken ct = default) =>
+        CreateCollectionAsync(name, dimension, VectorQuantization.None, ct);
+
+    public Task CreateCollectionAsync(string name, int dimension, VectorQuantization quantization, CancellationToken ct = default)
     {
         CollectionNames.Validate(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (!Enum.IsDefined(quantization)) throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "unknown quantisation");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -37,9 +42,11 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
                 var existing = Get(name);
                 if (existing.Dimension != dimension)
                     throw new ArgumentException($"{name}: exists with dimension {existing.Dimension}, asked for {dimension}");
+                if (existing.Quantization != quantization)
+                    throw new ArgumentException($"{name}: exists with quantisation {existing.Quantization}, asked for {quantization}");
                 return Task.CompletedTask;
             }
-            CollectionLog.Create(PathOf(name), dimension);
+            CollectionLog.Create(PathOf(name), dimension, quantization);
         }
         return Task.CompletedTask;
     }
@@ -60,6 +67,9 @@ public sealed class EmbeddedVectorIndex : IVectorIndex
 
     public Task<long> CountAsync(string target, FaceFilter? filter = null, CancellationToken ct = default) =>
         Task.FromResult(GetLocked(ResolveTarget(target)).Count(filter));
+
+    public Task<VectorQuantization> QuantizationAsync(string target, CancellationToken ct = default) =>
+        Task.FromResult(GetLocked(ResolveTarget(target)).Quantization);
 
     public Task<IReadOnlyList<FacePoint>> RetrieveAsync(string target, IReadOnlyList<string> ids, CancellationToken ct = default) =>
         Task.FromResult(GetLocked(ResolveTarget(target)).Retrieve(ids));

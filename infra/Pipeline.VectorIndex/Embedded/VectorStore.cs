@@ -3,7 +3,8 @@ namespace Pipeline.VectorIndex.Embedded;
 /// <summary>
 /// In-memory rows of one collection: unit vectors in fixed-size contiguous chunks (no 2 GB array,
 /// no copy when growing), ids and payloads by row. Deleting moves the last row into the hole, so
-/// rows stay dense and a scan never meets a tombstone. Not thread-safe: the collection locks.
+/// rows stay dense and a scan never meets a tombstone. A quantised collection's store also keeps
+/// the rows' 8-bit codes (<see cref="Codes"/>) in step. Not thread-safe: the collection locks.
 /// </summary>
 internal sealed class VectorStore
 {
@@ -18,6 +19,12 @@ internal sealed class VectorStore
 
     public int Dimension { get; }
     public int Count => _ids.Count;
+
+    /// <summary>The rows' 8-bit codes once <see cref="Quantize"/> has been called; null for an exact collection.</summary>
+    public Int8Codes? Codes { get; private set; }
+
+    /// <summary>Builds codes for every row (refitted to all rows) and keeps them up to date from now on.</summary>
+    public void Quantize() => Codes = Int8Codes.Build(this);
 
     public string IdAt(int row) => _ids[row];
     public FacePayload PayloadAt(int row) => _payloads[row];
@@ -36,6 +43,7 @@ internal sealed class VectorStore
         {
             unitVector.CopyTo(RowForWrite(row));
             _payloads[row] = payload;
+            Codes?.Set(row, unitVector);
             return true;
         }
         row = _ids.Count;
@@ -44,6 +52,9 @@ internal sealed class VectorStore
         _ids.Add(id);
         _payloads.Add(payload);
         _rowOf[id] = row;
+        // Refit once the rows have doubled since the last fit, so the codes' range follows the data as it grows.
+        if (Codes is not null && Count > 2 * Codes.FittedRows) Quantize();
+        else Codes?.Set(row, unitVector);
         return false;
     }
 
@@ -61,6 +72,7 @@ internal sealed class VectorStore
         _ids.RemoveAt(last);
         _payloads.RemoveAt(last);
         if (_ids.Count % ChunkRows == 0 && _chunks.Count > _ids.Count / ChunkRows) _chunks.RemoveAt(_chunks.Count - 1);
+        Codes?.MoveLastInto(row, last);
         return true;
     }
 

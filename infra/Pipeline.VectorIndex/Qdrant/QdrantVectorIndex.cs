@@ -9,7 +9,8 @@ namespace Pipeline.VectorIndex.Qdrant;
 
 /// <summary>
 /// The scale-out index: a Qdrant server over gRPC. Collections use cosine distance with keyword
-/// payload indexes on identity, dataset, model and the original id; writes go in batches, each
+/// payload indexes on identity, dataset, model and the original id; a quantised collection gets Qdrant's int8
+/// scalar quantisation and is searched with re-scoring of oversampled candidates; writes go in batches, each
 /// through the resilience pipeline; aliases switch with one atomic UpdateAliases call.
 /// </summary>
 public sealed class QdrantVectorIndex : IVectorIndex
@@ -21,7 +22,7 @@ public sealed class QdrantVectorIndex : IVectorIndex
     private readonly int _upsertBatchSize;
     private readonly bool _ownsClient;
     private readonly bool _exactSearch;
-    private readonly ConcurrentDictionary<string, int> _dimensions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Dimension, VectorQuantization Quantization)> _settings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _checkedModel = new(StringComparer.Ordinal);
 
     /// <param name="exactSearch">Bypass HNSW and scan (exact, slow): for tests and recall baselines.</param>
@@ -40,17 +41,22 @@ public sealed class QdrantVectorIndex : IVectorIndex
     public static QdrantVectorIndex Connect(Uri grpcAddress, string? apiKey = null, ResiliencePipeline? resilience = null, bool exactSearch = false) =>
         new(new QdrantClient(grpcAddress, apiKey), resilience, ownsClient: true, exactSearch: exactSearch);
 
-    public async Task CreateCollectionAsync(string name, int dimension, CancellationToken ct = default)
+    public Task CreateCollectionAsync(string name, int dimension, CancellationToken ct = default) =>
+        CreateCollectionAsync(name, dimension, VectorQuantization.None, ct);
+
+    public async Task CreateCollectionAsync(string name, int dimension, VectorQuantization quantization, CancellationToken ct = default)
     {
         CollectionNames.Validate(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (!Enum.IsDefined(quantization)) throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "unknown quantisation");
         if ((await ListAliasesAsync(ct)).ContainsKey(name))
             throw new ArgumentException($"{name}: already an alias, cannot also be a collection");
         if (!await Call(c => _client.CollectionExistsAsync(name, c), ct))
         {
             try
             {
-                await Call(c => _client.CreateCollectionAsync(name, new VectorParams { Size = (ulong)dimension, Distance = Distance.Cosine }, cancellationToken: c), ct);
+                await Call(c => _client.CreateCollectionAsync(name, new VectorParams { Size = (ulong)dimension, Distance = Distance.Cosine },
+                    quantizationConfig: QuantizationConfigFor(quantization), cancellationToken: c), ct);
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists or StatusCode.InvalidArgument)
             {
@@ -60,10 +66,15 @@ public sealed class QdrantVectorIndex : IVectorIndex
             foreach (var key in QdrantPayload.Indexed)
                 await Call(c => _client.CreatePayloadIndexAsync(name, key, PayloadSchemaType.Keyword, cancellationToken: c), ct);
         }
-        var existing = await DimensionOf(name, ct);
-        if (existing != dimension)
-            throw new ArgumentException($"{name}: exists with dimension {existing}, asked for {dimension}");
+        var existing = await SettingsOf(name, ct);
+        if (existing.Dimension != dimension)
+            throw new ArgumentException($"{name}: exists with dimension {existing.Dimension}, asked for {dimension}");
+        if (existing.Quantization != quantization)
+            throw new ArgumentException($"{name}: exists with quantisation {existing.Quantization}, asked for {quantization}");
     }
+
+    public async Task<VectorQuantization> QuantizationAsync(string target, CancellationToken ct = default) =>
+        (await SettingsOf(await ResolveTarget(target, ct), ct)).Quantization;
 
     public async Task UpsertAsync(string collection, IReadOnlyList<FacePoint> points, CancellationToken ct = default)
     {
@@ -111,7 +122,11 @@ public sealed class QdrantVectorIndex : IVectorIndex
     {
         // Resolve once: every query of this call is answered by the same collection even if the alias switches meanwhile.
         var collection = await ResolveTarget(target, ct);
-        VectorMath.ValidateQueries(queries, top, await DimensionOf(collection, ct), target);
+        var settings = await SettingsOf(collection, ct);
+        VectorMath.ValidateQueries(queries, top, settings.Dimension, target);
+        var searchParams = new SearchParams { Exact = _exactSearch };
+        if (settings.Quantization != VectorQuantization.None)
+            searchParams.Quantization = new QuantizationSearchParams { Rescore = true, Oversampling = VectorQuantizationDefaults.Oversampling };
         var qdrantFilter = QdrantPayload.ToFilter(filter);
         var results = new List<IReadOnlyList<FaceMatch>>(queries.Count);
         for (var start = 0; start < queries.Count; start += SearchBatchSize)
@@ -125,7 +140,7 @@ public sealed class QdrantVectorIndex : IVectorIndex
                     Query = VectorMath.Normalized(queries[q], $"{target}: query {q}"),
                     Limit = (ulong)top,
                     WithPayload = new WithPayloadSelector { Enable = true },
-                    Params = new SearchParams { Exact = _exactSearch },
+                    Params = searchParams,
                 };
                 if (qdrantFilter is not null) request.Filter = qdrantFilter;
                 requests.Add(request);
@@ -173,7 +188,7 @@ public sealed class QdrantVectorIndex : IVectorIndex
         var aliases = (await ListAliasesAsync(ct)).Where(a => a.Value == name).Select(a => a.Key).ToList();
         if (aliases.Count > 0)
             throw new InvalidOperationException($"{name}: still served by alias {string.Join(", ", aliases)}; switch it first");
-        _dimensions.TryRemove(name, out _);
+        _settings.TryRemove(name, out _);
         _checkedModel.TryRemove(name, out _);
         if (await Call(c => _client.CollectionExistsAsync(name, c), ct))
             await Call(c => _client.DeleteCollectionAsync(name, cancellationToken: c), ct);
@@ -190,15 +205,28 @@ public sealed class QdrantVectorIndex : IVectorIndex
         return (await ListAliasesAsync(ct)).GetValueOrDefault(target) ?? target;
     }
 
-    private async Task<int> DimensionOf(string collection, CancellationToken ct)
+    private async Task<int> DimensionOf(string collection, CancellationToken ct) => (await SettingsOf(collection, ct)).Dimension;
+
+    private async Task<(int Dimension, VectorQuantization Quantization)> SettingsOf(string collection, CancellationToken ct)
     {
         CollectionNames.Validate(collection);
-        if (_dimensions.TryGetValue(collection, out var known)) return known;
+        if (_settings.TryGetValue(collection, out var known)) return known;
         var info = await Call(c => _client.GetCollectionInfoAsync(collection, c), ct);
-        var dimension = (int)info.Config.Params.VectorsConfig.Params.Size;
-        _dimensions[collection] = dimension;
-        return dimension;
+        var settings = ((int)info.Config.Params.VectorsConfig.Params.Size,
+            info.Config.QuantizationConfig?.Scalar?.Type == QuantizationType.Int8 ? VectorQuantization.Int8 : VectorQuantization.None);
+        _settings[collection] = settings;
+        return settings;
     }
+
+    /// <summary>Qdrant's int8 scalar quantisation for a quantised collection; null otherwise.</summary>
+    private static QuantizationConfig? QuantizationConfigFor(VectorQuantization quantization) => quantization switch
+    {
+        VectorQuantization.Int8 => new QuantizationConfig
+        {
+            Scalar = new ScalarQuantization { Type = QuantizationType.Int8 },
+        },
+        _ => null,
+    };
 
     /// <summary>Refuses points of a second model in a collection (checked once per collection and model).</summary>
     private async Task EnsureSingleModel(string collection, string model, CancellationToken ct)

@@ -25,18 +25,21 @@ public sealed class SearchInputException(string message) : Exception(message);
 /// Face search over the index: an image is embedded by the very model whose collection is
 /// searched (resolved from the alias at request time), so query and gallery never come from
 /// different models. The last few models used are kept loaded (<see cref="ModelsKept"/>); an older one is
-/// released once no request is using it. Hits' thumbnails are served by <see cref="SampleThumbnails"/>.
+/// released once no request is using it. Concurrent searches of one collection share a scan (<see cref="SearchBatcher"/>).
+/// Hits' thumbnails are served by <see cref="SampleThumbnails"/>.
 /// </summary>
 public sealed class FaceSearch
 {
     public const int ModelsKept = 2;
 
     private readonly IVectorIndex _index;
+    private readonly SearchBatcher _batcher;
     private readonly BoundedCache<Loaded<ServedModel>> _models;
 
     public FaceSearch(IVectorIndex index, ArtifactStore store)
     {
         _index = index;
+        _batcher = new SearchBatcher(index);
         _models = new(ModelsKept, async run =>
         {
             var model = await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None);
@@ -67,9 +70,9 @@ public sealed class FaceSearch
         float[] vector = q.Vector ?? (q.Image is not null ? await EmbedAsync(model.RunId, q.Image, ct)
             : throw new SearchInputException("give an image (multipart field 'image') or a vector"));
         var filter = new FaceFilter(q.Identity, q.DatasetId);
-        var found = await _index.SearchAsync(collection, [vector], q.Top, filter.IsEmpty ? null : filter, ct);
+        var found = await _batcher.SearchAsync(collection, vector, q.Top, filter, ct);
         PipelineTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return new SearchResult(collection, model.RunId, found[0].Select(Hit).ToList());
+        return new SearchResult(collection, model.RunId, found.Select(Hit).ToList());
     }
 
     public static SearchHit Hit(FaceMatch m) => new(m.Id, m.Payload.Identity, Math.Round(m.Score, 6), m.Payload.DatasetId, m.Payload.SamplePath,
