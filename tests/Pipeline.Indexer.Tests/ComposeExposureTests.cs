@@ -32,4 +32,15 @@ public sealed class ComposeExposureTests
         foreach (var variable in new[] { "RABBITMQ_USER", "RABBITMQ_PASS", "AZURE_STORAGE_CONNECTION_STRING", "AZURITE_ACCOUNTS", "QDRANT_API_KEY", "PIPELINE_API_KEY" })
             Assert.Contains($"${{{variable}:?set {variable}}}", Compose);
     }
+
+    [Fact]
+    public void Every_service_sends_its_telemetry_to_the_collector_of_the_compose_file()
+    {
+        Assert.Contains("  OTEL_EXPORTER_OTLP_ENDPOINT: http://otel-collector:4317\n", Compose.Split("x-service:")[0]); // in the services' shared environment
+        Assert.Matches(@"\n  otel-collector:\n", Compose);
+        var collector = File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "deploy", "otel-collector.yaml"));
+        Assert.Contains("endpoint: 0.0.0.0:4317", collector);
+        Assert.Matches(@"traces: \{ receivers: \[otlp\]", collector);
+        Assert.Matches(@"metrics: \{ receivers: \[otlp\]", collector);
+    }
 }

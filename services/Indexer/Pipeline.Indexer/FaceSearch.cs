@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pipeline.Alignment;
 using Pipeline.Artifacts;
 using Pipeline.Contracts;
@@ -5,6 +6,7 @@ using Pipeline.Datasets;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Models;
 using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer;
@@ -62,12 +64,14 @@ public sealed class FaceSearch
     public async Task<SearchResult> SearchAsync(SearchQuery q, CancellationToken ct)
     {
         if (q.Top is < 1 or > 1000) throw new SearchInputException($"top must be 1..1000 (got {q.Top})");
+        var started = Stopwatch.GetTimestamp();
         var collection = await ResolveAsync(q.Run, q.Alias, ct);
         var model = IndexNames.ModelOf(collection);
         float[] vector = q.Vector ?? (q.Image is not null ? await EmbedAsync(model.RunId, q.Image, ct)
             : throw new SearchInputException("give an image (multipart field 'image') or a vector"));
         var filter = new FaceFilter(q.Identity, q.DatasetId);
         var found = await _batcher.SearchAsync(collection, vector, q.Top, filter, ct);
+        PipelineTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return new SearchResult(collection, model.RunId, found.Select(Hit).ToList());
     }
 

@@ -5,6 +5,7 @@ using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Face.Embedding;
 using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
 namespace Pipeline.Indexer;
@@ -23,6 +24,7 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
     {
         var m = context.Message;
         var ct = context.CancellationToken;
+        using var span = PipelineTelemetry.StartStage(Stages.Index, m.RunId, m.Dataset.DatasetId, m.Shard);
         var published = await Step(m).CompleteShardAsync(store, m.Shard, IndexNames.ShardSums(m.RunId, m.Shard),
             () => IndexAsync(m, ct), () => Publish(m, IndexNames.Collection(m.RunId), ct), ct);
         if (published is not null) await context.Publish(published);
@@ -85,6 +87,7 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
             await index.CreateCollectionAsync(templateCollection, templates[0].Vector.Length, ct);
             await index.UpsertAsync(templateCollection, templates, ct);
         }
+        PipelineTelemetry.IndexSize.Record(points, PipelineTelemetry.Tag("pipeline.alias", m.Plan.IndexAlias));
         if (PublishGate.Problem(templates) is { } problem)
         {
             log.LogWarning("index {Run}: {Collection} not published, alias {Alias} unchanged: {Problem}", m.RunId, collection, m.Plan.IndexAlias, problem);

@@ -20,6 +20,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
 
     public async Task Consume(ConsumeContext<DatasetDropped> context)
     {
+        using var span = PipelineTelemetry.StartStage(Stages.Ingest, context.Message.RunId, DatasetIds.FromDropName(context.Message.DropName), root: true);
         var outcome = await IngestAsync(context.Message, context.CancellationToken);
         await context.Publish(outcome, outcome.GetType(), context.CancellationToken);
     }
@@ -56,6 +57,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             }
 
             var packed = Path.Combine(work, "packed");
+            foreach (var reason in result.Quarantine.GroupBy(q => q.Code)) PipelineTelemetry.ImagesQuarantined.Add(reason.Count(), PipelineTelemetry.Tag("reason", reason.Key));
             if (result.Manifest.SampleCount == 0)
             {
                 // No dataset (no manifest), but the per-file reasons are kept for whoever dropped it.
@@ -65,6 +67,7 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             }
 
             await UploadDatasetAsync(packed, datasetId, result.Manifest, ct);
+            PipelineTelemetry.ImagesIngested.Add(result.Manifest.SampleCount, PipelineTelemetry.Tag(PipelineTelemetry.DatasetTag, datasetId));
             logger.LogInformation("{Drop}: ingested as {Container}/{DatasetId}/: {Samples} images of {Identities} identities, {Quarantined} quarantined",
                 drop, BlobContainers.Datasets, datasetId, result.Manifest.SampleCount, result.Manifest.Identities.Count, result.Manifest.QuarantineCount);
             return new DatasetIngested(message.RunId, message.Plan, new DatasetRef(datasetId, BlobPaths.DatasetManifest(datasetId)),

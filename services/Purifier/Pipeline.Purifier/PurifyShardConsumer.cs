@@ -5,6 +5,7 @@ using Pipeline.Contracts;
 using Pipeline.Face.Embedding;
 using Pipeline.Face.Purification;
 using Pipeline.Infra.Blobs;
+using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Purifier;
 
@@ -23,6 +24,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
     {
         var m = context.Message;
         var ct = context.CancellationToken;
+        using var span = PipelineTelemetry.StartStage(Stages.Purify, m.RunId, m.Dataset.DatasetId, m.Shard);
         var purified = await Step(m).CompleteShardAsync(store, m.Shard, ShardCosines.PathFor(m.Dataset.DatasetId, m.RunId, m.Shard),
             () => ScoreAsync(m, ct), () => Decide(m, ct), ct);
         if (purified is null) return;
@@ -100,6 +102,7 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         var reportPath = BlobPaths.PurifiedReport(datasetId, m.RunId);
         await store.PutJsonAsync(BlobContainers.Datasets, reportPath, report, ct);
         await store.PutJsonAsync(BlobContainers.Datasets, BlobPaths.PurifiedManifest(datasetId, m.RunId), keep, ct);
+        PipelineTelemetry.SamplesDropped.Add(report.Dropped, PipelineTelemetry.Tag(PipelineTelemetry.DatasetTag, datasetId));
         log.LogInformation("purify {Run}: kept {Kept}, dropped {Dropped} at {Score} {Threshold:F1} ({Rule})", m.RunId, report.Kept, report.Dropped, report.Score, report.Threshold, report.Rule);
         if (report.Warning is not null) log.LogWarning("purify {Run}: {Warning}", m.RunId, report.Warning);
         return new DatasetPurified(m.RunId, m.Plan, new DatasetRef(datasetId, BlobPaths.PurifiedManifest(datasetId, m.RunId)),

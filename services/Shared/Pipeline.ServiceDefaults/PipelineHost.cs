@@ -10,7 +10,7 @@ namespace Pipeline.ServiceDefaults;
 /// <summary>
 /// The one way every service process is put together: configuration (appsettings.json,
 /// environment variables such as Pipeline__Transport=RabbitMq, command line), infra (blob store,
-/// resilience, ledger, vector index), the bus with the modules' consumers, and their endpoints.
+/// resilience, ledger, vector index), telemetry, the bus with the modules' consumers, and their endpoints.
 /// </summary>
 public static class PipelineHost
 {
@@ -22,6 +22,7 @@ public static class PipelineHost
         configure?.Invoke(builder.Configuration);
         builder.Services.AddPipelineInfra(builder.Configuration);
         builder.Services.AddPipelineServices(builder.Configuration, modules.Length == 1 ? modules[0].Name : null);
+        builder.Services.AddPipelineTelemetry(builder.Configuration, modules.Length == 1 ? modules[0].Name : "pipeline");
         foreach (var m in modules) m.AddServices(builder.Services, builder.Configuration);
         builder.Services.AddPipelineBus(builder.Configuration, bus =>
         {

@@ -59,6 +59,7 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
             if (started && lastProgress.Elapsed.TotalSeconds < settings.ProgressIntervalSeconds && p.Step != p.StepsPerEpoch) return;
             started = true;
             lastProgress.Restart();
+            if (p.Step == p.StepsPerEpoch) PipelineTelemetry.EpochTrained(job.Stage, p.ImagesPerSecond, p.Loss);
             progress.Post(new TrainingProgressed(job.RunId, job.Plan, job.Stage, p.Epoch, p.Epochs, p.Step, p.Loss, p.Accuracy, p.ImagesPerSecond, DateTimeOffset.UtcNow));
         }
         bool mirrorFailing = false;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,10 +31,11 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         var rescan = Task.Run(() => RescanLoop(stoppingToken), CancellationToken.None);
         while (!stoppingToken.IsCancellationRequested)
         {
-            TrainModel job;
-            try { job = await queue.DequeueAsync(stoppingToken); }
+            (TrainModel Job, ActivityContext Trace) next;
+            try { next = await queue.DequeueAsync(stoppingToken); }
             catch (OperationCanceledException) { break; }
-            await RunClaimed(job, stoppingToken);
+            using (PipelineTelemetry.StartStage(next.Job.Stage, next.Job.RunId, next.Job.Dataset.DatasetId, parent: next.Trace))
+                await RunClaimed(next.Job, stoppingToken);
         }
         await rescan;
     }
