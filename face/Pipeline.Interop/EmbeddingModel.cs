@@ -33,16 +33,21 @@ public sealed class EmbeddingModel : IDisposable
     /// <summary>The TorchSharp model, or null for an ONNX file.</summary>
     public FaceModel? Face { get; }
 
+    /// <summary>Whether the model has its own classifier (class centers) of the set it was trained on: not an ONNX file or an imported backbone.</summary>
+    public bool HasClassifier => Face is { Info.Identities.Count: > 0 };
+
     public int Dimension => Face?.Info.Backbone.EmbeddingSize ?? _onnx!.Dimension;
 
     public float[] Embed(ImageSet set, Action<int, int>? progress = null, CancellationToken ct = default) =>
         _onnx?.Embed(set, progress: progress, ct: ct) ?? new Embedder(Face!, _device).Embed(set, progress: progress, ct: ct);
 
     /// <summary>With the model's own classifier when it was trained on <paramref name="set"/>'s identities; by class means when it has none.</summary>
-    public PurificationReport Purify(ImageSet set, DropRule rule, Action<int, int>? progress = null, CancellationToken ct = default) =>
-        Face is { Info.Identities.Count: > 0 } face
-            ? ModelPurification.Purify(face, set, rule, _device, progress, ct)
-            : ModelPurification.ByClassMeans(Embed(set, progress, ct), Dimension, set, rule);
+    public PurificationReport Purify(ImageSet set, DropRule rule, Action<int, int>? progress = null, CancellationToken ct = default)
+    {
+        if (HasClassifier) return ModelPurification.Purify(Face!, set, rule, _device, progress, ct);
+        ModelPurification.RequireClassCenterScore(rule); // before the whole set is embedded
+        return ModelPurification.ByClassMeans(Embed(set, progress, ct), Dimension, set, rule);
+    }
 
     public void Dispose()
     {

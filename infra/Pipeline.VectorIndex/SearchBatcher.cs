@@ -12,7 +12,8 @@ public sealed class SearchBatcher(IVectorIndex index, int maxBatch = SearchBatch
     public const int DefaultMaxBatch = 64;
 
     private readonly object _gate = new();
-    private readonly Dictionary<(string Target, FaceFilter? Filter), Lane> _lanes = [];
+    // A lane exists exactly while its drain runs: the query that creates one starts the drain.
+    private readonly Dictionary<(string Target, FaceFilter? Filter), List<Waiter>> _lanes = [];
 
     public int MaxBatch { get; } = maxBatch > 0 ? maxBatch : throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "must be positive");
 
@@ -24,10 +25,9 @@ public sealed class SearchBatcher(IVectorIndex index, int maxBatch = SearchBatch
         bool lead;
         lock (_gate)
         {
-            if (!_lanes.TryGetValue(key, out var lane)) _lanes[key] = lane = new Lane();
-            lane.Queued.Add(waiter);
-            lead = !lane.Running;
-            lane.Running = true;
+            lead = !_lanes.TryGetValue(key, out var queued);
+            if (lead) _lanes[key] = queued = [];
+            queued!.Add(waiter);
         }
         if (lead) _ = Task.Run(() => DrainAsync(key));
         return await waiter.Result.Task.WaitAsync(ct);
@@ -41,14 +41,14 @@ public sealed class SearchBatcher(IVectorIndex index, int maxBatch = SearchBatch
             List<Waiter> batch;
             lock (_gate)
             {
-                var lane = _lanes[key];
-                if (lane.Queued.Count == 0)
+                var queued = _lanes[key];
+                if (queued.Count == 0)
                 {
                     _lanes.Remove(key);
                     return;
                 }
-                batch = lane.Queued.Take(MaxBatch).ToList();
-                lane.Queued.RemoveRange(0, batch.Count);
+                batch = queued.Take(MaxBatch).ToList();
+                queued.RemoveRange(0, batch.Count);
             }
             try
             {
@@ -84,12 +84,6 @@ public sealed class SearchBatcher(IVectorIndex index, int maxBatch = SearchBatch
         {
             waiter.Result.TrySetException(e);
         }
-    }
-
-    private sealed class Lane
-    {
-        public readonly List<Waiter> Queued = [];
-        public bool Running;
     }
 
     private sealed record Waiter(float[] Query, int Top)

@@ -23,19 +23,19 @@ public sealed record InversionLosses(double Identity, double BnPrior, double Tot
 /// </summary>
 public static class FaceInverter
 {
-    public static InversionResult ToEmbedding(FaceModel model, float[] target, InversionOptions? options = null, Action<int, double>? progress = null) =>
-        Run(model, options ?? new(), progress, e =>
-        {
-            var t = nn.functional.normalize(tensor(target).unsqueeze(0), p: 2, dim: 1);
-            return nn.functional.normalize(e, p: 2, dim: 1).matmul(t.t()).squeeze(1);
-        });
+    public static InversionResult ToEmbedding(FaceModel model, float[] target, InversionOptions? options = null, Action<int, double>? progress = null)
+    {
+        using var raw = tensor(target).unsqueeze(0);
+        using var t = nn.functional.normalize(raw, p: 2, dim: 1); // once, not at every step
+        return Run(model, options ?? new(), progress, e => nn.functional.normalize(e, p: 2, dim: 1).matmul(t.t()).squeeze(1));
+    }
 
     public static InversionResult ToIdentity(FaceModel model, string identity, InversionOptions? options = null, Action<int, double>? progress = null)
     {
         int label = model.Info.Identities.ToList().IndexOf(identity);
         if (label < 0) throw new ArgumentException($"identity '{identity}' is not one of the model's {model.Info.Identities.Count} classes");
         using var centers = model.Head.NormalisedSubCenters();
-        var own = centers[label].clone(); // K x d
+        using var own = centers[label].clone(); // K x d
         return Run(model, options ?? new(), progress, e => nn.functional.normalize(e, p: 2, dim: 1).matmul(own.t()).max(1).values);
     }
 

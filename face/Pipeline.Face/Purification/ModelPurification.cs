@@ -28,10 +28,16 @@ public static class ModelPurification
     /// one center, so the class-center scores (class-mean, class-margin) are measured as with a trained head; the paper's
     /// sub-center score has no sub-centers to measure and is refused.
     /// </summary>
-    public static PurificationReport ByClassMeans(float[] embeddings, int dim, ImageSet set, DropRule rule)
+    /// <summary>Refuses a score that needs the model's sub-centers, for a model that has no classifier of the set.</summary>
+    public static void RequireClassCenterScore(DropRule rule)
     {
         if (rule.Score.Name == Contracts.DropScores.SubCenter)
             throw new ArgumentException($"the {rule.Score.Name} score needs the model's sub-centers, and this model has no classifier of the set: score by {Contracts.DropScores.ClassMargin} or {Contracts.DropScores.ClassMean}");
+    }
+
+    public static PurificationReport ByClassMeans(float[] embeddings, int dim, ImageSet set, DropRule rule)
+    {
+        RequireClassCenterScore(rule);
         var centers = EmbeddingAngles.ClassMeans(embeddings, dim, set.Labels, set.Identities.Count);
         return SubCenterPurifier.Decide(embeddings, dim, set.Labels, centers, 1, set.Paths, set.Identities, rule);
     }

@@ -24,10 +24,7 @@ public sealed class DashboardModule : ServiceModule
         services.TryAddSingleton<SampleThumbnails>(); // shared with the search API when one process hosts both
         services.TryAddSingleton<RunReports>();
         services.TryAddSingleton<RetrainReach>();
-        services.TryAddSingleton(sp => new IdentityInversions(sp.GetRequiredService<ArtifactStore>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<IdentityInversions>>())
-        {
-            Steps = configuration.GetValue("Pipeline:InversionSteps", Pipeline.Face.Inversion.InversionOptions.Smooth.Steps),
-        });
+        services.TryAddSingleton<IdentityInversions>();
         // A diverging stage's last progress has a NaN loss: shown as "NaN", not a failed request.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals);
     }

@@ -31,7 +31,7 @@ public static class GalleryEndpoints
         app.MapGet("/api/runs/{id}/purification/identities", async (string id, RunLedger ledger, RunReports reports, CancellationToken ct,
             string? sort, int offset = 0, int limit = 20) =>
         {
-            if (Paging(offset, limit) is { } problem) return Results.BadRequest(new { error = problem });
+            if (PurificationGallery.Paging(offset, limit) is { } problem) return Results.BadRequest(new { error = problem });
             if (sort is not (null or "" or "drop-rate" or "identity")) return Results.BadRequest(new { error = $"sort = '{sort}': expected drop-rate or identity" });
             var (gallery, missing) = await GalleryAsync(id, ledger, reports, ct);
             return gallery is null ? missing! : Results.Ok(gallery.Identities(offset, limit, sort));
@@ -51,7 +51,7 @@ public static class GalleryEndpoints
             string? code, int offset = 0, int limit = 50) => await Guard(async () =>
         {
             CollectionNames.Validate(dataset, "dataset");
-            if (Paging(offset, limit) is { } problem) return Results.BadRequest(new { error = problem });
+            if (PurificationGallery.Paging(offset, limit) is { } problem) return Results.BadRequest(new { error = problem });
             var entries = await reports.QuarantineAsync(dataset, ct);
             if (entries is null) return Results.NotFound(new { error = $"dataset '{dataset}' has no quarantine.json" });
             var codes = entries.GroupBy(e => e.Code, StringComparer.Ordinal).Select(g => new { code = g.Key, count = g.Count() })
@@ -68,7 +68,7 @@ public static class GalleryEndpoints
             int offset = 0, int limit = 24) => await Guard(async () =>
         {
             CollectionNames.Validate(dataset, "dataset");
-            if (Paging(offset, limit) is { } problem) return Results.BadRequest(new { error = problem });
+            if (PurificationGallery.Paging(offset, limit) is { } problem) return Results.BadRequest(new { error = problem });
             var examples = await reports.ExamplesAsync(dataset, ct);
             return Results.Ok(new { datasetId = dataset, total = examples.Count, offset, limit, items = examples.Skip(offset).Take(limit) });
         }));
@@ -94,9 +94,6 @@ public static class GalleryEndpoints
     }
 
     private const string ImmutableForAnHour = "private, max-age=3600";
-
-    private static string? Paging(int offset, int limit) =>
-        offset < 0 ? $"offset = {offset}: expected 0 or more" : limit is < 1 or > MaxLimit ? $"limit = {limit}: expected 1..{MaxLimit}" : null;
 
     private static async Task<(PurificationGallery? Gallery, IResult? Missing)> GalleryAsync(string runId, RunLedger ledger, RunReports reports, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Pipeline.Artifacts;
 using Pipeline.Contracts;
@@ -17,7 +18,7 @@ public sealed record InversionState(string State, string Run, string Identity, i
 /// <see cref="InversionOptions.Smooth"/> recipe), on request: one at a time per process, since each holds
 /// the CPU for tens of seconds; the PNG is stored beside the model, so it is computed once per identity.
 /// </summary>
-public sealed class IdentityInversions(ArtifactStore store, ILogger<IdentityInversions> log)
+public sealed class IdentityInversions(ArtifactStore store, IConfiguration configuration, ILogger<IdentityInversions> log)
 {
     /// <summary>Faces rendered per identity: two, side by side, show what is the identity and what is the seed.</summary>
     public const int Faces = 2;
@@ -27,13 +28,16 @@ public sealed class IdentityInversions(ArtifactStore store, ILogger<IdentityInve
     private Job? _running;
 
     /// <summary>Steps of each inversion (Pipeline:InversionSteps; the recipe's by default).</summary>
-    public int Steps { get; init; } = InversionOptions.Smooth.Steps;
+    public int Steps { get; } = configuration.GetValue("Pipeline:InversionSteps", InversionOptions.Smooth.Steps);
 
     public static string BlobPath(string runId, string identity) =>
         BlobPaths.ModelFolder(runId, Stages.Final) + $"inversions/{Uri.EscapeDataString(identity)}.png";
 
-    public static string ImageUrl(string runId, string identity) =>
-        $"/api/runs/{Uri.EscapeDataString(runId)}/identities/{Uri.EscapeDataString(identity)}/inversion.png";
+    /// <summary>The inversion's state (GET) and render request (POST); its image is this + ".png".</summary>
+    public static string Url(string runId, string identity) =>
+        $"/api/runs/{Uri.EscapeDataString(runId)}/identities/{Uri.EscapeDataString(identity)}/inversion";
+
+    public static string ImageUrl(string runId, string identity) => Url(runId, identity) + ".png";
 
     public async Task<InversionState> GetAsync(string run, string identity, CancellationToken ct)
     {

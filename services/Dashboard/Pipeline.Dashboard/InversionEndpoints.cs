@@ -21,13 +21,13 @@ public static class InversionEndpoints
             {
                 InversionState.Busy => Results.Json(state, statusCode: StatusCodes.Status409Conflict),
                 InversionState.Done => Results.Ok(state),
-                _ => Results.Accepted(route.Replace("{id}", Uri.EscapeDataString(id)).Replace("{identity}", Uri.EscapeDataString(identity)), state),
+                _ => Results.Accepted(IdentityInversions.Url(id, identity), state),
             };
         });
 
         app.MapGet(route + ".png", async (string id, string identity, IdentityInversions inversions, CancellationToken ct) =>
             await inversions.OpenImageAsync(id, identity, ct) is { } png
                 ? Results.Stream(png, "image/png")
-                : Results.NotFound(new { error = $"no inversion of {identity} in run {id} yet: POST {route.Replace("{id}", id).Replace("{identity}", identity)} renders it" }));
+                : Results.NotFound(new { error = $"no inversion of {identity} in run {id} yet: POST {IdentityInversions.Url(id, identity)} renders it" }));
     }
 }

@@ -41,9 +41,11 @@ public sealed class PurificationGallery
         q.Decision is not (null or "" or "all" or PurificationReport.KeepDecision or PurificationReport.DropDecision)
             ? $"decision = '{q.Decision}': expected keep, drop or all"
         : q.Sort is not (null or "" or "score" or "-score") ? $"sort = '{q.Sort}': expected score or -score"
-        : q.Offset < 0 ? $"offset = {q.Offset}: expected 0 or more"
-        : q.Limit is < 1 or > MaxLimit ? $"limit = {q.Limit}: expected 1..{MaxLimit}"
-        : null;
+        : Paging(q.Offset, q.Limit);
+
+    /// <summary>What is wrong with a page's offset and limit, or null: every paged gallery endpoint's check.</summary>
+    public static string? Paging(int offset, int limit) =>
+        offset < 0 ? $"offset = {offset}: expected 0 or more" : limit is < 1 or > MaxLimit ? $"limit = {limit}: expected 1..{MaxLimit}" : null;
 
     public GalleryPage Page(GalleryQuery q)
     {

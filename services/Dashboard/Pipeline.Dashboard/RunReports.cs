@@ -55,10 +55,8 @@ public sealed class RunReports
     public async Task<IReadOnlyList<FaceExample>> ExamplesAsync(string datasetId, CancellationToken ct)
     {
         var path = BlobPaths.DatasetExamples(datasetId);
-        try
-        {
-            return await _store.GetJsonAsync<List<FaceExample>>(BlobContainers.Datasets, path, ct) ?? [];
-        }
+        await using var s = await _store.Blobs.GetAsync(BlobContainers.Datasets, path, ct);
+        try { return s is null ? [] : FaceExamples.Read(s); }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{BlobContainers.Datasets}/{path}: {e.Message}", e);

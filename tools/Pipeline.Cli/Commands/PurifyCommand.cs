@@ -32,9 +32,9 @@ public static class PurifyCommand
             var dropScore = DropScore.Parse(DropScores.Effective(fixedAngle is null ? DropRules.Auto : DropRules.Angle, r.GetValue(score)));
             var noisePosterior = CommonOptions.NoisePosteriorValue(r, posterior, fixedAngle is not null); // both checked before the model loads
             using var face = EmbeddingModel.Open(r.GetValue(model)!, TorchRuntime.ResolveDevice(r.GetValue(device)!));
-            if (face.Face is not { Info.Identities.Count: > 0 })
+            if (!face.HasClassifier)
                 ConsoleOutput.Info($"{r.GetValue(model)} has no classifier of this set: each class's mean embedding is its center");
-            else if (face.Face.Info.SubCenters < 2)
+            else if (face.Face!.Info.SubCenters < 2)
                 ConsoleOutput.Info($"warning: {r.GetValue(model)} has K=1; with one sub-center the rule reduces to the angle to the class center");
             var set = DatasetInput.Load(r.GetValue(data)!, align: r.GetValue(align));
             var rule = (fixedAngle is double deg ? DropRule.Fixed(deg) : DropRule.Auto)
