@@ -116,6 +116,13 @@ public sealed partial record RunPlan
     /// <summary>How the final model's collection is scanned (<see cref="IndexQuantizations"/>): exact float32, or int8 codes re-scored exactly.</summary>
     public string IndexQuantization { get; init; } = IndexQuantizations.None;
 
+    /// <summary>
+    /// A recognition model in ONNX that embeds the index instead of the run's final model (an insightface model the
+    /// user already serves): a blob path of an .onnx file in the models container (the command line uploads a local
+    /// file there first). The Indexer copies it into the run's folder, so the run's searches use the same file. Null: the final model.
+    /// </summary>
+    public string? IndexModel { get; init; }
+
     /// <summary>One of <see cref="Devices"/>.</summary>
     public string Device { get; init; } = "auto";
 

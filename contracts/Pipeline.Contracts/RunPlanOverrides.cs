@@ -35,6 +35,7 @@ public record RunPlanOverrides
     public double? BaselineLearningRate { get; init; }
     public string? IndexAlias { get; init; }
     public string? IndexQuantization { get; init; }
+    public string? IndexModel { get; init; }
     public string? Device { get; init; }
     public string? FaceAlignment { get; init; }
 

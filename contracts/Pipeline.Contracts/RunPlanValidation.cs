@@ -66,8 +66,15 @@ public sealed partial record RunPlan
         Check(Devices.Contains(Device, StringComparer.OrdinalIgnoreCase), nameof(Device), Device, Expected(Devices));
         Check(FaceAlignments.All.Contains(FaceAlignment), nameof(FaceAlignment), FaceAlignment, Expected(FaceAlignments.All));
         Check(IndexQuantizations.All.Contains(IndexQuantization), nameof(IndexQuantization), IndexQuantization, Expected(IndexQuantizations.All));
+        Check(IndexModel is null || IsIndexModelPath(IndexModel), nameof(IndexModel), IndexModel,
+            "the path of an .onnx file in the models container (relative, '/'-separated, no '..')");
         return problems;
     }
+
+    /// <summary>Whether <paramref name="path"/> can name an <see cref="IndexModel"/>: a relative blob path of an .onnx file.</summary>
+    private static bool IsIndexModelPath(string path) =>
+        path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !path.StartsWith('/') && !path.Contains('\\')
+        && path.Split('/').All(part => part.Length > 0 && part != "." && part != "..");
 
     /// <summary>This plan, or an <see cref="ArgumentException"/> naming <paramref name="where"/> and every problem.</summary>
     public RunPlan Validated(string where) => Validate() is { Count: > 0 } problems

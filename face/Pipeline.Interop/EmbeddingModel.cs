@@ -38,6 +38,9 @@ public sealed class EmbeddingModel : IDisposable
 
     public int Dimension => Face?.Info.Backbone.EmbeddingSize ?? _onnx!.Dimension;
 
+    /// <summary>The square side, in pixels, of the images the model takes.</summary>
+    public int InputSize => Face?.Info.Backbone.InputSize ?? _onnx!.InputSize;
+
     public float[] Embed(ImageSet set, Action<int, int>? progress = null, CancellationToken ct = default) =>
         _onnx?.Embed(set, progress: progress, ct: ct) ?? new Embedder(Face!, _device).Embed(set, progress: progress, ct: ct);
 

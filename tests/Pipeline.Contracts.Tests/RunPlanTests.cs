@@ -11,6 +11,7 @@ public sealed class RunPlanTests
         Backbone = "r18", InputSize = 112, Epochs = 7, SubCenterDecayEpochs = 9.5, SubCenterSelfPurifyFrom = 0, BatchSize = 32,
         LearningRate = 0.03, SubCenters = 5, DropRule = DropRules.Angle, DropScore = DropScores.ClassMean, WithinClassWhitening = false,
         DropThreshold = 70.5, FinalEpochs = 4, Seed = 11, Baseline = true, BaselineLearningRate = 0.01, IndexAlias = "celebs", Device = "cpu",
+        IndexModel = "_onnx/w600k_r50.onnx",
     };
 
     [Fact]
@@ -106,6 +107,8 @@ public sealed class RunPlanTests
         { RunPlan.Default with { BaselineLearningRate = -0.1 }, "baselineLearningRate -0.1: expected a positive rate" },
         { RunPlan.Default with { IndexAlias = "my faces" }, "indexAlias 'my faces': expected 1-128 of [A-Za-z0-9_.-], starting with a letter or digit" },
         { RunPlan.Default with { IndexAlias = "a..b" }, "indexAlias 'a..b': expected 1-128 of [A-Za-z0-9_.-], starting with a letter or digit" },
+        { RunPlan.Default with { IndexModel = "../r50.onnx" }, "indexModel '../r50.onnx': expected the path of an .onnx file in the models container (relative, '/'-separated, no '..')" },
+        { RunPlan.Default with { IndexModel = "r50/backbone.pth" }, "indexModel 'r50/backbone.pth': expected the path of an .onnx file in the models container (relative, '/'-separated, no '..')" },
         { RunPlan.Default with { Device = "tpu" }, "device 'tpu': expected one of 'auto', 'cpu', 'cuda'" },
     };
 

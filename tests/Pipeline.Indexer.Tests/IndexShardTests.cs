@@ -23,7 +23,8 @@ public sealed class IndexShardTests(IndexerFixture fixture)
     private static string Json(object value) => JsonSerializer.Serialize(value, PipelineJson.Options);
 
     /// <summary>A packed set of <see cref="Shards"/> shards, and the host's tiny model as run <see cref="RunId"/>'s final model.</summary>
-    private async Task<ModelTrained> TrainedAsync(IBlobStore blobs, string runId = RunId, string quantization = IndexQuantizations.None)
+    internal static async Task<ModelTrained> TrainedAsync(IBlobStore blobs, string runId = RunId, string quantization = IndexQuantizations.None,
+        string datasetId = DatasetId, int imageSize = 64)
     {
         var tmp = Directory.CreateTempSubdirectory("indexer-shards-").FullName;
         try
@@ -32,9 +33,9 @@ public sealed class IndexShardTests(IndexerFixture fixture)
                 .Generate(Path.Combine(tmp, "synth"), null, default);
             var packed = Path.Combine(tmp, "packed");
             DatasetPacker.Pack(DatasetSource.Open(Path.Combine(tmp, "synth", "train")),
-                new PackOptions { DatasetId = DatasetId, ImageSize = 64, ShardSize = Samples / Shards }, DatasetFiles.WriterFor(packed));
+                new PackOptions { DatasetId = datasetId, ImageSize = imageSize, ShardSize = Samples / Shards }, DatasetFiles.WriterFor(packed));
             foreach (var f in Directory.GetFiles(packed).OrderBy(f => f.EndsWith(DatasetFiles.Manifest)))
-                await blobs.UploadFileAsync(BlobContainers.Datasets, $"{DatasetId}/{Path.GetFileName(f)}", f);
+                await blobs.UploadFileAsync(BlobContainers.Datasets, $"{datasetId}/{Path.GetFileName(f)}", f);
         }
         finally { Directory.Delete(tmp, true); }
         var folder = BlobPaths.TrainedModel(runId, Stages.Final);
@@ -43,7 +44,7 @@ public sealed class IndexShardTests(IndexerFixture fixture)
             await using (var s = (await blobs.GetAsync(BlobContainers.Models, entry.Path))!)
                 await blobs.PutAsync(BlobContainers.Models, folder + entry.Path[tiny.Length..], s);
         return new ModelTrained(runId, RunPlan.Default with { IndexAlias = Alias, IndexQuantization = quantization }, Stages.Final, new ModelRef(runId, Stages.Final, folder),
-            new DatasetRef(DatasetId, BlobPaths.DatasetManifest(DatasetId)), 1, new TrainingMetrics(1, 0, 0), DateTimeOffset.UtcNow);
+            new DatasetRef(datasetId, BlobPaths.DatasetManifest(datasetId)), 1, new TrainingMetrics(1, 0, 0), DateTimeOffset.UtcNow);
     }
 
     [Fact]

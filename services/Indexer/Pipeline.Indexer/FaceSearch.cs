@@ -3,9 +3,8 @@ using Pipeline.Alignment;
 using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Face.Embedding;
-using Pipeline.Face.Models;
 using Pipeline.Infra.Blobs;
+using Pipeline.Interop;
 using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
 
@@ -22,8 +21,8 @@ public sealed record SearchResult(string Collection, string Run, IReadOnlyList<S
 public sealed class SearchInputException(string message) : Exception(message);
 
 /// <summary>
-/// Face search over the index: an image is embedded by the very model whose collection is
-/// searched (resolved from the alias at request time), so query and gallery never come from
+/// Face search over the index: an image is embedded by the very model that embedded the collection
+/// searched (resolved from the alias at request time; <see cref="IndexModels.For"/>), so query and gallery never come from
 /// different models. The last few models used are kept loaded (<see cref="ModelsKept"/>); an older one is
 /// released once no request is using it. Concurrent searches of one collection share a scan (<see cref="SearchBatcher"/>).
 /// Hits' thumbnails are served by <see cref="SampleThumbnails"/>.
@@ -42,8 +41,8 @@ public sealed class FaceSearch
         _batcher = new SearchBatcher(index);
         _models = new(ModelsKept, async run =>
         {
-            var model = await store.LoadModelAsync(IndexNames.ModelOf(IndexNames.Collection(run)), CancellationToken.None);
             var plan = await store.GetJsonAsync<RunPlan>(BlobContainers.Models, BlobPaths.RunPlan(run), CancellationToken.None);
+            var model = await IndexModels.OpenAsync(store, IndexModels.For(run, plan), CancellationToken.None);
             // A model without its run's plan predates face alignment: its gallery was centre-cropped.
             return new Loaded<ServedModel>(new ServedModel(model, FacePolicy.ForQuery(plan?.FaceAlignment ?? FaceAlignments.None)), m => m.Model.Dispose());
         }, m => m.Retire());
@@ -84,12 +83,12 @@ public sealed class FaceSearch
         while (true)
         {
             var served = await _models.GetAsync(runId);
-            int size = served.Value.Model.Info.Backbone.InputSize;
+            int size = served.Value.Model.InputSize;
             var one = new ImageSet(size, await SearchUpload.DecodeAsync(image, size, ct, served.Value.Face), [0], ["query"], ["query"]);
-            if (served.TryUse(m => new Embedder(m.Model).Embed(one, ct: ct), out var embedding)) return embedding!;
+            if (served.TryUse(m => m.Model.Embed(one, ct: ct), out var embedding)) return embedding!;
         }
     }
 }
 
 /// <summary>A served model and how a query photo's face is found for it.</summary>
-internal sealed record ServedModel(FaceModel Model, IFaceCrop? Face);
+internal sealed record ServedModel(EmbeddingModel Model, IFaceCrop? Face);

@@ -3,7 +3,6 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Pipeline.Artifacts;
 using Pipeline.Contracts;
-using Pipeline.Face.Embedding;
 using Pipeline.Infra.Blobs;
 using Pipeline.ServiceDefaults;
 using Pipeline.VectorIndex;
@@ -11,7 +10,7 @@ using Pipeline.VectorIndex;
 namespace Pipeline.Indexer;
 
 /// <summary>
-/// Embeds one shard's kept samples with the final model and upserts them (ids are
+/// Embeds one shard's kept samples with the run's index model (<see cref="IndexModels"/>) and upserts them (ids are
 /// dataset/path, so a redelivery overwrites the same points). When every shard is in, the
 /// instance that wins the claim publishes the identity templates and only then, if the
 /// <see cref="PublishGate"/> passes, switches the alias to the new collection: search never sees a
@@ -41,12 +40,12 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         using var set = await KeepList.LoadAsync(store, m.Dataset, [m.Shard], ct);
         var sums = new Dictionary<string, float[]>();
         var counts = new Dictionary<string, int>();
-        using (var model = await store.LoadModelAsync(m.Model, ct))
+        using (var model = await IndexModels.OpenAsync(store, m.Model, ct))
         {
-            int dim = model.Info.Backbone.EmbeddingSize;
+            int dim = model.Dimension;
             var quantization = m.Plan.IndexQuantization == IndexQuantizations.Int8 ? VectorQuantization.Int8 : VectorQuantization.None;
             await index.CreateCollectionAsync(collection, dim, quantization, ct);
-            var embeddings = new Embedder(model).Embed(set, ct: ct);
+            var embeddings = model.Embed(set, ct: ct);
             var points = new List<FacePoint>(set.Count);
             for (int i = 0; i < set.Count; i++)
             {

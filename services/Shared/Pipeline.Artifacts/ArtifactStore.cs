@@ -86,7 +86,10 @@ public sealed class ArtifactStore(IBlobStore blobs, string workRoot)
     }
 
     /// <summary>A trained model, downloaded once per (run, stage).</summary>
-    public async Task<FaceModel> LoadModelAsync(ModelRef model, CancellationToken ct)
+    public async Task<FaceModel> LoadModelAsync(ModelRef model, CancellationToken ct) => FaceModel.Load(await ModelFolderAsync(model, ct));
+
+    /// <summary>The local folder of a trained model (<see cref="LoadModelAsync"/>'s), downloaded once per (run, stage).</summary>
+    public async Task<string> ModelFolderAsync(ModelRef model, CancellationToken ct)
     {
         var dir = Path.Combine(WorkRoot, "models", model.RunId, model.Stage);
         using var _ = await LockAsync(dir, ct);
@@ -99,7 +102,21 @@ public sealed class ArtifactStore(IBlobStore blobs, string workRoot)
             Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
             Directory.Move(staging, dir);
         }
-        return FaceModel.Load(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// A model that is one file at <see cref="ModelRef.Path"/> (an ONNX graph), as a local file: in place when the blob store
+    /// keeps it as a file on this machine, else downloaded once per run and file name.
+    /// </summary>
+    public async Task<string> ModelFileAsync(ModelRef model, CancellationToken ct)
+    {
+        if (blobs.LocalFile(BlobContainers.Models, model.Path) is { } inPlace && File.Exists(inPlace)) return inPlace;
+        var file = Path.Combine(WorkRoot, "models", model.RunId, Path.GetFileName(model.Path));
+        using var _ = await LockAsync(file, ct);
+        if (!File.Exists(file) && !await blobs.DownloadToFileAsync(BlobContainers.Models, model.Path, file, ct))
+            throw new FileNotFoundException($"{BlobContainers.Models}/{model.Path}: no such model file", model.Path);
+        return file;
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public static partial class DropCommand
             var dropName = r.GetValue(name)!;
             if (!NamePattern().IsMatch(dropName))
                 throw new ArgumentException($"--name '{dropName}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-            var planText = plan.Plan(r, RunPlan.Default)?.ToJson();
+            var runPlan = plan.Plan(r, RunPlan.Default);
             var options = CliConfiguration.PipelineOptions();
             var blobs = CliConfiguration.BlobStore(options);
             var where = options.BlobStore + (string.Equals(options.BlobStore, "Local", StringComparison.OrdinalIgnoreCase) ? $" {Path.GetFullPath(options.LocalRoot)}" : "");
@@ -46,7 +46,8 @@ public static partial class DropCommand
             DropSummary summary;
             try
             {
-                summary = await DropAsync(blobs, source, dropName, planText, ct);
+                await plan.StageIndexModelAsync(r, runPlan, blobs, ct);
+                summary = await DropAsync(blobs, source, dropName, runPlan?.ToJson(), ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Polly.ExecutionRejectedException)
             {

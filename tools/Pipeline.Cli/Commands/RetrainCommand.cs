@@ -27,6 +27,7 @@ public static class RetrainCommand
             var request = new RetrainRequested(r.GetValue(requestId) ?? Guid.NewGuid().ToString("N"), r.GetValue(dataset)!, plan,
                 $"cli:{Environment.UserName}@{Environment.MachineName}", DateTimeOffset.UtcNow);
             var options = CliConfiguration.PipelineOptions();
+            await planOptions.StageIndexModelAsync(r, plan, CliConfiguration.BlobStore(options), ct);
             string status;
             if (options.IsRabbitMq())
             {

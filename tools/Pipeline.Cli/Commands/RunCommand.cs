@@ -69,11 +69,12 @@ public static class RunCommand
                 throw new ArgumentException($"--name '{dropName}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
             var (holdoutDir, pairsFile) = (r.GetValue(holdout), r.GetValue(pairs));
             if ((holdoutDir is null) != (pairsFile is null)) throw new ArgumentException("--holdout and --pairs go together");
-            var planText = plan.Plan(r, RunPlan.Default)?.ToJson();
+            var runPlan = plan.Plan(r, RunPlan.Default);
             var rootDir = Path.GetFullPath(r.GetValue(root)!);
 
             var verbose = r.GetValue(CommonOptions.Verbose);
-            var summary = await RunAsync(source, dropName, planText, rootDir, holdoutDir, pairsFile, r.GetValue(urls), verbose, ct);
+            var summary = await RunAsync(source, dropName, runPlan, blobs => plan.StageIndexModelAsync(r, runPlan, blobs, ct), rootDir, holdoutDir,
+                pairsFile, r.GetValue(urls), verbose, ct);
             ConsoleOutput.Summary(r.GetValue(json), summary, summary.ToText());
             if (r.GetValue(serve) && summary.Succeeded)
                 await DemoRun.ServeAsync(rootDir, r.GetValue(urls), verbose, ct);
@@ -82,7 +83,8 @@ public static class RunCommand
         return cmd;
     }
 
-    private static async Task<RunSummary> RunAsync(string source, string dropName, string? planText, string root,
+    /// <param name="stagePlan">Puts what the plan names (its index model) in the run's store before the drop.</param>
+    private static async Task<RunSummary> RunAsync(string source, string dropName, RunPlan? plan, Func<IBlobStore, Task> stagePlan, string root,
         string? holdoutDir, string? pairsFile, string? urls, bool verbose, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -91,7 +93,8 @@ public static class RunCommand
         var blobs = app.Services.GetRequiredService<IBlobStore>();
         var store = app.Services.GetRequiredService<ArtifactStore>();
 
-        var drop = await DropCommand.DropAsync(blobs, source, dropName, planText, ct);
+        await stagePlan(blobs);
+        var drop = await DropCommand.DropAsync(blobs, source, dropName, plan?.ToJson(), ct);
         ConsoleOutput.Info($"dropped {drop.Files} file(s) as {drop.Drop}; run {drop.RunId}");
         var run = await DemoRun.WatchAsync(app.Services.GetRequiredService<RunLedger>(), drop.RunId, ct);
         var stages = DemoRun.StageTimes(run);

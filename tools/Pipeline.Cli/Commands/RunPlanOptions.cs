@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Pipeline.Contracts;
+using Pipeline.Indexer;
+using Pipeline.Infra.Blobs;
 
 namespace Pipeline.Cli.Commands;
 
@@ -33,11 +35,16 @@ internal sealed class RunPlanOptions
     private readonly Option<double?> _baselineLr = new("--baseline-lr") { Description = "Learning rate of the baseline (default: --lr); implies --baseline" };
     private readonly Option<string?> _indexAlias = new("--index-alias") { Description = "Alias the final model's collection is published under" };
     private readonly Option<string?> _indexQuantization = new("--index-quantization") { Description = $"How the final collection is scanned: {string.Join(", ", IndexQuantizations.All)} (int8: a quarter of the memory streamed, candidates re-scored exactly)" };
+    private readonly Option<string?> _indexModel = new("--index-model")
+    {
+        Description = "Index with this ONNX recognition model (an insightface model, or one `pipeline export` wrote) instead of the run's final model: " +
+            "a local .onnx file, uploaded to the store, or the path of one in the store's models container",
+    };
     private readonly Option<string?> _device = new("--device") { Description = $"Where the stages train: {string.Join(", ", RunPlan.Devices)}" };
     private readonly Option<string?> _align = CommonOptions.Align();
 
     private IEnumerable<Option> All => [_file, _backbone, _inputSize, _epochs, _decayEpochs, _selfPurifyFrom, _batchSize, _lr, _subCenters,
-        _dropRule, _dropScore, _noWhitening, _posterior, _angle, _finalEpochs, _seed, _baseline, _baselineLr, _indexAlias, _indexQuantization, _device, _align];
+        _dropRule, _dropScore, _noWhitening, _posterior, _angle, _finalEpochs, _seed, _baseline, _baselineLr, _indexAlias, _indexQuantization, _indexModel, _device, _align];
 
     public RunPlanOptions AddTo(Command command)
     {
@@ -69,7 +76,24 @@ internal sealed class RunPlanOptions
         Device = r.GetValue(_device),
         FaceAlignment = r.GetValue(_align),
         IndexQuantization = r.GetValue(_indexQuantization),
+        IndexModel = LocalIndexModel(r) is { } file ? IndexModels.ContentPath(file) : r.GetValue(_indexModel),
     };
+
+    /// <summary>The local file --index-model names, or null when it names a blob (or nothing).</summary>
+    private string? LocalIndexModel(ParseResult r)
+    {
+        if (r.GetValue(_indexModel) is not { } given) return null;
+        if (File.Exists(given)) return Path.GetFullPath(given);
+        if (Path.IsPathRooted(given) || given.StartsWith('.')) throw new FileNotFoundException($"--index-model {Path.GetFullPath(given)}: no such file");
+        return null;
+    }
+
+    /// <summary>
+    /// The index model <paramref name="plan"/> names, checked and in <paramref name="blobs"/> before the run starts: the local
+    /// file --index-model names uploaded, or the blob named opened; an error naming the file and why it cannot embed.
+    /// </summary>
+    public Task StageIndexModelAsync(ParseResult r, RunPlan? plan, IBlobStore blobs, CancellationToken ct) =>
+        plan is null ? Task.CompletedTask : IndexModels.StageAsync(blobs, plan, LocalIndexModel(r), ct);
 
     /// <summary>
     /// The plan the options describe (the file's fields, then the options', over <paramref name="basePlan"/>), checked:
