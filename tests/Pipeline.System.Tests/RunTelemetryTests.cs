@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
@@ -116,6 +120,99 @@ public sealed class RunTelemetryTests : IDisposable
         var search = Assert.Single(Points("pipeline.search.duration"));
         Assert.Equal(1, search.GetHistogramCount());
         Assert.InRange(search.GetHistogramSum(), 1e-6, 60);
+    }
+
+    /// <summary>A host of <paramref name="modules"/> under the test's folder whose spans go to <paramref name="spans"/>.</summary>
+    private WebApplication Host(List<Activity> spans, params ServiceModule[] modules) =>
+        PipelineHost.Build([], c => c.AddInMemoryCollection(HostSettings.Under(_tmp, ("Logging:LogLevel:Default", "Warning"))),
+            [new InMemoryTelemetry(spans, []), .. modules]);
+
+    /// <summary>The first span that matches, waiting for it: read while the exporter may be adding, so by index, never enumerated.</summary>
+    private static async Task<Activity> SpanAsync(List<Activity> spans, Func<Activity, bool> match, string what)
+    {
+        for (var until = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < until; await Task.Delay(100))
+            for (int i = 0; i < spans.Count; i++)
+                if (spans[i] is { } span && match(span)) return span;
+        throw new TimeoutException($"no span of {what} within 2 min");
+    }
+
+    [Fact]
+    public async Task A_search_request_is_a_span_in_its_callers_trace_and_the_health_probe_is_none()
+    {
+        List<Activity> spans = [];
+        var (caller, callerSpan) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+        var app = Host(spans, new IndexerModule());
+        await using (app)
+        {
+            await app.StartAsync();
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+            using var search = new HttpRequestMessage(HttpMethod.Post, "/api/search") { Content = JsonContent.Create(new { vector = new[] { 1f }, alias = "none" }) };
+            search.Headers.Add("traceparent", $"00-{caller}-{callerSpan}-01");
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(search)).StatusCode);
+            using var health = new HttpRequestMessage(HttpMethod.Get, PipelineHost.HealthPath);
+            health.Headers.Add("traceparent", $"00-{caller}-{callerSpan}-01");
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(health)).StatusCode);
+            await app.StopAsync();
+        }
+
+        // Other tests' hosts in this process are seen by every provider's instrumentation: only the caller's trace counts.
+        var request = Assert.Single(spans, s => s.TraceId == caller);
+        Assert.Equal("Microsoft.AspNetCore", request.Source.Name);
+        Assert.Equal(callerSpan, request.ParentSpanId);
+        Assert.Equal("/api/search", request.GetTagItem("http.route"));
+        Assert.Equal(400, request.GetTagItem("http.response.status_code"));
+    }
+
+    [Fact]
+    public async Task A_stage_that_throws_ends_its_span_with_error_status_and_the_exception()
+    {
+        List<Activity> spans = [];
+        const string runId = "r-telemetry-throws";
+        var app = Host(spans, new IndexerModule());
+        await using (app)
+        {
+            await app.StartAsync();
+            await app.Services.GetRequiredService<IBus>().Publish(new IndexShard(runId, RunPlan.Default, new ModelRef(runId, Stages.Final, "none"),
+                new DatasetRef("ds-missing", BlobPaths.DatasetManifest("ds-missing")), 0, 1));
+            await SpanAsync(spans, s => (string?)s.GetTagItem(PipelineTelemetry.RunTag) == runId, "the index shard");
+            await app.StopAsync();
+        }
+
+        var span = spans.First(s => (string?)s.GetTagItem(PipelineTelemetry.RunTag) == runId);
+        Assert.Equal(Stages.Index, span.DisplayName);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        var exception = Assert.Single(span.Events, e => e.Name == "exception");
+        var message = exception.Tags.Single(t => t.Key == "exception.message").Value;
+        Assert.Equal(span.StatusDescription, message);
+        Assert.Contains("ds-missing", (string)message!);
+        Assert.Contains(exception.Tags, t => t.Key == "exception.type" && t.Value is string { Length: > 0 });
+    }
+
+    [Fact]
+    public async Task A_training_job_resumed_by_the_rescan_stays_in_its_runs_trace_and_its_failure_is_its_spans_error()
+    {
+        List<Activity> spans = [];
+        const string runId = "r-telemetry-resumed";
+        var (trace, parent) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+        var app = Host(spans, new TrainerModule());
+        await using (app)
+        {
+            // What an instance that accepted the job and then died left behind: the job and the trace it was accepted in.
+            var blobs = app.Services.GetRequiredService<IBlobStore>();
+            var job = new TrainModel(runId, RunPlan.Default, Stages.SubCenter, new DatasetRef("ds-gone", BlobPaths.DatasetManifest("ds-gone")), 3, DateTimeOffset.UtcNow);
+            await blobs.PutTextAsync(BlobContainers.Models, JobPaths.TraceParent(runId, job.Stage), $"00-{trace}-{parent}-01");
+            await blobs.PutTextAsync(BlobContainers.Models, JobPaths.Job(runId, job.Stage), JsonSerializer.Serialize(job, PipelineJson.Options));
+            await app.StartAsync(); // the rescan runs at start
+            await SpanAsync(spans, s => (string?)s.GetTagItem(PipelineTelemetry.RunTag) == runId, "the resumed job");
+            await app.StopAsync();
+        }
+
+        var span = spans.First(s => (string?)s.GetTagItem(PipelineTelemetry.RunTag) == runId);
+        Assert.Equal(Stages.SubCenter, span.DisplayName);
+        Assert.Equal(trace, span.TraceId);
+        Assert.Equal(parent, span.ParentSpanId);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Contains("ds-gone", span.StatusDescription); // the reason the run records
     }
 
     private static Dictionary<string, object?> Tags(MetricPoint p)

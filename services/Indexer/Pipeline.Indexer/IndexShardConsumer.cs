@@ -24,9 +24,13 @@ public sealed class IndexShardConsumer(ArtifactStore store, IVectorIndex index, 
         var m = context.Message;
         var ct = context.CancellationToken;
         using var span = PipelineTelemetry.StartStage(Stages.Index, m.RunId, m.Dataset.DatasetId, m.Shard);
-        var published = await Step(m).CompleteShardAsync(store, m.Shard, IndexNames.ShardSums(m.RunId, m.Shard),
-            () => IndexAsync(m, ct), () => Publish(m, IndexNames.Collection(m.RunId), ct), ct);
-        if (published is not null) await context.Publish(published);
+        try
+        {
+            var published = await Step(m).CompleteShardAsync(store, m.Shard, IndexNames.ShardSums(m.RunId, m.Shard),
+                () => IndexAsync(m, ct), () => Publish(m, IndexNames.Collection(m.RunId), ct), ct);
+            if (published is not null) await context.Publish(published);
+        }
+        catch (Exception e) { span.Failed(e.Message, e); throw; }
     }
 
     /// <summary>A run's index as a sharded step: each shard's template sums, then the templates and the alias, stored as the event published.</summary>

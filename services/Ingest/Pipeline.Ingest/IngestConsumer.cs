@@ -21,8 +21,13 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
     public async Task Consume(ConsumeContext<DatasetDropped> context)
     {
         using var span = PipelineTelemetry.StartStage(Stages.Ingest, context.Message.RunId, DatasetIds.FromDropName(context.Message.DropName), root: true);
-        var outcome = await IngestAsync(context.Message, context.CancellationToken);
-        await context.Publish(outcome, outcome.GetType(), context.CancellationToken);
+        try
+        {
+            var outcome = await IngestAsync(context.Message, context.CancellationToken);
+            if (outcome is StageFailed failed) span.Failed(failed.Reason);
+            await context.Publish(outcome, outcome.GetType(), context.CancellationToken);
+        }
+        catch (Exception e) { span.Failed(e.Message, e); throw; }
     }
 
     /// <summary>Packs the drop; returns the event to publish (<see cref="DatasetIngested"/> or <see cref="StageFailed"/>).</summary>

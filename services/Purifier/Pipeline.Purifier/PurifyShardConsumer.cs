@@ -25,11 +25,15 @@ public sealed class PurifyShardConsumer(ArtifactStore store, ILogger<PurifyShard
         var m = context.Message;
         var ct = context.CancellationToken;
         using var span = PipelineTelemetry.StartStage(Stages.Purify, m.RunId, m.Dataset.DatasetId, m.Shard);
-        var purified = await Step(m).CompleteShardAsync(store, m.Shard, ShardCosines.PathFor(m.Dataset.DatasetId, m.RunId, m.Shard),
-            () => ScoreAsync(m, ct), () => Decide(m, ct), ct);
-        if (purified is null) return;
-        await context.Publish(purified);
-        await DeleteEmbeddingsAsync(m, ct);
+        try
+        {
+            var purified = await Step(m).CompleteShardAsync(store, m.Shard, ShardCosines.PathFor(m.Dataset.DatasetId, m.RunId, m.Shard),
+                () => ScoreAsync(m, ct), () => Decide(m, ct), ct);
+            if (purified is null) return;
+            await context.Publish(purified);
+            await DeleteEmbeddingsAsync(m, ct);
+        }
+        catch (Exception e) { span.Failed(e.Message, e); throw; }
     }
 
     /// <summary>A run's purification as a sharded step: each shard's cosines, then the decision, stored as the event it published.</summary>

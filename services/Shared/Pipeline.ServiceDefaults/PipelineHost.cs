@@ -14,6 +14,9 @@ namespace Pipeline.ServiceDefaults;
 /// </summary>
 public static class PipelineHost
 {
+    /// <summary>The liveness probe the deploy files poll.</summary>
+    public const string HealthPath = "/health";
+
     public static WebApplication Build(string[] args, params ServiceModule[] modules) => Build(args, null, modules);
 
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure, params ServiceModule[] modules)
@@ -29,7 +32,7 @@ public static class PipelineHost
             foreach (var m in modules) m.AddConsumers(bus);
         });
         var app = builder.Build();
-        app.MapGet("/health", () => Results.Ok(new { status = "ok", services = modules.Select(m => m.Name) }));
+        app.MapGet(HealthPath, () => Results.Ok(new { status = "ok", services = modules.Select(m => m.Name) }));
         foreach (var m in modules) m.MapEndpoints(app);
         return app;
     }

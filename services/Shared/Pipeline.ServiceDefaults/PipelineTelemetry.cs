@@ -41,6 +41,16 @@ public static class PipelineTelemetry
         return span;
     }
 
+    /// <summary>
+    /// Marks a stage's span failed: Error status with <paramref name="reason"/> (the stage's failure as the run records it),
+    /// and <paramref name="exception"/>, when one was thrown, as the span's exception event (type, message, stack).
+    /// </summary>
+    public static void Failed(this Activity? span, string reason, Exception? exception = null)
+    {
+        span?.SetStatus(ActivityStatusCode.Error, reason);
+        if (exception is not null) span?.AddException(exception);
+    }
+
     /// <summary>A measurement's tag.</summary>
     public static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 

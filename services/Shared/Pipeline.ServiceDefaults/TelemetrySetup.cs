@@ -10,8 +10,9 @@ using OpenTelemetry.Trace;
 namespace Pipeline.ServiceDefaults;
 
 /// <summary>
-/// OpenTelemetry for a service process: the pipeline's spans and metrics (<see cref="PipelineTelemetry"/>) and MassTransit's
-/// spans, which carry the trace from message to message. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the
+/// OpenTelemetry for a service process: the pipeline's spans and metrics (<see cref="PipelineTelemetry"/>), MassTransit's
+/// spans, which carry the trace from message to message, and a span per HTTP request (the search API, the dashboard; not
+/// the health probe's). Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the
 /// exporter reads the other OTEL_* variables itself), to the console when Pipeline:Telemetry:Console is true, else nowhere.
 /// </summary>
 public static class TelemetrySetup
@@ -23,8 +24,9 @@ public static class TelemetrySetup
     {
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(configuration["OTEL_SERVICE_NAME"] ?? service))
-            .WithTracing(t => t.AddSource(PipelineTelemetry.Name, DiagnosticHeaders.DefaultListenerName))
-            .WithMetrics(m => m.AddMeter(PipelineTelemetry.Name, InstrumentationOptions.MeterName));
+            .WithTracing(t => t.AddSource(PipelineTelemetry.Name, DiagnosticHeaders.DefaultListenerName)
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != PipelineHost.HealthPath))
+            .WithMetrics(m => m.AddMeter(PipelineTelemetry.Name, InstrumentationOptions.MeterName).AddAspNetCoreInstrumentation());
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) telemetry.UseOtlpExporter();
         if (configuration.GetValue<bool>(ConsoleSetting))
             telemetry.WithTracing(t => t.AddConsoleExporter()).WithMetrics(m => m.AddConsoleExporter());

@@ -6,6 +6,8 @@ namespace Pipeline.Trainer;
 public static class JobPaths
 {
     public static string Job(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "job.json";
+    /// <summary>The W3C traceparent of the TrainModel that queued the job: a job resumed by the rescan stays in its run's trace.</summary>
+    public static string TraceParent(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "traceparent";
     public static string Claim(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "_TRAINING";
     public static string Checkpoint(string run, string stage) => BlobPaths.ModelFolder(run, stage) + "checkpoint/";
     public static string Final(string run, string stage) => BlobPaths.TrainedModel(run, stage);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Pipeline.Artifacts;
@@ -8,7 +9,7 @@ namespace Pipeline.Trainer;
 
 /// <summary>
 /// Accepts a TrainModel in milliseconds: the job is written to models/&lt;run&gt;/&lt;stage&gt;/job.json
-/// (durable, so any instance can resume it after a crash) and queued for this instance's worker.
+/// (durable, so any instance can resume it after a crash, in the same trace: <see cref="JobPaths.TraceParent"/>) and queued for this instance's worker.
 /// The delivery is never held for the hours a training can take. A command for a finished job
 /// re-publishes its ModelTrained instead of training again.
 /// </summary>
@@ -25,6 +26,9 @@ public sealed class TrainModelConsumer(ArtifactStore store, TrainingJobQueue que
             await context.Publish(trained);
             return;
         }
+        // Before job.json: a rescan that finds the job finds its trace.
+        if (Activity.Current?.Id is { } traceParent)
+            await store.Blobs.PutTextAsync(BlobContainers.Models, JobPaths.TraceParent(job.RunId, job.Stage), traceParent, ct: ct);
         await store.PutJsonAsync(BlobContainers.Models, JobPaths.Job(job.RunId, job.Stage), job, ct);
         await store.PutJsonAsync(BlobContainers.Models, BlobPaths.RunPlan(job.RunId), job.Plan, ct);
         if (queue.Enqueue(job)) log.LogInformation("accepted {Run}/{Stage} (K={K}) on {Dataset}", job.RunId, job.Stage, job.SubCenters, job.Dataset.ManifestPath);

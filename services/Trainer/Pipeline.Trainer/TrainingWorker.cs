@@ -34,8 +34,8 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             (TrainModel Job, ActivityContext Trace) next;
             try { next = await queue.DequeueAsync(stoppingToken); }
             catch (OperationCanceledException) { break; }
-            using (PipelineTelemetry.StartStage(next.Job.Stage, next.Job.RunId, next.Job.Dataset.DatasetId, parent: next.Trace))
-                await RunClaimed(next.Job, stoppingToken);
+            using (var span = PipelineTelemetry.StartStage(next.Job.Stage, next.Job.RunId, next.Job.Dataset.DatasetId, parent: next.Trace))
+                await RunClaimed(next.Job, span, stoppingToken);
         }
         await rescan;
     }
@@ -55,8 +55,10 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
                     if (finished && !await store.Blobs.ExistsAsync(BlobContainers.Models, folder + JobPaths.UnannouncedMarker, ct)) continue;
                     var job = await store.GetJsonAsync<TrainModel>(BlobContainers.Models, entry.Path, ct);
                     if (job is null) continue;
-                    if (finished) await AnnounceUnannouncedAsync(job, ct);
-                    else queue.Enqueue(job);
+                    var trace = await AcceptedTraceAsync(job, ct);
+                    if (!finished) queue.Enqueue(job, trace);
+                    else using (PipelineTelemetry.StartStage(job.Stage, job.RunId, job.Dataset.DatasetId, parent: trace))
+                        await AnnounceUnannouncedAsync(job, ct);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -67,7 +69,13 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         }
     }
 
-    private async Task RunClaimed(TrainModel job, CancellationToken ct)
+    /// <summary>The trace <paramref name="job"/> was accepted in (<see cref="JobPaths.TraceParent"/>), which a rescan continues; none when none was kept.</summary>
+    private async Task<ActivityContext> AcceptedTraceAsync(TrainModel job, CancellationToken ct) =>
+        await store.Blobs.GetTextAsync(BlobContainers.Models, JobPaths.TraceParent(job.RunId, job.Stage), ct) is { } id
+        && ActivityContext.TryParse(id.Trim(), null, out var trace) ? trace : default;
+
+    /// <param name="span">The job's stage span, marked failed when the job fails or is stopped by a failure.</param>
+    private async Task RunClaimed(TrainModel job, Activity? span, CancellationToken ct)
     {
         var claimPath = JobPaths.Claim(job.RunId, job.Stage);
         if (await store.Blobs.ExistsAsync(BlobContainers.Models, JobPaths.Trained(job.RunId, job.Stage), ct)) return;
@@ -95,6 +103,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         try
         {
             var outcome = await training.RunAsync(ct);
+            if (outcome is StageFailed failedRun) span.Failed(failedRun.Reason);
             await RecordAsync(job, outcome, ct);
             await CleanUpAsync(job, training, ct);
             await AnnounceAsync(job, outcome, ct);
@@ -105,6 +114,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         }
         catch (Exception e) when (IsInfrastructureFailure(e))
         {
+            span.Failed(e.Message, e);
             // The blob store or the broker failed, not the job: leave it open; the rescan retries it from its checkpoint.
             log.LogWarning(e, "{Run}/{Stage}: stopped by an infrastructure failure; retried from its checkpoint within {Seconds} s",
                 job.RunId, job.Stage, settings.JobRescanSeconds);
@@ -114,6 +124,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             // One bad job must not stop the worker: record it as failed (no endless retries) and go on.
             log.LogError(e, "{Run}/{Stage} failed unexpectedly", job.RunId, job.Stage);
             var failed = new StageFailed(job.RunId, job.Plan, job.Stage, $"{e.GetType().Name}: {e.Message}", DateTimeOffset.UtcNow);
+            span.Failed(failed.Reason, e);
             try
             {
                 await RecordAsync(job, failed, ct);
