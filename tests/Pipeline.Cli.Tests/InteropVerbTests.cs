@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Pipeline.TestSupport;
 
 namespace Pipeline.Cli.Tests;
@@ -35,6 +36,30 @@ public sealed class InteropVerbTests : IDisposable
         var (code, _, err) = Cli.Exec(null, "import", "--from", checkpoint, "--arch", "r50", "--out", P("r50"));
         Assert.Equal(1, code);
         Assert.Contains($"{checkpoint}: has [2, 2, 2, 2] blocks per stage, not r50's [3, 4, 14, 3]", err);
+    }
+
+    [Fact]
+    public void A_drops_onnx_index_model_is_stored_with_its_plan_and_a_missing_or_broken_one_is_refused_naming_the_file()
+    {
+        var checkpoint = Path.Combine(RepoPaths.Root, "tests", "Pipeline.Interop.Tests", "Golden", "insightface_r18_w8.pth");
+        var env = new Dictionary<string, string> { ["Pipeline__LocalRoot"] = P("store") };
+        Cli.Run(null, "synth", "--out", P("faces"), "--identities", "2", "--per-identity", "2", "--holdout-identities", "0", "--seed", "3", "--json");
+        Cli.Run(null, "import", "--from", checkpoint, "--arch", "r18", "--out", P("r18"), "--json");
+        Cli.Run(null, "export", "--model", P("r18"), "--out", P("r18.onnx"), "--json");
+
+        var drop = Cli.Run(env, "drop", "--data", P("faces/train"), "--name", "celebs", "--index-model", P("r18.onnx"), "--json");
+        var plan = RunPlan.Parse(File.ReadAllText(P("store/" + drop.GetProperty("plan").GetString())), "the dropped plan");
+        Assert.Matches("^_onnx/[0-9a-f]{32}[.]onnx$", plan.IndexModel);
+        Assert.Equal(File.ReadAllBytes(P("r18.onnx")), File.ReadAllBytes(P("store/models/" + plan.IndexModel)));
+
+        var (missingCode, _, missingErr) = Cli.Exec(env, "drop", "--data", P("faces/train"), "--name", "none", "--index-model", P("none.onnx"));
+        Assert.Equal(1, missingCode);
+        Assert.Contains($"--index-model {P("none.onnx")}: no such file", missingErr);
+        File.WriteAllText(P("broken.onnx"), "not a model");
+        var (brokenCode, _, brokenErr) = Cli.Exec(env, "drop", "--data", P("faces/train"), "--name", "broken", "--index-model", P("broken.onnx"));
+        Assert.Equal(1, brokenCode);
+        Assert.Contains($"{P("broken.onnx")}: not an ONNX recognition model the Indexer can embed with", brokenErr);
+        Assert.False(Directory.Exists(P("store/drops/broken")), "a refused plan drops nothing");
     }
 
     /// <summary>The float32 rows of a .npy the embed verb wrote (header length at byte 8).</summary>
