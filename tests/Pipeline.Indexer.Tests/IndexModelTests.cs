@@ -91,6 +91,19 @@ public sealed class IndexModelTests(IndexerFixture fixture)
     }
 
     [Fact]
+    public async Task A_run_whose_index_model_vanished_is_refused_naming_the_file_before_any_shard_embeds()
+    {
+        const string run = "r-onnx-gone";
+        var store = Host.App.Services.GetRequiredService<ArtifactStore>();
+        var plan = RunPlan.Default with { IndexModel = "_onnx/gone.onnx" };
+
+        // What IndexPlanner does first with a final model: a permanent error, so the run's index fails with this reason.
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => IndexModels.CopyToRunAsync(store, run, plan, default));
+        Assert.Equal("indexModel models/_onnx/gone.onnx: no such blob", e.Message);
+        Assert.False(await store.Blobs.ExistsAsync(BlobContainers.Models, IndexModels.RunCopy(run)));
+    }
+
+    [Fact]
     public async Task An_index_model_that_is_missing_or_not_onnx_is_refused_naming_the_file()
     {
         var blobs = Host.App.Services.GetRequiredService<IBlobStore>();

@@ -81,14 +81,9 @@ public static class IndexModels
         var copy = RunCopy(runId);
         if (!await store.Blobs.ExistsAsync(BlobContainers.Models, copy, ct))
         {
-            var local = Path.Combine(store.WorkRoot, "tmp", Guid.NewGuid().ToString("N") + ".onnx");
-            try
-            {
-                if (!await store.Blobs.DownloadToFileAsync(BlobContainers.Models, source, local, ct))
-                    throw new InvalidDataException($"indexModel {BlobContainers.Models}/{source}: no such blob");
-                await store.Blobs.UploadFileAsync(BlobContainers.Models, copy, local, ct: ct);
-            }
-            finally { File.Delete(local); }
+            await using var content = await store.Blobs.GetAsync(BlobContainers.Models, source, ct)
+                ?? throw new InvalidDataException($"indexModel {BlobContainers.Models}/{source}: no such blob");
+            await store.Blobs.PutAsync(BlobContainers.Models, copy, content, ct: ct);
         }
         (await OpenAsync(store, For(runId, plan), ct)).Dispose();
     }
