@@ -22,7 +22,8 @@ public sealed record DemoOptions(string Root, int Identities, int PerIdentity, d
 public sealed record DemoSummary(
     string RunId, string Status, string? Failure, int Samples, int Identities, PurificationScore? Purification, double? Threshold,
     double? BaselineAccuracy, double? BaselineStd, double? PurifiedAccuracy, double? PurifiedStd,
-    IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints, string? SearchCheck)
+    IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints, string? SearchCheck,
+    string? Warning = null)
 {
     public bool Succeeded => Status == RunStatus.Completed;
 
@@ -34,6 +35,7 @@ public sealed record DemoSummary(
         if (Purification is { } p)
             lines.Add($"  purification at {Threshold:F1}: dropped {p.Dropped} of {p.Samples} ({p.Noisy} truly noisy): " +
                       $"precision {p.Precision:F3}, recall {p.Recall:F3}, clean kept {p.CleanKept:F3}");
+        if (Warning is not null) lines.Add($"  WARNING: {Warning}");
         if (BaselineAccuracy is double b && PurifiedAccuracy is double a)
             lines.Add($"  holdout verification: baseline K=1 on raw {b:P2} +- {BaselineStd:P2}; purified {a:P2} +- {PurifiedStd:P2} ({(a - b) * 100:+0.00;-0.00} points)");
         if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); {SearchCheck}");
@@ -109,7 +111,7 @@ public static class DemoRun
         string check = await SearchCheckAsync(app, synthDir, truth, ct);
         steps.Add(StageTimeline.Step("search check", searchStart, clock.Elapsed.TotalSeconds));
         return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.Threshold,
-            baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, steps, clock.Elapsed.TotalSeconds, collection, points, check);
+            baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, steps, clock.Elapsed.TotalSeconds, collection, points, check, report?.Warning);
     }
 
     /// <summary>Holdout verification of one stage's model of the run; the holdout's packed copy is kept under the run's root.</summary>

@@ -7,9 +7,14 @@ namespace Pipeline.Cli.Demo;
 /// <summary>
 /// One step of a run on the watcher's clock: a pipeline stage from the ledger, or a step of the command around it
 /// (synthesis, holdout evaluation, the search check). <paramref name="Start"/> and <paramref name="End"/> are seconds
-/// from the command's start; <paramref name="Queued"/> when the step waited for a free worker before it started.
+/// from the command's start; <paramref name="Queued"/> when the step waited for a free worker before it started;
+/// <paramref name="Paused"/> the times it waited again after it started (a training that yielded to a more urgent one).
 /// </summary>
-public sealed record StageTime(string Stage, string Status, double Seconds, double Start, double End, double? Queued = null);
+public sealed record StageTime(string Stage, string Status, double Seconds, double Start, double End, double? Queued = null,
+    IReadOnlyList<PauseTime>? Paused = null);
+
+/// <summary>A pause of a step, in seconds from the command's start.</summary>
+public sealed record PauseTime(double From, double To);
 
 /// <summary>Where a run's time went: its steps on one clock, printed as bars so that waits and overlaps show.</summary>
 public static class StageTimeline
@@ -22,8 +27,9 @@ public static class StageTimeline
         var now = DateTimeOffset.UtcNow;
         double At(DateTimeOffset t) => Math.Round((t - origin).TotalSeconds, 2);
         return run.Stages.Select(s => new StageTime(s.Stage, s.Status, Math.Round(s.WorkSeconds(now), 2),
-            At(s.Status == StageStatus.Queued ? now : s.StartedAt), At(s.EndedAt ?? now),
-            s.QueuedAt is { } q ? At(q) : null)).ToList();
+            At(s.Status == StageStatus.Queued && s.Pauses is null ? now : s.StartedAt), At(s.EndedAt ?? now),
+            s.QueuedAt is { } q ? At(q) : null,
+            s.Pauses?.Select(p => new PauseTime(At(p.From), At(p.To ?? now))).ToList())).ToList();
     }
 
     /// <summary>A step the command timed itself, from <paramref name="start"/> to <paramref name="end"/> seconds.</summary>
@@ -46,6 +52,7 @@ public static class StageTimeline
         int Col(double t) => Math.Clamp((int)(t / perChar), 0, Width - 1);
         if (s.Queued is double q) for (int i = Col(q); i < Col(s.Start); i++) bar[i] = '.';
         for (int i = Col(s.Start); i <= Col(Math.Max(s.Start, s.End - 1e-9)); i++) bar[i] = '#';
+        foreach (var p in s.Paused ?? []) for (int i = Col(p.From) + 1; i < Col(p.To); i++) bar[i] = '.';
         return bar.ToString();
     }
 }
