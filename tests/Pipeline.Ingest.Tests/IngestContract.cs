@@ -1,3 +1,4 @@
+using Pipeline.Alignment;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
@@ -266,6 +267,43 @@ public abstract class IngestContract : IAsyncLifetime
         // An archive is read once, front to back: its landmarks cannot be had before its photos.
         var archive = Assert.Throws<NotSupportedException>(() => new IngestSettings().PackOptions("d", faceAlignment: FaceAlignments.Landmarks, input: "/tmp/x.zip"));
         Assert.Contains("x.zip: face alignment 'landmarks' reads a landmarks file at the top of a folder drop", archive.Message);
+    }
+
+    [Fact]
+    public async Task A_second_drop_of_the_same_photos_takes_their_faces_from_the_detection_cache()
+    {
+        // Photos no other test or earlier run has sent, so the cache entries are this test's.
+        int seed = Random.Shared.Next(1, int.MaxValue / 2);
+        var files = Enumerable.Range(0, 3).ToDictionary(i => $"ann/{i}.jpg",
+            i => SyntheticPhoto.Render(500, 600, [new FacePlacement(1, 250, 280, 220)], seed + i, difficulty: 0));
+        var identity = YuNetDetector.IdentityOf(new AlignerOptions().Detector);
+        var keys = files.Values.Select(b => BlobPaths.Detections(DetectionCache.Key(identity, ContentHashes.Of(b), 500, 600))).ToList();
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false);
+        try
+        {
+            async Task<DatasetManifest> IngestAsync(string name)
+            {
+                await PutFolderAsync(name, files);
+                var message = new DatasetDropped(RunIds.FromKey("drop:" + name), RunPlan.Default, name, DateTimeOffset.UtcNow);
+                var ingested = Assert.IsType<DatasetIngested>(await host.NewConsumer().IngestAsync(message, CancellationToken.None));
+                await using var m = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(ingested.Dataset.DatasetId)))!;
+                return DatasetManifest.ReadFrom(m);
+            }
+
+            var first = await IngestAsync(Prefix + "photos");
+            var written = new List<string>();
+            foreach (var key in keys) written.Add(Assert.IsType<BlobEntry>(await Blobs.GetInfoAsync(BlobContainers.Cache, key)).ETag);
+
+            // A detection always rewrites its entry: entries left as they were mean no photo was detected again.
+            var second = await IngestAsync(Prefix + "photos-again");
+            foreach (var (key, etag) in keys.Zip(written)) Assert.Equal(etag, (await Blobs.GetInfoAsync(BlobContainers.Cache, key))!.ETag);
+            Assert.Equal(3, second.SampleCount);
+            Assert.Equal(first.Shards.Select(s => s.Sha256), second.Shards.Select(s => s.Sha256));
+        }
+        finally
+        {
+            foreach (var key in keys) await Blobs.DeleteAsync(BlobContainers.Cache, key);
+        }
     }
 
     private async Task<Dictionary<string, string>> SnapshotAsync(string datasetId)

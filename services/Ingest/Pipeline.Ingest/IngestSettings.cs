@@ -37,10 +37,12 @@ public sealed class IngestSettings
     /// </summary>
     /// <param name="faceAlignment">How each photo's face is found (a plan's <c>faceAlignment</c>; <see cref="FacePolicy"/>).</param>
     /// <param name="input">The folder or archive being packed: where shipped landmarks are read from.</param>
-    public PackOptions PackOptions(string datasetId, string? tempDirectory = null, string faceAlignment = FaceAlignments.Auto, string? input = null) => new()
+    /// <param name="detections">Faces already found in photos (<see cref="BlobDetectionStore"/>); null: every photo is detected.</param>
+    public PackOptions PackOptions(string datasetId, string? tempDirectory = null, string faceAlignment = FaceAlignments.Auto, string? input = null,
+        DetectionCache? detections = null) => new()
     {
         DatasetId = datasetId, ImageSize = ImageSize, ShardSize = ShardSize, TempDirectory = tempDirectory,
-        FaceCrop = FacePolicy.For(faceAlignment, LandmarksRoot(faceAlignment, input)),
+        FaceCrop = FacePolicy.For(faceAlignment, LandmarksRoot(faceAlignment, input), detections),
     };
 
     // Shipped landmarks sit at the top of a folder; an archive would have to be read twice to find them first.
