@@ -24,14 +24,14 @@ public static class FacePolicy
     private static readonly Lazy<FaceAligner> Aligner = new(() => new FaceAligner());
 
     /// <summary>The face crop for a policy name (null: the centred square crop); an unknown name throws naming the known ones.</summary>
-    /// <param name="datasetRoot">The dataset's folder, where the <c>landmarks</c> policy reads its landmarks file (<see cref="LandmarkFiles"/>).</param>
+    /// <param name="input">The dataset's folder or archive, where the <c>landmarks</c> policy reads its landmarks file (<see cref="LandmarkFiles"/>).</param>
     /// <param name="detections">Where faces already found are kept, so an unchanged photo is not detected again; null: always detect.</param>
-    public static IFaceCrop? For(string? policy, string? datasetRoot = null, DetectionCache? detections = null) => (policy ?? Auto) switch
+    public static IFaceCrop? For(string? policy, string? input = null, DetectionCache? detections = null) => (policy ?? Auto) switch
     {
         Auto => new AlignedFaceCrop(Aligner.Value, keepCrops: true, detections),
         Detect => new AlignedFaceCrop(Aligner.Value, keepCrops: false, detections),
-        Landmarks => new ShippedLandmarksCrop(LandmarkFiles.Load(datasetRoot
-            ?? throw new ArgumentException($"face alignment '{Landmarks}' reads the landmarks file at the top of the dataset's folder, and none was given")),
+        Landmarks => new ShippedLandmarksCrop(LandmarkFiles.Load(input
+            ?? throw new ArgumentException($"face alignment '{Landmarks}' reads the landmarks file at the top of the dataset's folder or archive, and none was given")),
             new AlignerOptions().TemplateScale),
         None => null,
         _ => throw new ArgumentException($"face alignment '{policy}' is not one of {string.Join(", ", FaceAlignments.All)}"),

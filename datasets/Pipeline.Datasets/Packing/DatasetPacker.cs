@@ -60,7 +60,7 @@ public static class DatasetPacker
                 _heap.Check();
                 if (entry.Rejection is not null)
                 {
-                    if (!(DatasetFiles.IsSidecar(entry.Path) && entry.Rejection.StartsWith(QuarantineReasons.NoIdentityFolder, StringComparison.Ordinal)))
+                    if (!DatasetEntry.IsSidecarFile(entry.Rejection, entry.Path))
                         Quarantine(entry.Path, entry.Rejection);
                     continue;
                 }

@@ -42,13 +42,8 @@ public sealed class IngestSettings
         DetectionCache? detections = null) => new()
     {
         DatasetId = datasetId, ImageSize = ImageSize, ShardSize = ShardSize, TempDirectory = tempDirectory,
-        FaceCrop = FacePolicy.For(faceAlignment, LandmarksRoot(faceAlignment, input), detections),
+        FaceCrop = FacePolicy.For(faceAlignment, input, detections),
     };
-
-    // Shipped landmarks sit at the top of a folder; an archive would have to be read twice to find them first.
-    private static string? LandmarksRoot(string faceAlignment, string? input) =>
-        faceAlignment != FaceAlignments.Landmarks || input is null || Directory.Exists(input) ? input
-        : throw new NotSupportedException($"{Path.GetFileName(input)}: face alignment '{FaceAlignments.Landmarks}' reads a landmarks file at the top of a folder drop; send the images as a folder, not an archive");
 
     public static IngestSettings From(IConfiguration configuration)
     {
