@@ -101,7 +101,7 @@ public sealed class DetectionCacheTests : IDisposable
         File.WriteAllBytes(files[1], flipped);
         File.WriteAllText(files[2], "not an entry");
         File.Delete(files[4]);
-        Directory.CreateDirectory(files[4]); // a folder where the entry should be: unreadable, and not writable either
+        Directory.CreateDirectory(files[4]); // a folder where the entry should be: reads as none, and the write fails
 
         var mended = Pack(_aligner, "mended");
         Assert.Equal((1L, 4L), (mended.Cache.Hits, mended.Cache.Misses));
@@ -110,6 +110,7 @@ public sealed class DetectionCacheTests : IDisposable
         foreach (var (name, bytes) in cold.Files) Assert.True(bytes.AsSpan().SequenceEqual(mended.Files[name]), name);
         Assert.Equal(whole, File.ReadAllBytes(files[0]));
 
+        // The mended entries now hit; the one the store cannot hold is detected each time, never fatal.
         var after = Pack(_aligner, "after");
         Assert.Equal((4L, 1L), (after.Cache.Hits, after.Cache.Misses));
     }
