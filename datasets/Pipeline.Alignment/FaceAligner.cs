@@ -20,12 +20,30 @@ public sealed class FaceAligner : IDisposable
         _detector = new YuNetDetector(Options.Detector);
     }
 
+    /// <summary>What a cache of this aligner's detections is valid for (<see cref="YuNetDetector.Identity"/>).</summary>
+    public string DetectorIdentity => _detector.Identity;
+
+    /// <summary>Photos this aligner has run the detector on.</summary>
+    public long Detections => Interlocked.Read(ref _detections);
+
+    private long _detections;
+
     /// <summary>Aligns the dominant face into <paramref name="rgbOut"/> (outSize² x 3 bytes), written only when the outcome is Aligned.</summary>
     /// <param name="rgba">8-bit RGBA rows, <paramref name="rowBytes"/> apart; alpha is ignored.</param>
-    public AlignmentOutcome Align(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, int outSize, Span<byte> rgbOut)
+    public AlignmentOutcome Align(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, int outSize, Span<byte> rgbOut) =>
+        Align(rgba, width, height, rowBytes, Detect(rgba, width, height, rowBytes), outSize, rgbOut);
+
+    /// <summary>The detector's faces in the photo (after NMS), in its pixels.</summary>
+    public IReadOnlyList<FaceDetection> Detect(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes)
+    {
+        Interlocked.Increment(ref _detections);
+        return _detector.Detect(rgba, width, height, rowBytes);
+    }
+
+    /// <summary>Aligns the dominant one of <paramref name="faces"/>, this photo's faces as <see cref="Detect"/> found them (or a cache kept them).</summary>
+    public AlignmentOutcome Align(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, IReadOnlyList<FaceDetection> faces, int outSize, Span<byte> rgbOut)
     {
         if (rgbOut.Length != outSize * outSize * 3) throw new ArgumentException($"a {outSize}x{outSize} RGB crop needs {outSize * outSize * 3} bytes", nameof(rgbOut));
-        var faces = _detector.Detect(rgba, width, height, rowBytes);
         var outcome = DominantFace.Choose(faces, width, height, Options.AcceptScore);
         if (outcome.Kind == AlignmentKind.Aligned)
             FaceWarp.Warp(rgba, width, height, rowBytes, 4, FaceWarp.ToTemplate(outcome.Face!.Landmarks, outSize, Options.TemplateScale), outSize, rgbOut);

@@ -24,13 +24,14 @@ public static class FacePolicy
     private static readonly Lazy<FaceAligner> Aligner = new(() => new FaceAligner());
 
     /// <summary>The face crop for a policy name (null: the centred square crop); an unknown name throws naming the known ones.</summary>
-    /// <param name="datasetRoot">The dataset's folder, where the <c>landmarks</c> policy reads its landmarks file (<see cref="LandmarkFiles"/>).</param>
-    public static IFaceCrop? For(string? policy, string? datasetRoot = null) => (policy ?? Auto) switch
+    /// <param name="input">The dataset's folder or archive, where the <c>landmarks</c> policy reads its landmarks file (<see cref="LandmarkFiles"/>).</param>
+    /// <param name="detections">Where faces already found are kept, so an unchanged photo is not detected again; null: always detect.</param>
+    public static IFaceCrop? For(string? policy, string? input = null, DetectionCache? detections = null) => (policy ?? Auto) switch
     {
-        Auto => new AlignedFaceCrop(Aligner.Value, keepCrops: true),
-        Detect => new AlignedFaceCrop(Aligner.Value, keepCrops: false),
-        Landmarks => new ShippedLandmarksCrop(LandmarkFiles.Load(datasetRoot
-            ?? throw new ArgumentException($"face alignment '{Landmarks}' reads the landmarks file at the top of the dataset's folder, and none was given")),
+        Auto => new AlignedFaceCrop(Aligner.Value, keepCrops: true, detections),
+        Detect => new AlignedFaceCrop(Aligner.Value, keepCrops: false, detections),
+        Landmarks => new ShippedLandmarksCrop(LandmarkFiles.Load(input
+            ?? throw new ArgumentException($"face alignment '{Landmarks}' reads the landmarks file at the top of the dataset's folder or archive, and none was given")),
             new AlignerOptions().TemplateScale),
         None => null,
         _ => throw new ArgumentException($"face alignment '{policy}' is not one of {string.Join(", ", FaceAlignments.All)}"),
@@ -43,8 +44,8 @@ public static class FacePolicy
     public static IFaceCrop? ForQuery(string? policy) => For(policy == Landmarks ? Auto : policy);
 }
 
-/// <summary>Ingest's <see cref="IFaceCrop"/> by detection and five-point alignment (<see cref="FacePolicy"/>).</summary>
-public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops) : IFaceCrop
+/// <summary>Ingest's <see cref="IFaceCrop"/> by detection and five-point alignment (<see cref="FacePolicy"/>); with a cache, a photo's faces are found once.</summary>
+public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops, DetectionCache? detections = null) : IFaceCrop
 {
     /// <summary>Decoded shorter side asked of a photo, in output sides: a face filling a third of it still has the output's pixels.</summary>
     private const int DecodeSides = 4;
@@ -60,6 +61,7 @@ public sealed class AlignedFaceCrop(FaceAligner aligner, bool keepCrops) : IFace
                 ImageValidator.CentreSquare(new SKImageInfo(photo.Width, photo.Height, SKColorType.Rgba8888, SKAlphaType.Premul), (IntPtr)pixels, outSize, rgb);
             return null;
         }
-        return aligner.Align(photo.Rgba, photo.Width, photo.Height, photo.RowBytes, outSize, rgb).Reason;
+        var faces = detections is null ? aligner.Detect(photo.Rgba, photo.Width, photo.Height, photo.RowBytes) : detections.Faces(aligner, photo);
+        return aligner.Align(photo.Rgba, photo.Width, photo.Height, photo.RowBytes, faces, outSize, rgb).Reason;
     }
 }

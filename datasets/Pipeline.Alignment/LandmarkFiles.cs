@@ -5,7 +5,7 @@ namespace Pipeline.Alignment;
 
 /// <summary>
 /// Five points per photo shipped with a drop, for the <c>landmarks</c> face alignment: a file at the top of the dataset
-/// in one of two formats, told apart by its name:
+/// (its folder, or its zip or tar) in one of two formats, told apart by its name:
 /// <list type="bullet">
 /// <item>CelebA's <c>list_landmarks</c> text (<c>landmarks.txt</c>, or CelebA's own names): an optional count line and
 /// header line, then <c>name x1 y1 .. x5 y5</c>, the points left eye, right eye, nose, left and right mouth corner;</item>
@@ -24,23 +24,62 @@ public sealed class LandmarkFiles
     private readonly Dictionary<string, PointF[]?> _byTail = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PointF[]?> _byName = new(StringComparer.Ordinal);
 
-    /// <summary>The file the points came from, for reasons and messages.</summary>
+    /// <summary>The file the points came from, by its name in the dataset (not where it was unpacked), for reasons and messages.</summary>
     public string File { get; }
 
     public int Count => _byPath.Count;
 
     private LandmarkFiles(string file) => File = file;
 
-    /// <summary>Reads the landmarks file at the top of <paramref name="datasetRoot"/>; throws naming the names looked for when there is none.</summary>
-    public static LandmarkFiles Load(string datasetRoot)
+    /// <summary>
+    /// Reads the landmarks file at the top of <paramref name="input"/>, a dataset's folder or archive (zip, tar); throws naming
+    /// the names looked for when there is none.
+    /// </summary>
+    public static LandmarkFiles Load(string input)
     {
+        if (!Directory.Exists(input)) return FromArchive(input);
         foreach (var name in Names)
         {
-            var file = Path.Combine(datasetRoot, name);
-            if (System.IO.File.Exists(file)) return Parse(file, System.IO.File.ReadLines(file));
+            var file = Path.Combine(input, name);
+            if (System.IO.File.Exists(file)) return Parse(name, System.IO.File.ReadLines(file));
         }
-        throw new FileNotFoundException($"{datasetRoot}: face alignment 'landmarks' needs a landmarks file at the top of the dataset " +
-            $"({string.Join(", ", Names)}); none is there");
+        throw None(input, "");
+    }
+
+    /// <summary>
+    /// An archive's landmarks file, found in a pass of its own before the packer's: the packer needs a photo's points when
+    /// it meets the photo, and a tar may hold the file after its photos. The pass stops at the first name looked for.
+    /// </summary>
+    private static LandmarkFiles FromArchive(string archive)
+    {
+        var source = DatasetSource.Open(archive);
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var refused = new List<string>();
+        foreach (var entry in source.Entries())
+        {
+            if (entry.Path == source.Name && entry.Rejection is { } whole) refused.Add(whole);
+            if (!Names.Contains(entry.Path, StringComparer.Ordinal)) continue;
+            if (!entry.IsSidecar)
+            {
+                refused.Add($"{entry.Path}: {entry.Rejection}");
+                continue;
+            }
+            found[entry.Path] = entry.ReadBytes(SourceOptions.Default.MaxEntryBytes)
+                ?? throw new InvalidDataException($"{source.Name}/{entry.Path}: over {SourceOptions.Default.MaxEntryBytes} bytes (SourceOptions.MaxEntryBytes)");
+            if (entry.Path == Names[0]) break;
+        }
+        foreach (var name in Names)
+            if (found.TryGetValue(name, out var bytes)) return Parse(name, Lines(bytes));
+        throw None(archive, refused.Count == 0 ? "" : $" ({string.Join("; ", refused)})");
+    }
+
+    private static FileNotFoundException None(string input, string why) =>
+        new($"{input}: face alignment 'landmarks' needs a landmarks file at the top of the dataset ({string.Join(", ", Names)}); none is there{why}");
+
+    private static IEnumerable<string> Lines(byte[] bytes)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes, writable: false));
+        while (reader.ReadLine() is { } line) yield return line;
     }
 
     /// <summary>Parses <paramref name="lines"/>; <paramref name="file"/> names the format (.lst or not) and the errors.</summary>

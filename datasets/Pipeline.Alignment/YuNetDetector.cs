@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
 
@@ -22,6 +23,16 @@ public sealed class YuNetDetector : IDisposable
 
     /// <summary>"CUDA" or "CPU": where inference runs.</summary>
     public string ExecutionProvider { get; }
+
+    /// <summary>The weights and the options that change what is found (<see cref="IdentityOf"/>).</summary>
+    public string Identity => IdentityOf(Options);
+
+    /// <summary>
+    /// What a detector's faces depend on: the weights' sha256, the input size and the thresholds. Threads, parallelism and
+    /// the execution provider only change how fast they come (CUDA and CPU agree to float rounding).
+    /// </summary>
+    public static string IdentityOf(DetectorOptions options) => string.Create(CultureInfo.InvariantCulture,
+        $"yunet sha256={YuNetWeights.Sha256} size={options.DetectionSize} score={options.ScoreThreshold:R} nms={options.NmsIoU:R}");
 
     public YuNetDetector(DetectorOptions? options = null) : this(options, YuNetWeights.Embedded(), "embedded YuNet weights") { }
 

@@ -22,10 +22,7 @@ public sealed class ShippedLandmarksTests : IDisposable
     private static string Celeb(string name, PointF[] p) =>
         name + " " + string.Join(" ", p.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.X:F1} {q.Y:F1}")));
 
-    private PackResult Pack(string policy) =>
-        DatasetPacker.Pack(DatasetSource.Open(In("")),
-            new PackOptions { DatasetId = "p", ImageSize = 112, TempDirectory = _dir, FaceCrop = FacePolicy.For(policy, In("")) },
-            DatasetFiles.WriterFor(Path.Combine(_dir, policy)));
+    private PackResult Pack(string policy) => PackInto(In(""), policy, policy);
 
     [Fact]
     public void Shipped_points_give_the_crop_detection_gives_and_a_photo_without_a_line_is_quarantined()
@@ -96,6 +93,43 @@ public sealed class ShippedLandmarksTests : IDisposable
         var missing = Assert.Throws<FileNotFoundException>(() => FacePolicy.For(FacePolicy.Landmarks, In("")));
         Assert.Contains("landmarks.txt, landmarks.lst", missing.Message);
     }
+
+    [Fact]
+    public void A_landmarks_file_inside_a_zip_or_a_tar_is_found_and_used_as_in_a_folder()
+    {
+        Write("ann/a.jpg", SyntheticPhoto.Render(300, 300, [new FacePlacement(1, 150, 150, 150)], seed: 3, difficulty: 0));
+        Write("ann/b.jpg", SyntheticPhoto.Render(300, 300, [new FacePlacement(1, 150, 150, 150)], seed: 4, difficulty: 0));
+        File.WriteAllLines(In("landmarks.txt"), [Celeb("ann/a.jpg", [new(125, 140), new(175, 140), new(150, 165), new(130, 185), new(170, 185)])]);
+        var folder = PackInto(In(""), "folder");
+        Assert.Equal(1, folder.Manifest.SampleCount);
+        Assert.Equal(("ann/b.jpg", QuarantineReasons.NoLandmarks), (Assert.Single(folder.Quarantine).Path, folder.Quarantine[0].Code));
+
+        var zip = Path.Combine(_dir, "drop.zip");
+        System.IO.Compression.ZipFile.CreateFromDirectory(In(""), zip);
+        // The tar holds its landmarks after its photos: they are read in a pass of their own, before the packer meets the photos.
+        var tar = Path.Combine(_dir, "drop.tar.gz");
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(tar), System.IO.Compression.CompressionLevel.Fastest))
+        using (var writer = new System.Formats.Tar.TarWriter(gz))
+            foreach (var name in new[] { "ann/a.jpg", "ann/b.jpg", "landmarks.txt" }) writer.WriteEntry(In(name), name);
+        foreach (var archive in new[] { zip, tar })
+        {
+            var packed = PackInto(archive, Path.GetFileName(archive) + "-out");
+            Assert.Equal(folder.Quarantine, packed.Quarantine);
+            foreach (var file in new[] { "shard-00000.bin", DatasetFiles.Quarantine })
+                Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "folder", file)), File.ReadAllBytes(Path.Combine(_dir, Path.GetFileName(archive) + "-out", file)));
+        }
+
+        File.Delete(In("landmarks.txt"));
+        var bare = Path.Combine(_dir, "bare.zip");
+        System.IO.Compression.ZipFile.CreateFromDirectory(In(""), bare);
+        var missing = Assert.Throws<FileNotFoundException>(() => FacePolicy.For(FacePolicy.Landmarks, bare));
+        Assert.Contains($"{bare}: face alignment 'landmarks' needs a landmarks file at the top of the dataset", missing.Message);
+    }
+
+    private PackResult PackInto(string input, string output, string policy = FacePolicy.Landmarks) =>
+        DatasetPacker.Pack(DatasetSource.Open(input),
+            new PackOptions { DatasetId = "p", ImageSize = 112, TempDirectory = _dir, FaceCrop = FacePolicy.For(policy, input) },
+            DatasetFiles.WriterFor(Path.Combine(_dir, output)));
 
     [Fact]
     public void Degenerate_or_outside_points_are_quarantined_with_the_reason()

@@ -81,8 +81,13 @@ public sealed class CliVerbTests : IDisposable
             Assert.Equal(report.RootElement.GetProperty("thresholdFit").GetProperty("method").GetString(), run.GetProperty("thresholdMethod").GetString());
         Assert.InRange(run.GetProperty("holdoutAccuracy").GetDouble(), 0.0, 1.0);
         Assert.False(run.TryGetProperty("baselineAccuracy", out _), "the plan asked for no baseline");
-        var stages = run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()).ToList();
-        Assert.Equal(["ingest", "subcenter", "purify", "final", "index"], stages);
+        var steps = run.GetProperty("stages").EnumerateArray().ToList();
+        Assert.Equal(["ingest", "subcenter", "purify", "final", "index", "evaluation"], steps.Select(s => s.GetProperty("stage").GetString()));
+        // The timeline: every step on the command's clock, each after the one that fed it, all within the run's time.
+        var times = steps.Select(s => (Start: s.GetProperty("start").GetDouble(), End: s.GetProperty("end").GetDouble(), Work: s.GetProperty("seconds").GetDouble())).ToList();
+        Assert.All(times, t => Assert.InRange(t.End - t.Start - t.Work, -0.02, 0.02));
+        for (int i = 1; i < times.Count; i++) Assert.True(times[i].Start >= times[i - 1].End - 0.01, $"step {i} starts before step {i - 1} ends");
+        Assert.InRange(times[^1].End, times[0].Start, run.GetProperty("totalSeconds").GetDouble());
 
         // Everything the run keeps is under its root, its holdout's packed copy too; no claim of a finished step is left.
         Assert.Single(Directory.GetDirectories(P("root/cache")), d => Path.GetFileName(d).StartsWith("holdout-"));

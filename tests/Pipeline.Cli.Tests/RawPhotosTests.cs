@@ -39,6 +39,8 @@ public sealed class RawPhotosTests : IDisposable
         Assert.StartsWith(QuarantineReasons.NoFace, entry.GetProperty("reason").GetString());
         Assert.Equal(32, run.GetProperty("samples").GetInt32());
         Assert.Equal(1, run.GetProperty("quarantinedByReason").GetProperty(QuarantineReasons.NoFace).GetInt32());
+        // Each photo's faces are kept in the artifact store, for the next drop of the same photos.
+        Assert.Equal(33, Directory.GetFiles(Path.Combine(_dir, "root", "blobs", "cache", "detections"), "*", SearchOption.AllDirectories).Length);
     }
 
     public void Dispose()

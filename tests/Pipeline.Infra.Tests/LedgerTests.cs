@@ -74,6 +74,33 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_training_queued_again_after_it_started_is_paused_until_its_next_progress_and_its_work_leaves_the_pause_out()
+    {
+        var plan = RunPlan.Default with { Baseline = true };
+        var ds = new DatasetRef("d", "d/manifest.json");
+        TrainingProgressed Progress(int minute) => new("run-y", plan, Stages.Baseline, 1, 2, minute, 9, 0.1, 500, T0.AddMinutes(minute));
+        await _ledger.RecordAsync(new TrainModel("run-y", plan, Stages.Baseline, ds, 1, T0));
+        await _ledger.RecordAsync(Progress(1));
+        await _ledger.RecordAsync(Progress(2));
+        await _ledger.RecordAsync(new TrainModel("run-y", plan, Stages.Baseline, ds, 1, T0.AddMinutes(3))); // yielded at +3
+
+        var paused = (await _ledger.GetRunAsync("run-y"))!.Stages.Single(s => s.Stage == Stages.Baseline);
+        Assert.Equal(StageStatus.Queued, paused.Status);
+        Assert.Equal(new StagePause(T0.AddMinutes(3), null), Assert.Single(paused.Pauses!));
+        Assert.Equal(120, paused.WorkSeconds(T0.AddMinutes(10)), 6); // +1 to +3; waiting since
+        Assert.Equal(60, paused.QueuedSeconds(T0.AddMinutes(10)), 6);  // the first wait only
+
+        await _ledger.RecordAsync(Progress(7)); // resumed at +7
+        await _ledger.RecordAsync(new ModelTrained("run-y", plan, Stages.Baseline, new ModelRef("run-y", Stages.Baseline, "m"), ds, 1,
+            new TrainingMetrics(2, 1, 0.9), T0.AddMinutes(8)));
+
+        var done = (await _ledger.GetRunAsync("run-y"))!.Stages.Single(s => s.Stage == Stages.Baseline);
+        Assert.Equal(StageStatus.Completed, done.Status);
+        Assert.Equal(new StagePause(T0.AddMinutes(3), T0.AddMinutes(7)), Assert.Single(done.Pauses!));
+        Assert.Equal(180, done.WorkSeconds(T0.AddMinutes(10)), 6); // +1 to +8 less the 4-minute pause
+    }
+
+    [Fact]
     public async Task A_redelivered_message_is_recorded_once()
     {
         var dropped = new DatasetDropped("run-2", RunPlan.Default, "d", T0);

@@ -1,3 +1,4 @@
+using Pipeline.Alignment;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
@@ -238,22 +239,19 @@ public abstract class IngestContract : IAsyncLifetime
         Assert.Equal(before, await SnapshotAsync(first.Dataset.DatasetId));
     }
 
+    private static Dictionary<string, byte[]> MarkedFaces()
+    {
+        var files = Faces(200, ("lee", 2), ("max", 1));
+        files["landmarks.txt"] = "lee/00.jpg 38 52 74 52 56 72 42 92 71 92\nlee/01.jpg 30 40 80 42 55 70 35 95 75 95\n"u8.ToArray();
+        return files;
+    }
+
     [Fact]
     public async Task A_folder_drop_aligned_by_its_shipped_landmarks_packs_the_listed_photos_and_quarantines_the_rest()
     {
         var name = Prefix + "marked";
-        var files = Faces(200, ("lee", 2), ("max", 1));
-        files["landmarks.txt"] = "lee/00.jpg 38 52 74 52 56 72 42 92 71 92\nlee/01.jpg 30 40 80 42 55 70 35 95 75 95\n"u8.ToArray();
-        await PutFolderAsync(name, files);
-        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false);
-        var plan = RunPlan.Default with { FaceAlignment = FaceAlignments.Landmarks };
-        var message = new DatasetDropped(RunIds.FromKey("drop:" + name), plan, name, DateTimeOffset.UtcNow);
-
-        var ingested = Assert.IsType<DatasetIngested>(await host.NewConsumer().IngestAsync(message, CancellationToken.None));
-        Assert.Equal((2, 1, 1), (ingested.Samples, ingested.Identities, ingested.Quarantined));
-        await using var q = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetQuarantine(ingested.Dataset.DatasetId)))!;
-        var entry = Assert.Single(DatasetFiles.ReadQuarantine(q));
-        Assert.Equal(("max/00.jpg", QuarantineReasons.NoLandmarks), (entry.Path, entry.Code));
+        await PutFolderAsync(name, MarkedFaces());
+        var ingested = await IngestShippedLandmarksAsync(name);
 
         // Each photo beside what alignment made of it, stored with the dataset for the dashboard.
         await using var listed = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetExamples(ingested.Dataset.DatasetId)))!;
@@ -262,10 +260,65 @@ public abstract class IngestContract : IAsyncLifetime
             examples.Select(e => (e.Path, e.Outcome)).Order());
         foreach (var e in examples)
             Assert.True(await Blobs.ExistsAsync(BlobContainers.Datasets, $"{ingested.Dataset.DatasetId}/{e.Photo}"), e.Photo);
+    }
 
-        // An archive is read once, front to back: its landmarks cannot be had before its photos.
-        var archive = Assert.Throws<NotSupportedException>(() => new IngestSettings().PackOptions("d", faceAlignment: FaceAlignments.Landmarks, input: "/tmp/x.zip"));
-        Assert.Contains("x.zip: face alignment 'landmarks' reads a landmarks file at the top of a folder drop", archive.Message);
+    [Fact]
+    public async Task A_zip_drop_aligned_by_the_landmarks_file_at_its_top_packs_as_the_folder_drop_does()
+    {
+        var name = Prefix + "marked.zip";
+        await Blobs.PutBytesAsync(BlobContainers.Drops, name, TestImages.Zip(MarkedFaces()));
+        await IngestShippedLandmarksAsync(name);
+    }
+
+    /// <summary>Ingests the drop of <see cref="MarkedFaces"/> by its landmarks: the two listed photos packed, the unlisted one quarantined.</summary>
+    private async Task<DatasetIngested> IngestShippedLandmarksAsync(string name)
+    {
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false);
+        var plan = RunPlan.Default with { FaceAlignment = FaceAlignments.Landmarks };
+        var message = new DatasetDropped(RunIds.FromKey("drop:" + name), plan, name, DateTimeOffset.UtcNow);
+        var ingested = Assert.IsType<DatasetIngested>(await host.NewConsumer().IngestAsync(message, CancellationToken.None));
+        Assert.Equal((2, 1, 1), (ingested.Samples, ingested.Identities, ingested.Quarantined));
+        await using var q = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetQuarantine(ingested.Dataset.DatasetId)))!;
+        var entry = Assert.Single(DatasetFiles.ReadQuarantine(q));
+        Assert.Equal(("max/00.jpg", QuarantineReasons.NoLandmarks), (entry.Path, entry.Code));
+        return ingested;
+    }
+
+    [Fact]
+    public async Task A_second_drop_of_the_same_photos_takes_their_faces_from_the_detection_cache()
+    {
+        // Photos no other test or earlier run has sent, so the cache entries are this test's.
+        int seed = Random.Shared.Next(1, int.MaxValue / 2);
+        var files = Enumerable.Range(0, 3).ToDictionary(i => $"ann/{i}.jpg",
+            i => SyntheticPhoto.Render(500, 600, [new FacePlacement(1, 250, 280, 220)], seed + i, difficulty: 0));
+        var identity = YuNetDetector.IdentityOf(new AlignerOptions().Detector);
+        var keys = files.Values.Select(b => BlobPaths.Detections(DetectionCache.Key(identity, ContentHashes.Of(b), 500, 600))).ToList();
+        await using var host = await IngestHost.StartAsync(Blobs, Prefix, withConsumer: false);
+        try
+        {
+            async Task<DatasetManifest> IngestAsync(string name)
+            {
+                await PutFolderAsync(name, files);
+                var message = new DatasetDropped(RunIds.FromKey("drop:" + name), RunPlan.Default, name, DateTimeOffset.UtcNow);
+                var ingested = Assert.IsType<DatasetIngested>(await host.NewConsumer().IngestAsync(message, CancellationToken.None));
+                await using var m = (await Blobs.GetAsync(BlobContainers.Datasets, BlobPaths.DatasetManifest(ingested.Dataset.DatasetId)))!;
+                return DatasetManifest.ReadFrom(m);
+            }
+
+            var first = await IngestAsync(Prefix + "photos");
+            var written = new List<string>();
+            foreach (var key in keys) written.Add(Assert.IsType<BlobEntry>(await Blobs.GetInfoAsync(BlobContainers.Cache, key)).ETag);
+
+            // A detection always rewrites its entry: entries left as they were mean no photo was detected again.
+            var second = await IngestAsync(Prefix + "photos-again");
+            foreach (var (key, etag) in keys.Zip(written)) Assert.Equal(etag, (await Blobs.GetInfoAsync(BlobContainers.Cache, key))!.ETag);
+            Assert.Equal(3, second.SampleCount);
+            Assert.Equal(first.Shards.Select(s => s.Sha256), second.Shards.Select(s => s.Sha256));
+        }
+        finally
+        {
+            foreach (var key in keys) await Blobs.DeleteAsync(BlobContainers.Cache, key);
+        }
     }
 
     private async Task<Dictionary<string, string>> SnapshotAsync(string datasetId)

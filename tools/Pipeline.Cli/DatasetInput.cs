@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using Pipeline.Alignment;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
+using Pipeline.Infra.Blobs;
 using Pipeline.Ingest;
 
 namespace Pipeline.Cli;
@@ -25,8 +27,11 @@ public static class DatasetInput
         if (File.Exists(Path.Combine(full, DatasetFiles.Manifest))) return DatasetLoader.Load(full);
 
         align ??= FaceAlignments.Auto;
-        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full), faceAlignment: align, input: full);
-        var cache = Path.Combine(cacheRoot ?? DefaultCacheRoot(), Key(full, options.ImageSize, align));
+        cacheRoot ??= DefaultCacheRoot();
+        // Faces found are kept apart from the packed copies: a folder that changed is repacked without detecting its unchanged photos again.
+        var detections = new DetectionCache(new BlobDetectionStore(new LocalFolderBlobStore(Path.Combine(cacheRoot, "blobs"))));
+        var options = IngestSettings.From(CliConfiguration.Load()).PackOptions(Path.GetFileName(full), faceAlignment: align, input: full, detections: detections);
+        var cache = Path.Combine(cacheRoot, Key(full, options.ImageSize, align));
         if (!File.Exists(Path.Combine(cache, DatasetFiles.Manifest)))
         {
             var staging = cache + ".partial-" + Environment.ProcessId;

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace Pipeline.Datasets;
@@ -62,7 +60,7 @@ public static class DatasetPacker
                 _heap.Check();
                 if (entry.Rejection is not null)
                 {
-                    if (!(DatasetFiles.IsSidecar(entry.Path) && entry.Rejection.StartsWith(QuarantineReasons.NoIdentityFolder, StringComparison.Ordinal)))
+                    if (!DatasetEntry.IsSidecarFile(entry.Rejection, entry.Path))
                         Quarantine(entry.Path, entry.Rejection);
                     continue;
                 }
@@ -99,12 +97,10 @@ public static class DatasetPacker
             {
                 _heap.Check();
                 var rgb = new byte[ImageBytes];
-                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb, batch[i].Path);
+                hashes[i] = ContentHashes.Of(batch[i].Bytes.Span);
+                reasons[i] = _validator.TryDecode(batch[i].Bytes.Span, rgb, batch[i].Path, hashes[i]);
                 if (reasons[i] is not null) return;
                 pixels[i] = rgb;
-                Span<byte> digest = stackalloc byte[32];
-                SHA256.HashData(batch[i].Bytes.Span, digest);
-                hashes[i] = BinaryPrimitives.ReadUInt128LittleEndian(digest);
             });
             for (int i = 0; i < batch.Count; i++)
             {

@@ -26,13 +26,29 @@ public sealed class DatasetEntry
         Path = path; Identity = identity; _bytes = bytes; Length = bytes.Length;
     }
 
-    private DatasetEntry(string path, string rejection)
+    private DatasetEntry(string path, string rejection, Func<Stream>? open = null, ReadOnlyMemory<byte>? bytes = null, long? length = null)
     {
-        Path = path; Identity = ""; Rejection = rejection;
+        Path = path; Identity = ""; Rejection = rejection; _open = open; _bytes = bytes; Length = length ?? bytes?.Length;
     }
 
     public static DatasetEntry Rejected(string path, string code, string detail) =>
         new(path, QuarantineReasons.Format(code, detail));
+
+    /// <summary>
+    /// A file at the top of an archive that describes its images (<see cref="IsSidecarFile"/>): rejected as an image, so
+    /// never packed nor quarantined, but readable by whoever needs it (shipped landmarks).
+    /// </summary>
+    public static DatasetEntry Sidecar(string path, string rejection, Func<Stream> open, long? length) => new(path, rejection, open, null, length);
+
+    /// <inheritdoc cref="Sidecar(string, string, Func{Stream}, long?)"/>
+    public static DatasetEntry Sidecar(string path, string rejection, ReadOnlyMemory<byte> bytes) => new(path, rejection, null, bytes);
+
+    /// <summary>Whether a name a source refused (<paramref name="rejection"/>) is a sidecar file at the top of the dataset (<see cref="DatasetFiles.IsSidecar"/>).</summary>
+    public static bool IsSidecarFile(string? rejection, string path) =>
+        rejection is not null && rejection.StartsWith(QuarantineReasons.NoIdentityFolder, StringComparison.Ordinal) && DatasetFiles.IsSidecar(path);
+
+    /// <summary>A sidecar whose bytes can be read (<see cref="Sidecar(string, string, Func{Stream}, long?)"/>).</summary>
+    public bool IsSidecar => Rejection is not null && (_open is not null || _bytes is not null);
 
     /// <summary>A rejection whose reason is already formatted as "code: detail".</summary>
     public static DatasetEntry Rejected(string path, string reason) => new(path, reason);

@@ -99,11 +99,13 @@ public sealed class TarSource : IDatasetSource
         }
         if (name.Length <= _options.MaxPathBytes) folders.AddChild(name);
         var reason = EntryPaths.Classify(name, out var path, out var identity, _options);
+        // Read like an image (bounded alike), handed out as a sidecar.
+        bool sidecar = DatasetEntry.IsSidecarFile(reason, path);
         DatasetEntry? rejected = null;
         if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
             rejected = DatasetEntry.Rejected(reason is null ? path : EntryPaths.Shorten(name), QuarantineReasons.Symlink,
                 $"{entry.EntryType} to '{EntryPaths.Shorten(entry.LinkName)}' is not followed");
-        else if (reason is not null)
+        else if (reason is not null && !sidecar)
             rejected = DatasetEntry.Rejected(EntryPaths.Shorten(name), reason);
         else if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
             rejected = DatasetEntry.Rejected(path, QuarantineReasons.NotARegularFile, entry.EntryType.ToString());
@@ -125,7 +127,7 @@ public sealed class TarSource : IDatasetSource
                 return (DatasetEntry.Rejected(path, tooMuch), Skip(entry, meter, compressed, expanded));
             if (Measure(meter, compressed, expanded).DropProblem() is { } stop) return (null, stop);
         }
-        return (new DatasetEntry(path, identity, bytes), null);
+        return (sidecar ? DatasetEntry.Sidecar(path, reason!, bytes) : new DatasetEntry(path, identity, bytes), null);
     }
 
     /// <summary>Reads past data nobody wants, still bounded by the drop's limits (TarReader would skip it unchecked).</summary>

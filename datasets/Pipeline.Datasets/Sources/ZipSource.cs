@@ -105,7 +105,10 @@ public sealed class ZipSource : IDatasetSource
         var reason = EntryPaths.Classify(name, out var path, out var identity, _options);
         if (unixType == UnixSymlink)
             return DatasetEntry.Rejected(reason is null ? path : EntryPaths.Shorten(name), QuarantineReasons.Symlink, "symbolic links are not followed");
-        if (reason is not null) return DatasetEntry.Rejected(EntryPaths.Shorten(name), reason);
+        if (reason is not null)
+            return DatasetEntry.IsSidecarFile(reason, path) && unixType is 0 or UnixRegular && entry.Length <= _options.MaxEntryBytes
+                ? DatasetEntry.Sidecar(path, reason, entry.Open, entry.Length)
+                : DatasetEntry.Rejected(EntryPaths.Shorten(name), reason);
         if (unixType != 0 && unixType != UnixRegular)
             return DatasetEntry.Rejected(path, QuarantineReasons.NotARegularFile, $"unix file type 0x{unixType:X4}");
         if (entry.Length > _options.MaxEntryBytes)

@@ -17,9 +17,10 @@ public interface IFaceCrop
 /// <summary>
 /// A photo as the validator decoded it: 8-bit RGBA rows <see cref="RowBytes"/> apart, upright (its EXIF orientation
 /// applied), possibly decoded smaller than the file's <see cref="SourceWidth"/> x <see cref="SourceHeight"/> (upright too);
-/// <see cref="Path"/> is its entry path in the dataset, when the caller knows it.
+/// <see cref="Path"/> is its entry path in the dataset, and <see cref="ContentHash"/> the hash of its encoded bytes, when the caller knows them.
 /// </summary>
-public readonly ref struct DecodedPhoto(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, int sourceWidth, int sourceHeight, string? path)
+public readonly ref struct DecodedPhoto(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes, int sourceWidth, int sourceHeight, string? path,
+    UInt128? contentHash = null)
 {
     public ReadOnlySpan<byte> Rgba { get; } = rgba;
     public int Width { get; } = width;
@@ -28,6 +29,9 @@ public readonly ref struct DecodedPhoto(ReadOnlySpan<byte> rgba, int width, int 
     public int SourceWidth { get; } = sourceWidth;
     public int SourceHeight { get; } = sourceHeight;
     public string? Path { get; } = path;
+
+    /// <summary>The packer's content hash of the file (<see cref="ContentHashes"/>): what a cache of its faces is keyed by.</summary>
+    public UInt128? ContentHash { get; } = contentHash;
 
     /// <summary>Decoded pixels per source pixel (1 unless JPEG decoded at 1/2 .. 1/8).</summary>
     public float Scale => Width / (float)SourceWidth;

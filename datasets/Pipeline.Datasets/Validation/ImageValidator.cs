@@ -29,7 +29,8 @@ public sealed class ImageValidator(ValidationOptions? options = null)
 
     /// <summary>Decodes into <paramref name="rgb"/> (ImageSize² x 3 bytes); returns null or the reason.</summary>
     /// <param name="path">The entry's path in its dataset, for a face crop that looks photos up by path (shipped landmarks).</param>
-    public unsafe string? TryDecode(ReadOnlySpan<byte> data, Span<byte> rgb, string? path = null)
+    /// <param name="contentHash">The bytes' <see cref="ContentHashes.Of"/>, for a face crop that caches what it found by content.</param>
+    public unsafe string? TryDecode(ReadOnlySpan<byte> data, Span<byte> rgb, string? path = null, UInt128? contentHash = null)
     {
         if (rgb.Length != OutputBytes) throw new ArgumentException($"output needs {OutputBytes} bytes", nameof(rgb));
         if (data.IsEmpty) return QuarantineReasons.Format(QuarantineReasons.EmptyFile, "0 bytes");
@@ -37,11 +38,11 @@ public sealed class ImageValidator(ValidationOptions? options = null)
         fixed (byte* encoded = data)
         {
             using var skData = SKData.Create((IntPtr)encoded, data.Length, null);
-            return Decode(data, skData, rgb, path);
+            return Decode(data, skData, rgb, path, contentHash);
         }
     }
 
-    private unsafe string? Decode(ReadOnlySpan<byte> data, SKData skData, Span<byte> rgb, string? path)
+    private unsafe string? Decode(ReadOnlySpan<byte> data, SKData skData, Span<byte> rgb, string? path, UInt128? contentHash)
     {
         using var codec = SKCodec.Create(skData);
         if (codec is null)
@@ -84,7 +85,7 @@ public sealed class ImageValidator(ValidationOptions? options = null)
                 if (ExifOrientation.SwapsAxes(codec.EncodedOrigin)) (w, h) = (h, w);
             }
             if (Options.FaceCrop is { } face)
-                return face.Crop(new DecodedPhoto(new ReadOnlySpan<byte>(rgba, info.BytesSize), info.Width, info.Height, info.RowBytes, w, h, path), Options.ImageSize, rgb);
+                return face.Crop(new DecodedPhoto(new ReadOnlySpan<byte>(rgba, info.BytesSize), info.Width, info.Height, info.RowBytes, w, h, path, contentHash), Options.ImageSize, rgb);
             CentreSquare(info, (IntPtr)rgba, Options.ImageSize, rgb);
             return null;
         }

@@ -38,114 +38,122 @@ public static class FaceTrainer
         var spec = BackboneSpec.Create(options.Backbone, options.InputSize, options.Width) with { EmbeddingSize = options.EmbeddingSize, Dropout = options.Dropout };
         var info = new ModelInfo(spec, options.SubCenters, options.Margin, data.Identities, trainedOn, DateTimeOffset.UtcNow);
         var model = new FaceModel(info, options.PartialFcRate, options.Seed).To(device);
-        var backboneParams = model.Backbone.parameters().Where(p => p.requires_grad).ToList();
-        var allParams = backboneParams.Concat(model.Head.parameters()).ToList<Tensor>();
-        using var optimizer = new SgdMomentum(allParams, options.Momentum, options.WeightDecay);
-
-        int batch = Math.Min(options.BatchSize, data.Count);
-        int stepsPerEpoch = data.Count / batch;
-        var schedule = new LearningRateSchedule(options.EffectiveLearningRate,
-            (long)Math.Round(options.WarmupEpochs * stepsPerEpoch), (long)Math.Round((options.DecayEpochs ?? options.Epochs) * stepsPerEpoch), options.PolyPower);
-        var store = checkpointDir is null ? null : new CheckpointStore(checkpointDir);
-
-        var state = new CheckpointState(1, 0, 0, [], options, 0, 0, 0, 0);
-        if (resume && store is { Exists: true })
+        try
         {
-            state = store.Load(model, optimizer);
-            if (state.Options with { Epochs = options.Epochs, Device = options.Device } != options with { Device = options.Device })
-                throw new InvalidOperationException($"{checkpointDir}: checkpoint was written by a run with different options; start a new run instead of --resume");
-        }
+            var backboneParams = model.Backbone.parameters().Where(p => p.requires_grad).ToList();
+            var allParams = backboneParams.Concat(model.Head.parameters()).ToList<Tensor>();
+            using var optimizer = new SgdMomentum(allParams, options.Momentum, options.WeightDecay);
 
-        var history = state.History;
-        var excluded = state.Excluded;
-        using var generator = new Generator((ulong)options.Seed, device);
-        model.Head.Sampler = options.PartialFcRate < 1 ? generator : null;
-        // After anything that embeds with the model between epochs (eval mode, maybe another device).
-        void BackToTraining()
-        {
-            model.To(device);
-            model.Backbone.train();
-            model.Head.train();
-        }
-        BackToTraining();
+            int batch = Math.Min(options.BatchSize, data.Count);
+            int stepsPerEpoch = data.Count / batch;
+            var schedule = new LearningRateSchedule(options.EffectiveLearningRate,
+                (long)Math.Round(options.WarmupEpochs * stepsPerEpoch), (long)Math.Round((options.DecayEpochs ?? options.Epochs) * stepsPerEpoch), options.PolyPower);
+            var store = checkpointDir is null ? null : new CheckpointStore(checkpointDir);
 
-        for (int epoch = state.Epoch; epoch <= options.Epochs; epoch++)
-        {
-            var (order, flips) = EpochOrder(data.Count, options, epoch, excluded);
-            int epochSteps = Math.Max(1, order.Length / batch);
-            var epochClock = Stopwatch.StartNew();
-            bool resumedMidEpoch = epoch == state.Epoch && state.StepInEpoch > 0;
-            double lossSum = resumedMidEpoch ? state.EpochLossSum : 0, correct = resumedMidEpoch ? state.EpochCorrect : 0;
-            double angleSum = resumedMidEpoch ? state.EpochAngleSum : 0;
-            long seen = resumedMidEpoch ? state.EpochSamples : 0, seenThisSession = 0;
-            int firstStep = resumedMidEpoch ? state.StepInEpoch : 0;
-            long globalStep = (long)(epoch - 1) * stepsPerEpoch + firstStep;
-            double lr = 0;
-
-            for (int step = firstStep; step < epochSteps; step++, globalStep++)
+            var state = new CheckpointState(1, 0, 0, [], options, 0, 0, 0, 0);
+            if (resume && store is { Exists: true })
             {
-                ct.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                long stepSeed = StepSeed(options.Seed, globalStep);
-                generator.manual_seed(stepSeed);
-                optimizer.ZeroGrad();
-                int first = step * batch;
-                // Dropout draws from libtorch's process-wide generator: seeded and drawn under the models' construction
-                // lock, so the step is reproducible and a seeded model built meanwhile on another thread keeps its weights.
-                var stats = options.Dropout > 0
-                    ? FaceModel.WithProcessGenerator(() =>
-                    {
-                        manual_seed(stepSeed);
-                        return ForwardBackward(model, data, order, flips, first, batch, options.InputSize, device);
-                    })
-                    : ForwardBackward(model, data, order, flips, first, batch, options.InputSize, device);
-                nn.utils.clip_grad_norm_(backboneParams, options.GradientClip);
-                lr = schedule.At((epoch - 1L) * stepsPerEpoch + step * (long)stepsPerEpoch / epochSteps);
-                optimizer.Step(lr);
-                lossSum += stats.Loss;
-                correct += stats.Correct;
-                angleSum += stats.AngleDegrees;
-                seen += batch;
-                seenThisSession += batch;
-                var ips = seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
-                progress?.Invoke(new TrainingProgress(epoch, options.Epochs, step + 1, epochSteps, lossSum / seen, correct / seen, ips, lr));
+                state = store.Load(model, optimizer);
+                if (state.Options with { Epochs = options.Epochs, Device = options.Device } != options with { Device = options.Device })
+                    throw new InvalidOperationException($"{checkpointDir}: checkpoint was written by a run with different options; start a new run instead of --resume");
+            }
 
-                bool epochEnd = step + 1 == epochSteps;
-                if (store is not null && !epochEnd && options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0)
+            var history = state.History;
+            var excluded = state.Excluded;
+            using var generator = new Generator((ulong)options.Seed, device);
+            model.Head.Sampler = options.PartialFcRate < 1 ? generator : null;
+            // After anything that embeds with the model between epochs (eval mode, maybe another device).
+            void BackToTraining()
+            {
+                model.To(device);
+                model.Backbone.train();
+                model.Head.train();
+            }
+            BackToTraining();
+
+            for (int epoch = state.Epoch; epoch <= options.Epochs; epoch++)
+            {
+                var (order, flips) = EpochOrder(data.Count, options, epoch, excluded);
+                int epochSteps = Math.Max(1, order.Length / batch);
+                var epochClock = Stopwatch.StartNew();
+                bool resumedMidEpoch = epoch == state.Epoch && state.StepInEpoch > 0;
+                double lossSum = resumedMidEpoch ? state.EpochLossSum : 0, correct = resumedMidEpoch ? state.EpochCorrect : 0;
+                double angleSum = resumedMidEpoch ? state.EpochAngleSum : 0;
+                long seen = resumedMidEpoch ? state.EpochSamples : 0, seenThisSession = 0;
+                int firstStep = resumedMidEpoch ? state.StepInEpoch : 0;
+                long globalStep = (long)(epoch - 1) * stepsPerEpoch + firstStep;
+                double lr = 0;
+
+                for (int step = firstStep; step < epochSteps; step++, globalStep++)
                 {
-                    store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen, excluded));
+                    ct.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    long stepSeed = StepSeed(options.Seed, globalStep);
+                    generator.manual_seed(stepSeed);
+                    optimizer.ZeroGrad();
+                    int first = step * batch;
+                    // Dropout draws from libtorch's process-wide generator: seeded and drawn under the models' construction
+                    // lock, so the step is reproducible and a seeded model built meanwhile on another thread keeps its weights.
+                    var stats = options.Dropout > 0
+                        ? FaceModel.WithProcessGenerator(() =>
+                        {
+                            manual_seed(stepSeed);
+                            return ForwardBackward(model, data, order, flips, first, batch, options.InputSize, device);
+                        })
+                        : ForwardBackward(model, data, order, flips, first, batch, options.InputSize, device);
+                    nn.utils.clip_grad_norm_(backboneParams, options.GradientClip);
+                    lr = schedule.At((epoch - 1L) * stepsPerEpoch + step * (long)stepsPerEpoch / epochSteps);
+                    optimizer.Step(lr);
+                    lossSum += stats.Loss;
+                    correct += stats.Correct;
+                    angleSum += stats.AngleDegrees;
+                    seen += batch;
+                    seenThisSession += batch;
+                    var ips = seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
+                    progress?.Invoke(new TrainingProgress(epoch, options.Epochs, step + 1, epochSteps, lossSum / seen, correct / seen, ips, lr));
+
+                    bool epochEnd = step + 1 == epochSteps;
+                    if (store is not null && !epochEnd && options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0)
+                    {
+                        store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen, excluded));
+                        checkpointSaved?.Invoke();
+                    }
+                }
+
+                history.Add(new EpochMetrics(epoch, lossSum / seen, correct / seen, angleSum / seen, lr,
+                    seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds, order.Length));
+                CollapseDetector.Check(history, options.WarmupEpochs);
+                if (epochEnded is not null)
+                {
+                    epochEnded(epoch, model);
+                    BackToTraining();
+                }
+                if (options.SelfPurifiesAfter(epoch))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device, whitened: options.SelfPurifyWhitened);
+                    BackToTraining();
+                    excluded = keep is null ? null : Enumerable.Range(0, data.Count).Where(i => !keep[i]).ToArray();
+                    if (data.Count - (excluded?.Length ?? 0) < batch) excluded = null; // never starve the next epoch of a batch
+                }
+                if (store is not null)
+                {
+                    store.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0, excluded));
                     checkpointSaved?.Invoke();
                 }
             }
 
-            history.Add(new EpochMetrics(epoch, lossSum / seen, correct / seen, angleSum / seen, lr,
-                seenThisSession / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds), epochClock.Elapsed.TotalSeconds, order.Length));
-            CollapseDetector.Check(history, options.WarmupEpochs);
-            if (epochEnded is not null)
-            {
-                epochEnded(epoch, model);
-                BackToTraining();
-            }
-            if (options.SelfPurifiesAfter(epoch))
-            {
-                ct.ThrowIfCancellationRequested();
-                var keep = Purification.SelfPurification.Keep(model, data, options.SelfPurifyPosterior, device, whitened: options.SelfPurifyWhitened);
-                BackToTraining();
-                excluded = keep is null ? null : Enumerable.Range(0, data.Count).Where(i => !keep[i]).ToArray();
-                if (data.Count - (excluded?.Length ?? 0) < batch) excluded = null; // never starve the next epoch of a batch
-            }
-            if (store is not null)
-            {
-                store.Save(model, optimizer, new CheckpointState(epoch + 1, 0, globalStep, history, options, 0, 0, 0, 0, excluded));
-                checkpointSaved?.Invoke();
-            }
+            model.Backbone.eval();
+            model.Head.eval();
+            model.Head.Sampler = null;
+            model.To(CPU);
+            return new TrainingResult(model, history, clock.Elapsed);
         }
-
-        model.Backbone.eval();
-        model.Head.eval();
-        model.Head.Sampler = null;
-        model.To(CPU);
-        return new TrainingResult(model, history, clock.Elapsed);
+        catch
+        {
+            model.Dispose(); // a job stopped (cancelled, collapsed, yielded) frees its weights now, not at the next GC
+            throw;
+        }
     }
 
     /// <summary>Sums of a step's statistics over its samples: loss, top-1 hits, angle to the own class (degrees).</summary>

@@ -11,6 +11,9 @@ public static class BlobContainers
 
     /// <summary>models/&lt;runId&gt;/&lt;stage&gt;/ checkpoints, final weights, metrics.json.</summary>
     public const string Models = "models";
+
+    /// <summary>cache/detections/&lt;detector&gt;/&lt;content&gt;-&lt;size&gt;: faces found in photos, so Ingest never detects an unchanged photo twice.</summary>
+    public const string Cache = "cache";
 }
 
 /// <summary>Paths inside the containers; the layout is a contract between services.</summary>
@@ -31,4 +34,6 @@ public static class BlobPaths
     public static string TrainedModel(string runId, string stage) => $"{ModelFolder(runId, stage)}final/";
     public static string RunPlan(string runId) => $"{runId}/plan.json";
     public static string Metrics(string runId, string stage) => $"{ModelFolder(runId, stage)}metrics.json";
+    /// <summary>A detection cache entry (in container "cache"), by its key (Pipeline.Alignment.DetectionCache.Key).</summary>
+    public static string Detections(string key) => $"detections/{key}";
 }

@@ -47,16 +47,28 @@ public sealed record StageSummary(
     DateTimeOffset? EndedAt,
     string? DetailJson,
     string? LastProgressJson,
-    DateTimeOffset? QueuedAt = null)
+    DateTimeOffset? QueuedAt = null,
+    IReadOnlyList<StagePause>? Pauses = null)
 {
-    /// <summary>Seconds of work: from the start to the end, or to <paramref name="now"/> while it runs; none while it waits in the queue.</summary>
-    public double WorkSeconds(DateTimeOffset now) =>
-        Status == StageStatus.Queued ? 0 : Math.Max(0, ((EndedAt ?? now) - StartedAt).TotalSeconds);
+    /// <summary>
+    /// Seconds of work: from the start to the end, or to <paramref name="now"/> while it runs, less its pauses; none while
+    /// it waits in the queue before it started.
+    /// </summary>
+    public double WorkSeconds(DateTimeOffset now)
+    {
+        if (Status == StageStatus.Queued && Pauses is not { Count: > 0 }) return 0;
+        var end = EndedAt ?? now;
+        double paused = (Pauses ?? []).Sum(p => ((p.To ?? end) - p.From).TotalSeconds);
+        return Math.Max(0, (end - StartedAt).TotalSeconds - paused);
+    }
 
     /// <summary>Seconds in the queue before the work started, or until <paramref name="now"/> while it still waits.</summary>
     public double QueuedSeconds(DateTimeOffset now) =>
-        QueuedAt is { } q ? Math.Max(0, ((Status == StageStatus.Queued ? now : StartedAt) - q).TotalSeconds) : 0;
+        QueuedAt is { } q ? Math.Max(0, ((Status == StageStatus.Queued && Pauses is not { Count: > 0 } ? now : StartedAt) - q).TotalSeconds) : 0;
 }
+
+/// <summary>A time a started stage waited in the queue again (a training that yielded to a more urgent one); <paramref name="To"/> null while it still waits.</summary>
+public sealed record StagePause(DateTimeOffset From, DateTimeOffset? To);
 
 public sealed record LedgerEvent(long Id, string Stage, string Status, DateTimeOffset At, string MessageType, string? DetailJson);
 

@@ -204,8 +204,24 @@ public sealed class RunLedger
             var end = last.Status is StageStatus.Completed or StageStatus.Failed ? last.At : (DateTimeOffset?)null;
             // Progress after a queue/start means the stage is running even though no milestone says so.
             var status = progress is not null && progress.At >= last.At && end is null ? StageStatus.Progress : last.Status;
-            return new StageSummary(g.Key, status, started, end, last.DetailJson, progress?.DetailJson, queued is { } q && (q < started || status == StageStatus.Queued) ? q : null);
+            return new StageSummary(g.Key, status, started, end, last.DetailJson, progress?.DetailJson, queued is { } q && (q < started || status == StageStatus.Queued) ? q : null,
+                Pauses(all, started));
         }).ToList();
+
+    /// <summary>A started stage queued again waits until its next start or progress (or its end): a yielded training's pauses.</summary>
+    private static List<StagePause>? Pauses(List<LedgerEvent> stage, DateTimeOffset started)
+    {
+        if (!stage.Any(e => e.Status is StageStatus.Started or StageStatus.Progress)) return null;
+        var pauses = new List<StagePause>();
+        DateTimeOffset? from = null;
+        foreach (var e in stage.Where(e => e.At > started))
+        {
+            if (e.Status == StageStatus.Queued) from ??= e.At;
+            else if (from is { } f) { pauses.Add(new StagePause(f, e.At)); from = null; }
+        }
+        if (from is { } open) pauses.Add(new StagePause(open, null));
+        return pauses.Count > 0 ? pauses : null;
+    }
 
     private SqliteConnection Open()
     {

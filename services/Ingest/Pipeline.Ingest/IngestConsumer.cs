@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Pipeline.Alignment;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Infra.Blobs;
@@ -48,13 +49,17 @@ public sealed class IngestConsumer(IBlobStore blobs, ServiceSettings settings, I
             if (input is null) return Failed("nothing to ingest: the drop is empty or was deleted");
 
             PackResult result;
+            var detections = new DetectionCache(new BlobDetectionStore(blobs));
             try
             {
                 // Named after the drop, not the temp folder: the manifest then says where the data came from, and a redelivery writes the same bytes.
                 var source = new DropSource(DatasetSource.Open(input), drop.ToString());
-                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment, input);
+                var options = ingest.PackOptions(datasetId, work, message.Plan.FaceAlignment, input, detections);
                 logger.LogInformation("{Drop}: packing {Source} into {Container}/{DatasetId}/", drop, source.Name, BlobContainers.Datasets, datasetId);
                 result = await DatasetPacker.PackToDirectoryAsync(source, options, Path.Combine(work, "packed"), ct: ct);
+                if (detections.Hits + detections.Misses > 0)
+                    logger.LogInformation("{Drop}: faces of {Hits} photos from the detection cache, {Misses} detected ({Unusable} cache entries unusable)",
+                        drop, detections.Hits, detections.Misses, detections.Unusable);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException)
             {

@@ -37,16 +37,13 @@ public sealed class IngestSettings
     /// </summary>
     /// <param name="faceAlignment">How each photo's face is found (a plan's <c>faceAlignment</c>; <see cref="FacePolicy"/>).</param>
     /// <param name="input">The folder or archive being packed: where shipped landmarks are read from.</param>
-    public PackOptions PackOptions(string datasetId, string? tempDirectory = null, string faceAlignment = FaceAlignments.Auto, string? input = null) => new()
+    /// <param name="detections">Faces already found in photos (<see cref="BlobDetectionStore"/>); null: every photo is detected.</param>
+    public PackOptions PackOptions(string datasetId, string? tempDirectory = null, string faceAlignment = FaceAlignments.Auto, string? input = null,
+        DetectionCache? detections = null) => new()
     {
         DatasetId = datasetId, ImageSize = ImageSize, ShardSize = ShardSize, TempDirectory = tempDirectory,
-        FaceCrop = FacePolicy.For(faceAlignment, LandmarksRoot(faceAlignment, input)),
+        FaceCrop = FacePolicy.For(faceAlignment, input, detections),
     };
-
-    // Shipped landmarks sit at the top of a folder; an archive would have to be read twice to find them first.
-    private static string? LandmarksRoot(string faceAlignment, string? input) =>
-        faceAlignment != FaceAlignments.Landmarks || input is null || Directory.Exists(input) ? input
-        : throw new NotSupportedException($"{Path.GetFileName(input)}: face alignment '{FaceAlignments.Landmarks}' reads a landmarks file at the top of a folder drop; send the images as a folder, not an archive");
 
     public static IngestSettings From(IConfiguration configuration)
     {

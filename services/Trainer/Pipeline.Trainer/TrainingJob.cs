@@ -23,7 +23,8 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
 {
     private string Local => Path.Combine(store.WorkRoot, "jobs", job.RunId, job.Stage);
 
-    public async Task<object> RunAsync(CancellationToken ct)
+    /// <param name="yieldNow">asked after each checkpoint; true stops the job there with <see cref="TrainingYielded"/></param>
+    public async Task<object> RunAsync(CancellationToken ct, Func<bool>? yieldNow = null)
     {
         var options = PlanOptions.For(job, settings.CheckpointEverySteps);
         var checkpointDir = Path.Combine(Local, "checkpoint");
@@ -79,6 +80,7 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
                 log.LogWarning(e, "{Run}/{Stage}: uploading the checkpoint to {Container}/{Prefix} failed; training goes on and the next checkpoint uploads again",
                     job.RunId, job.Stage, BlobContainers.Models, JobPaths.Checkpoint(job.RunId, job.Stage));
             }
+            if (yieldNow?.Invoke() == true) throw new TrainingYielded(job.RunId, job.Stage);
         }
 
         TrainingResult result;

@@ -12,7 +12,8 @@ using Polly.CircuitBreaker;
 namespace Pipeline.Trainer;
 
 /// <summary>
-/// Runs accepted jobs one at a time. Every minute (JobRescanSeconds; and at start) it also looks for jobs in the
+/// Runs accepted jobs one at a time, the most urgent first; a job less urgent than one waiting yields to it at its next
+/// checkpoint (<see cref="TrainingJobQueue.Urgency"/>: a run's index is not held up by its baseline). Every minute (JobRescanSeconds; and at start) it also looks for jobs in the
 /// models container that nobody finished (job.json without trained.json or failed.json): after
 /// a crash or restart, whichever instance claims such a job first resumes it from its last
 /// uploaded checkpoint. A claim expires unless renewed, so a dead instance's job is taken over.
@@ -100,13 +101,19 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             }
         });
         var training = new TrainingJob(job, store, bus, settings, log);
+        bool yielded = false;
         try
         {
-            var outcome = await training.RunAsync(ct);
+            var outcome = await training.RunAsync(ct, yieldNow: () => queue.HasMoreUrgentThan(job));
             if (outcome is StageFailed failedRun) span.Failed(failedRun.Reason);
             await RecordAsync(job, outcome, ct);
             await CleanUpAsync(job, training, ct);
             await AnnounceAsync(job, outcome, ct);
+        }
+        catch (TrainingYielded)
+        {
+            yielded = true;
+            log.LogInformation("{Run}/{Stage} yields at its checkpoint to a more urgent job; it is queued again and resumes from there", job.RunId, job.Stage);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -141,6 +148,21 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
             renewal.Cancel();
             await renew;
             await store.Blobs.ReleaseClaimAsync(claim, CancellationToken.None);
+        }
+        if (yielded) await RequeueAsync(job, ct);
+    }
+
+    /// <summary>
+    /// Queues a yielded job again through the bus, after its claim is released, so that any instance may resume it and
+    /// the ledger shows it waiting; if the broker fails, the rescan finds the open job instead.
+    /// </summary>
+    private async Task RequeueAsync(TrainModel job, CancellationToken ct)
+    {
+        try { await bus.Publish(job with { RequestedAt = DateTimeOffset.UtcNow }, ct); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "{Run}/{Stage}: queueing the yielded job again failed; the rescan resumes it within {Seconds} s",
+                job.RunId, job.Stage, settings.JobRescanSeconds);
         }
     }
 

@@ -54,7 +54,7 @@ public static class ResumeCommand
         {
             ConsoleOutput.Info($"resuming run {runId}");
             var run = await DemoRun.WatchAsync(ledger, runId, ct);
-            runs.Add(new ResumedRun(runId, run.Run.Status, DemoRun.FailureReason(run), DemoRun.StageTimes(run)));
+            runs.Add(new ResumedRun(runId, run.Run.Status, DemoRun.FailureReason(run), StageTimeline.FromLedger(run, run.Run.CreatedAt)));
         }
         await app.StopAsync(CancellationToken.None);
         return new ResumeSummary(root, runs, clock.Elapsed.TotalSeconds);

@@ -35,7 +35,7 @@ public static class RunCommand
             var lines = new List<string> { "", $"run {RunId}: {Status}{(Failure is null ? "" : " - " + Failure)} in {TotalSeconds:F0} s" };
             if (DatasetId is not null) lines.Add($"  dataset {DatasetId}: {Samples} images of {Identities} identities, {Quarantined} quarantined"
                 + (QuarantinedByReason is { Count: > 0 } q ? $" ({string.Join(", ", q.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
-            foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
+            lines.AddRange(StageTimeline.Lines(Stages, TotalSeconds));
             if (Kept is not null)
                 lines.Add($"  purification ({Score}{(Whitened ? ", within-class whitened" : "")}) at {Threshold:F1} ({ThresholdMethod}): kept {Kept}, dropped {Dropped}; every decision and its reason: {Report}");
             if (Warning is not null) lines.Add($"  WARNING: {Warning}");
@@ -88,6 +88,7 @@ public static class RunCommand
         string? holdoutDir, string? pairsFile, string? urls, bool verbose, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var origin = DateTimeOffset.UtcNow;
         await using var app = EmbeddedPipeline.Build(root, urls, verbose);
         await app.StartAsync(ct);
         var blobs = app.Services.GetRequiredService<IBlobStore>();
@@ -97,7 +98,7 @@ public static class RunCommand
         var drop = await DropCommand.DropAsync(blobs, source, dropName, plan?.ToJson(), ct);
         ConsoleOutput.Info($"dropped {drop.Files} file(s) as {drop.Drop}; run {drop.RunId}");
         var run = await DemoRun.WatchAsync(app.Services.GetRequiredService<RunLedger>(), drop.RunId, ct);
-        var stages = DemoRun.StageTimes(run);
+        var stages = StageTimeline.FromLedger(run, origin);
         var datasetId = run.Run.DatasetId;
         var failure = DemoRun.FailureReason(run);
         var manifest = datasetId is null ? null : await store.ReadManifestAsync(datasetId, ct);
@@ -112,10 +113,12 @@ public static class RunCommand
         EvaluateCommand.EvaluationSummary? final = null, baseline = null;
         if (holdoutDir is not null && pairsFile is not null)
         {
+            double evaluateStart = clock.Elapsed.TotalSeconds;
             var (holdout, pairs) = (Path.GetFullPath(holdoutDir), Path.GetFullPath(pairsFile));
             var align = run.Run.Plan?.FaceAlignment;
             final = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Final, holdout, pairs, ct, align);
             if (run.Run.Plan?.Baseline == true) baseline = await DemoRun.EvaluateStageAsync(store, root, drop.RunId, Stages.Baseline, holdout, pairs, ct, align);
+            stages.Add(StageTimeline.Step("evaluation", evaluateStart, clock.Elapsed.TotalSeconds));
         }
         var (collection, points) = await DemoRun.ServingIndexAsync(app.Services, ct);
         return new RunSummary(drop.RunId, run.Run.Status, null, datasetId, manifest.SampleCount, manifest.Identities.Count, manifest.QuarantineCount,

@@ -19,12 +19,11 @@ namespace Pipeline.Cli.Demo;
 
 public sealed record DemoOptions(string Root, int Identities, int PerIdentity, double ClosedNoise, double OpenNoise, int Epochs, int Seed, bool Serve, string? Urls, double LearningRate = 0.025, bool Verbose = false);
 
-public sealed record StageTime(string Stage, string Status, double Seconds);
-
 public sealed record DemoSummary(
     string RunId, string Status, string? Failure, int Samples, int Identities, PurificationScore? Purification, double? Threshold,
     double? BaselineAccuracy, double? BaselineStd, double? PurifiedAccuracy, double? PurifiedStd,
-    IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints, string? SearchCheck)
+    IReadOnlyList<StageTime> Stages, double TotalSeconds, string? Collection, long IndexedPoints, string? SearchCheck,
+    string? Warning = null)
 {
     public bool Succeeded => Status == RunStatus.Completed;
 
@@ -32,10 +31,11 @@ public sealed record DemoSummary(
     {
         var lines = new List<string> { "", $"run {RunId}: {Status}{(Failure is null ? "" : " - " + Failure)} in {TotalSeconds:F0} s" };
         lines.Add($"  data: {Samples} images of {Identities} identities");
-        foreach (var s in Stages) lines.Add($"  {s.Stage,-10} {s.Status,-10} {s.Seconds,7:F1} s");
+        lines.AddRange(StageTimeline.Lines(Stages, TotalSeconds));
         if (Purification is { } p)
             lines.Add($"  purification at {Threshold:F1}: dropped {p.Dropped} of {p.Samples} ({p.Noisy} truly noisy): " +
                       $"precision {p.Precision:F3}, recall {p.Recall:F3}, clean kept {p.CleanKept:F3}");
+        if (Warning is not null) lines.Add($"  WARNING: {Warning}");
         if (BaselineAccuracy is double b && PurifiedAccuracy is double a)
             lines.Add($"  holdout verification: baseline K=1 on raw {b:P2} +- {BaselineStd:P2}; purified {a:P2} +- {PurifiedStd:P2} ({(a - b) * 100:+0.00;-0.00} points)");
         if (Collection is not null) lines.Add($"  index: {IndexedPoints} faces in {Collection} (alias 'faces'); {SearchCheck}");
@@ -53,6 +53,8 @@ public static class DemoRun
     public static async Task<DemoSummary> RunAsync(DemoOptions o, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var origin = DateTimeOffset.UtcNow;
+        var steps = new List<StageTime>();
         var synthDir = Path.Combine(o.Root, "synth", $"n{o.Identities}x{o.PerIdentity}-c{o.ClosedNoise}-o{o.OpenNoise}-s{o.Seed}");
         if (!File.Exists(Path.Combine(synthDir, "truth.csv")))
         {
@@ -63,6 +65,7 @@ public static class DemoRun
                 HoldoutIdentities = 100, Seed = o.Seed, Overwrite = true,
             }).Generate(synthDir, new Progress<double>(f => bar.Report(f, "")), ct);
             bar.Done();
+            steps.Add(StageTimeline.Step("synthesis", 0, clock.Elapsed.TotalSeconds));
             ConsoleOutput.Info($"synthesised {r.TrainImages} noisy training images ({r.Closed} closed-set, {r.Open} open-set noise) and {r.HoldoutImages} holdout images in {r.Elapsed.TotalSeconds:F0} s");
         }
 
@@ -80,15 +83,17 @@ public static class DemoRun
             BaselineLearningRate = o.LearningRate / 2,
         };
         var dropName = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        double dropStart = clock.Elapsed.TotalSeconds;
         var drop = await DropCommand.DropFolderAsync(blobs, Path.Combine(synthDir, "train"), dropName, plan.ToJson(), ct);
         ConsoleOutput.Info($"dropped {drop.Files} files as {BlobContainers.Drops}/{dropName}/; run {drop.RunId}");
+        steps.Add(StageTimeline.Step("drop", dropStart, clock.Elapsed.TotalSeconds));
 
         var run = await WatchAsync(ledger, drop.RunId, ct);
-        var stages = StageTimes(run);
+        steps.AddRange(StageTimeline.FromLedger(run, origin));
         var failure = FailureReason(run);
         var datasetId = run.Run.DatasetId ?? "";
         if (run.Run.Status != RunStatus.Completed)
-            return new DemoSummary(drop.RunId, run.Run.Status, failure, 0, 0, null, null, null, null, null, null, stages, clock.Elapsed.TotalSeconds, null, 0, null);
+            return new DemoSummary(drop.RunId, run.Run.Status, failure, 0, 0, null, null, null, null, null, null, steps, clock.Elapsed.TotalSeconds, null, 0, null);
 
         var manifest = await store.ReadManifestAsync(datasetId, ct);
         var report = await store.GetJsonAsync<PurificationReport>(BlobContainers.Datasets, BlobPaths.PurifiedReport(datasetId, drop.RunId), ct);
@@ -97,17 +102,17 @@ public static class DemoRun
 
         var holdout = Path.Combine(synthDir, "holdout");
         var pairs = Path.Combine(holdout, "pairs.txt");
+        double evaluateStart = clock.Elapsed.TotalSeconds;
         var baseline = await EvaluateStageAsync(store, o.Root, drop.RunId, Stages.Baseline, holdout, pairs, ct);
         var purified = await EvaluateStageAsync(store, o.Root, drop.RunId, Stages.Final, holdout, pairs, ct);
+        steps.Add(StageTimeline.Step("evaluation", evaluateStart, clock.Elapsed.TotalSeconds));
         var (collection, points) = await ServingIndexAsync(app.Services, ct);
+        double searchStart = clock.Elapsed.TotalSeconds;
         string check = await SearchCheckAsync(app, synthDir, truth, ct);
+        steps.Add(StageTimeline.Step("search check", searchStart, clock.Elapsed.TotalSeconds));
         return new DemoSummary(drop.RunId, run.Run.Status, null, manifest.SampleCount, manifest.Identities.Count, score, report?.Threshold,
-            baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, stages, clock.Elapsed.TotalSeconds, collection, points, check);
+            baseline.Accuracy, baseline.Std, purified.Accuracy, purified.Std, steps, clock.Elapsed.TotalSeconds, collection, points, check, report?.Warning);
     }
-
-    /// <summary>Seconds of work per stage, as the ledger times it (purify and index from the stage that fed them).</summary>
-    internal static List<StageTime> StageTimes(RunDetails run) =>
-        run.Stages.Select(s => new StageTime(s.Stage, s.Status, s.WorkSeconds(DateTimeOffset.UtcNow))).ToList();
 
     /// <summary>Holdout verification of one stage's model of the run; the holdout's packed copy is kept under the run's root.</summary>
     internal static async Task<EvaluateCommand.EvaluationSummary> EvaluateStageAsync(ArtifactStore store, string root, string runId, string stage,
