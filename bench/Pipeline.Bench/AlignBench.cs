@@ -10,7 +10,7 @@ namespace Pipeline.Bench;
 /// 112x112, one photo per worker. The photos are the JPEGs of --photos, or synthetic people drawn on
 /// ~500x600 canvases (rendering not timed). Prints photos/s and the count of each outcome; --examples
 /// writes the first aligned crops beside their photos with the chosen box and landmarks drawn.
-/// Usage: align [--photos DIR] [--count N] [--parallelism P] [--repeat R] [--examples DIR]
+/// Usage: align [--photos DIR] [--count N] [--parallelism P] [--repeat R] [--examples DIR] [--json PATH]
 /// </summary>
 public sealed class AlignBench : IBenchmark
 {
@@ -23,6 +23,7 @@ public sealed class AlignBench : IBenchmark
     {
         int count = BenchArgs.Int(args, "--count", 1000), parallelism = BenchArgs.Int(args, "--parallelism", Environment.ProcessorCount), repeat = BenchArgs.Int(args, "--repeat", 2);
         string? photos = BenchArgs.Text(args, "--photos"), examples = BenchArgs.Text(args, "--examples");
+        var figures = new BenchFigures(args);
         string? temp = photos is null ? Path.Combine(Path.GetTempPath(), $"align-bench-{Environment.ProcessId}") : null;
         try
         {
@@ -39,11 +40,15 @@ public sealed class AlignBench : IBenchmark
                 clock.Stop();
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                figures.Add("align.photos_s", files.Count / clock.Elapsed.TotalSeconds);
                 Console.WriteLine($"align run {r + 1}: {files.Count} photos in {clock.Elapsed.TotalSeconds:F2} s wall, {cpuUsed.TotalSeconds:F2} s CPU -> " +
                     $"{files.Count / clock.Elapsed.TotalSeconds:F1} photos/s ({files.Count / cpuUsed.TotalSeconds:F1} per busy core)");
             }
             var counts = outcomes.GroupBy(o => o?.Kind.ToString() ?? "undecodable").OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
             Console.WriteLine($"align best: {files.Count / best:F1} photos/s with {parallelism} workers on {Environment.ProcessorCount} cores; outcomes: {string.Join(", ", counts)}");
+            figures.Add("align.photos", files.Count);
+            figures.Add("align.aligned", outcomes.Count(o => o?.Kind == AlignmentKind.Aligned));
+            figures.Save();
             if (examples is not null) WriteExamples(aligner, files, outcomes, examples);
             return Task.FromResult(0);
         }
