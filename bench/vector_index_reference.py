@@ -63,7 +63,7 @@ def build_hnsw(base, n_h, seconds, args):
     index.init_index(max_elements=n_h, M=args.hnsw_m, ef_construction=args.hnsw_ef_construction, random_seed=1)
     index.set_num_threads(args.threads)
     t = time.perf_counter()
-    step = 10_000 if seconds else 50_000
+    step = 5_000 if seconds else 50_000
     added = 0
     while added < n_h and not (seconds and time.perf_counter() - t > seconds):
         end = min(added + step, n_h)
