@@ -121,6 +121,12 @@ def main():
         rows.append(("embedded C# (exact, full set): recall only, latency above", "", None, None, None, recall(embedded, truth)))
 
     n_h = min(args.hnsw_n, base.shape[0])
+    try:
+        import hnswlib  # noqa: F401 (Debian's python3-hnswlib)
+    except ImportError as e:
+        figures["hnswlib.error"] = f"{e} (apt-get install python3-hnswlib)"
+        print(figures["hnswlib.error"])
+        n_h = 0
     if n_h > 0:
         index, n_h, build_s = build_hnsw(base, n_h, args.hnsw_seconds, args)
         truth_sub, _ = exact_topk(base[:n_h], queries[:nq], k, args.batch)
