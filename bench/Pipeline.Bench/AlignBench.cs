@@ -14,7 +14,7 @@ namespace Pipeline.Bench;
 /// writes the first aligned crops beside their photos with the chosen box and landmarks drawn. Then the same photos go
 /// through ingest's decode and face crop twice over one detection cache on a local-folder artifact store: cold (every
 /// photo detected, its faces kept) and warm (every photo's faces from the cache), each in photos/s.
-/// Usage: align [--photos DIR] [--count N] [--parallelism P] [--repeat R] [--examples DIR]
+/// Usage: align [--photos DIR] [--count N] [--parallelism P] [--repeat R] [--examples DIR] [--json PATH]
 /// </summary>
 public sealed class AlignBench : IBenchmark
 {
@@ -27,6 +27,7 @@ public sealed class AlignBench : IBenchmark
     {
         int count = BenchArgs.Int(args, "--count", 1000), parallelism = BenchArgs.Int(args, "--parallelism", Environment.ProcessorCount), repeat = BenchArgs.Int(args, "--repeat", 2);
         string? photos = BenchArgs.Text(args, "--photos"), examples = BenchArgs.Text(args, "--examples");
+        var figures = new BenchFigures(args);
         string? temp = photos is null ? Path.Combine(Path.GetTempPath(), $"align-bench-{Environment.ProcessId}") : null;
         try
         {
@@ -43,13 +44,17 @@ public sealed class AlignBench : IBenchmark
                 clock.Stop();
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                figures.Add("align.photos_s", files.Count / clock.Elapsed.TotalSeconds);
                 Console.WriteLine($"align run {r + 1}: {files.Count} photos in {clock.Elapsed.TotalSeconds:F2} s wall, {cpuUsed.TotalSeconds:F2} s CPU -> " +
                     $"{files.Count / clock.Elapsed.TotalSeconds:F1} photos/s ({files.Count / cpuUsed.TotalSeconds:F1} per busy core)");
             }
             var counts = outcomes.GroupBy(o => o?.Kind.ToString() ?? "undecodable").OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
             Console.WriteLine($"align best: {files.Count / best:F1} photos/s with {parallelism} workers on {Environment.ProcessorCount} cores; outcomes: {string.Join(", ", counts)}");
+            figures.Add("align.photos", files.Count);
+            figures.Add("align.aligned", outcomes.Count(o => o?.Kind == AlignmentKind.Aligned));
             if (examples is not null) WriteExamples(aligner, files, outcomes, examples);
-            ColdAndWarm(aligner, files, parallelism);
+            ColdAndWarm(aligner, files, parallelism, figures);
+            figures.Save();
             return Task.FromResult(0);
         }
         finally
@@ -59,7 +64,7 @@ public sealed class AlignBench : IBenchmark
     }
 
     /// <summary>Ingest's decode + face crop over an empty detection cache, then again over the filled one.</summary>
-    private static void ColdAndWarm(FaceAligner aligner, List<string> files, int parallelism)
+    private static void ColdAndWarm(FaceAligner aligner, List<string> files, int parallelism, BenchFigures figures)
     {
         var store = Path.Combine(Path.GetTempPath(), $"align-cache-{Environment.ProcessId}");
         try
@@ -79,6 +84,7 @@ public sealed class AlignBench : IBenchmark
                 });
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 rates.Add(files.Count / clock.Elapsed.TotalSeconds);
+                figures.Add($"align.{pass}_photos_s", rates[^1]);
                 Console.WriteLine($"align {pass} cache: {rates[^1]:F1} photos/s ({files.Count / cpuUsed.TotalSeconds:F1} per busy core) through ingest's decode and crop " +
                     $"({cache.Misses} detected, {cache.Hits} from the cache)");
             }

@@ -6,7 +6,7 @@ namespace Pipeline.Bench;
 /// <summary>
 /// Ingest throughput: 112x112 synthetic face JPEGs in a folder -> validate + decode + dedupe +
 /// pack into shards (DatasetPacker, all cores). Rendering the input is not timed.
-/// Usage: ingest [--images N] [--parallelism P] [--repeat R]
+/// Usage: ingest [--images N] [--parallelism P] [--repeat R] [--json PATH]
 /// </summary>
 public sealed class IngestBench : IBenchmark
 {
@@ -17,6 +17,7 @@ public sealed class IngestBench : IBenchmark
     {
         int images = BenchArgs.Int(args, "--images", 4000), parallelism = BenchArgs.Int(args, "--parallelism", Environment.ProcessorCount), repeat = BenchArgs.Int(args, "--repeat", 3);
         string root = Path.Combine(Path.GetTempPath(), $"ingest-bench-{Environment.ProcessId}");
+        var figures = new BenchFigures(args);
         try
         {
             int perIdentity = 20;
@@ -41,12 +42,15 @@ public sealed class IngestBench : IBenchmark
                 clock.Stop();
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
                 best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                figures.Add("ingest.img_s", synth.TrainImages / clock.Elapsed.TotalSeconds);
                 Console.WriteLine($"ingest run {r + 1}: {result.Manifest.SampleCount} packed, {result.Quarantine.Count} quarantined, " +
                     $"{clock.Elapsed.TotalSeconds:F2} s wall, {cpuUsed.TotalSeconds:F2} s CPU -> {synth.TrainImages / clock.Elapsed.TotalSeconds:F0} img/s " +
                     $"({synth.TrainImages / cpuUsed.TotalSeconds:F0} img/s per busy core)");
                 Directory.Delete(output, recursive: true);
             }
             Console.WriteLine($"ingest best: {synth.TrainImages / best:F0} img/s with parallelism {parallelism} on {Environment.ProcessorCount} cores");
+            figures.Add("ingest.images", synth.TrainImages);
+            figures.Save();
             return 0;
         }
         finally

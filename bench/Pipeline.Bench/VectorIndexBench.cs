@@ -10,7 +10,8 @@ namespace Pipeline.Bench;
 /// collections side by side, one exact (float32) and one int8-quantised; batched and single queries, queries on
 /// one thread, build/load time, memory, recall@10 of the quantised collection against the exact one. Then hands
 /// the vectors, queries and the exact collection's top-k (binary files) to bench/vector_index_reference.py for
-/// numpy brute force and hnswlib, which also scores recall@k.
+/// numpy brute force and hnswlib, which also scores recall@k. --repeat R measures the batched and single queries
+/// R times (each repeat's p50 / p99 in --json PATH, keys "exact.*" and "int8.*"; the python side's in PATH.reference).
 /// </summary>
 public sealed class VectorIndexBench : IBenchmark
 {
@@ -27,7 +28,10 @@ public sealed class VectorIndexBench : IBenchmark
             Console.Error.WriteLine("""
                 usage: vector-index [--n 1000000] [--dim 512] [--data clustered|random] [--queries 1000] [--batch 64]
                                     [--singles 200] [--clients 16] [--top 10] [--clusters 10000] [--noise 0.04] [--dir /tmp/vindex-bench]
-                                    [--python /usr/bin/python3] [--hnsw-n 200000] [--no-python]
+                                    [--repeat 1] [--json PATH] [--python /usr/bin/python3] [--hnsw-n 200000] [--hnsw-seconds 0]
+                                    [--numpy-queries 0] [--no-python]
+                --clients 0 leaves out the concurrent clients; --hnsw-seconds S builds hnswlib on the first rows it can add in S s
+                (0: no limit; --hnsw-n 0: no hnswlib).
                 Writes <dir>/vectors.f32 and queries.f32 (int32 n, int32 dim, float32 rows), the index in
                 <dir>/index, and the exact collection's top-k row numbers in <dir>/embedded_topk.i32 (int32 nq, int32 k, rows).
                 """);
@@ -43,6 +47,10 @@ public sealed class VectorIndexBench : IBenchmark
         var queries = Queries(o, centres);
         WriteMatrix(Path.Combine(o.Dir, "queries.f32"), queries, o.Dim);
 
+        var figures = new BenchFigures(args);
+        figures.Add("n", o.N);
+        figures.Add("build_s", build.ExactSeconds);
+        figures.Add("int8.build_s", build.QuantizedSeconds);
         var exact = new Measured();
         var quantized = new Measured();
         using (var index = new EmbeddedVectorIndex(root))
@@ -59,7 +67,12 @@ public sealed class VectorIndexBench : IBenchmark
             }
             foreach (var (collection, m) in new[] { (Exact, exact), (Quantized, quantized) })
             {
-                await Measure(index, collection, queries, o, m);
+                for (int r = 0; r < o.Repeat; r++)
+                {
+                    await Measure(index, collection, queries, o, m, keepResults: r == 0);
+                    m.Record(figures, collection == Exact ? "exact" : "int8");
+                }
+                if (o.Clients == 0) continue;
                 var batcher = new SearchBatcher(index);
                 m.Direct = await Concurrent(q => index.SearchAsync(collection, [q], o.Top), queries, o);
                 m.ThroughBatcher = await Concurrent(q => batcher.SearchAsync(collection, q, o.Top), queries, o);
@@ -67,6 +80,12 @@ public sealed class VectorIndexBench : IBenchmark
         }
         quantized.Recall = Recall(exact.Results, quantized.Results, o.Top);
         exact.Recall = 1;
+        figures.Add("int8.recall", quantized.Recall);
+        foreach (var (key, m) in new[] { ("exact", exact), ("int8", quantized) })
+        {
+            figures.Add(key + ".load_s", m.LoadSeconds);
+            figures.Add(key + ".heap_gb", m.HeapGb);
+        }
 
         // The same single queries with the scan on one thread: what splitting one query over the cores buys.
         using (var oneThread = new EmbeddedVectorIndex(root, new EmbeddedIndexOptions { SearchParallelism = 1 }))
@@ -89,12 +108,17 @@ public sealed class VectorIndexBench : IBenchmark
         Console.WriteLine($"| batched: throughput | {exact.Qps:F0} queries/s | {quantized.Qps:F0} queries/s |");
         Console.WriteLine($"| single query, {Environment.ProcessorCount} threads: p50 / p99 | {Percentile(exact.SingleMs, 50):F1} / {Percentile(exact.SingleMs, 99):F1} ms | {Percentile(quantized.SingleMs, 50):F1} / {Percentile(quantized.SingleMs, 99):F1} ms |");
         Console.WriteLine($"| single query, 1 thread: p50 / p99 | {Percentile(exact.SingleOneThreadMs, 50):F1} / {Percentile(exact.SingleOneThreadMs, 99):F1} ms | {Percentile(quantized.SingleOneThreadMs, 50):F1} / {Percentile(quantized.SingleOneThreadMs, 99):F1} ms |");
-        Console.WriteLine($"| {o.Clients} clients, single queries, each alone: p50 / p99, queries/s | {exact.Direct.Format()} | {quantized.Direct.Format()} |");
-        Console.WriteLine($"| {o.Clients} clients, single queries, merged (SearchBatcher): p50 / p99, queries/s | {exact.ThroughBatcher.Format()} | {quantized.ThroughBatcher.Format()} |");
+        if (o.Clients > 0)
+        {
+            Console.WriteLine($"| {o.Clients} clients, single queries, each alone: p50 / p99, queries/s | {exact.Direct.Format()} | {quantized.Direct.Format()} |");
+            Console.WriteLine($"| {o.Clients} clients, single queries, merged (SearchBatcher): p50 / p99, queries/s | {exact.ThroughBatcher.Format()} | {quantized.ThroughBatcher.Format()} |");
+        }
         Console.WriteLine($"| filtered (half the rows match), {o.Batch}/batch: per query | {exact.FilteredMs:F2} ms | {quantized.FilteredMs:F2} ms |");
         Console.WriteLine($"| recall@{o.Top} against the exact collection | {exact.Recall:F4} | {quantized.Recall:F4} |");
         Console.WriteLine($"| peak working set (the bench's own buffers included) | {peakGb:F2} GB | |");
         Console.WriteLine();
+        figures.Add("peak_gb", peakGb);
+        figures.Save();
 
         if (o.NoPython) return 0;
         return await RunReference(o);
@@ -108,6 +132,16 @@ public sealed class VectorIndexBench : IBenchmark
         public Latencies Direct = null!, ThroughBatcher = null!;
 
         public double BatchedMs(double p) => Percentile(PerQueryMs, p);
+
+        /// <summary>The last repeat's per-query percentiles, one value a repeat under each key.</summary>
+        public void Record(BenchFigures figures, string key)
+        {
+            figures.Add(key + ".batched.p50_ms", BatchedMs(50));
+            figures.Add(key + ".batched.p99_ms", BatchedMs(99));
+            figures.Add(key + ".batched.qps", Qps);
+            figures.Add(key + ".single.p50_ms", Percentile(SingleMs, 50));
+            figures.Add(key + ".single.p99_ms", Percentile(SingleMs, 99));
+        }
     }
 
     private static long Heap()
@@ -118,15 +152,17 @@ public sealed class VectorIndexBench : IBenchmark
         return GC.GetGCMemoryInfo().HeapSizeBytes;
     }
 
-    private static async Task Measure(EmbeddedVectorIndex index, string collection, List<float[]> queries, Options o, Measured m)
+    private static async Task Measure(EmbeddedVectorIndex index, string collection, List<float[]> queries, Options o, Measured m, bool keepResults)
     {
         await index.SearchAsync(collection, queries.Take(o.Batch).ToList(), o.Top); // warm-up
+        m.PerQueryMs.Clear();
         var total = Stopwatch.StartNew();
         for (var start = 0; start < queries.Count; start += o.Batch)
         {
             var batch = queries.Skip(start).Take(o.Batch).ToList();
             var watch = Stopwatch.StartNew();
-            m.Results.AddRange(await index.SearchAsync(collection, batch, o.Top));
+            var found = await index.SearchAsync(collection, batch, o.Top);
+            if (keepResults) m.Results.AddRange(found);
             m.PerQueryMs.AddRange(Enumerable.Repeat(watch.Elapsed.TotalMilliseconds / batch.Count, batch.Count));
         }
         m.Qps = queries.Count / total.Elapsed.TotalSeconds;
@@ -291,9 +327,12 @@ public sealed class VectorIndexBench : IBenchmark
         var start = new ProcessStartInfo(o.Python)
         {
             ArgumentList = { script, "--dir", o.Dir, "--top", o.Top.ToString(CultureInfo.InvariantCulture),
-                             "--batch", o.Batch.ToString(CultureInfo.InvariantCulture), "--hnsw-n", o.HnswN.ToString(CultureInfo.InvariantCulture) },
+                             "--batch", o.Batch.ToString(CultureInfo.InvariantCulture), "--hnsw-n", o.HnswN.ToString(CultureInfo.InvariantCulture),
+                             "--hnsw-seconds", o.HnswSeconds.ToString(CultureInfo.InvariantCulture), "--repeat", o.Repeat.ToString(CultureInfo.InvariantCulture),
+                             "--numpy-queries", o.NumpyQueries.ToString(CultureInfo.InvariantCulture), "--singles", o.Singles.ToString(CultureInfo.InvariantCulture) },
             UseShellExecute = false,
         };
+        if (o.Json is not null) start.ArgumentList.Add("--json=" + o.Json + ".reference");
         Console.WriteLine($"running {o.Python} {string.Join(' ', start.ArgumentList)}");
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{o.Python}: could not start");
         await process.WaitForExitAsync();
@@ -309,7 +348,8 @@ public sealed class VectorIndexBench : IBenchmark
     }
 
     private sealed record Options(
-        int N, int Dim, string Data, int Queries, int Batch, int Singles, int Clients, int Top, int Clusters, float Noise, string Dir, string Python, int HnswN, bool NoPython)
+        int N, int Dim, string Data, int Queries, int Batch, int Singles, int Clients, int Top, int Clusters, float Noise, string Dir, string Python, int HnswN, bool NoPython,
+        int Repeat = 1, int HnswSeconds = 0, int NumpyQueries = 0, string? Json = null)
     {
         public static Options? Parse(string[] args)
         {
@@ -334,6 +374,10 @@ public sealed class VectorIndexBench : IBenchmark
                     "--python" => o with { Python = Next() },
                     "--hnsw-n" => o with { HnswN = NextInt() },
                     "--no-python" => o with { NoPython = true },
+                    "--repeat" => o with { Repeat = NextInt() },
+                    "--hnsw-seconds" => o with { HnswSeconds = NextInt() },
+                    "--numpy-queries" => o with { NumpyQueries = NextInt() },
+                    "--json" => o with { Json = Next() },
                     _ => null,
                 };
                 if (o is null) return null;
