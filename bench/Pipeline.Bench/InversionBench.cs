@@ -25,7 +25,8 @@ public sealed class InversionBench : IBenchmark
         "gentle start=noise:0.1,lr:0.05;" +
         "+ coarse-to-fine=noise:0.1,lr:0.05,levels:2;" +
         "+ pixels at half resolution=noise:0.1,lr:0.05,levels:2,pixelscale:2;" +
-        "+ jitter and zoom (shipped: smooth)=smooth;" +
+        "+ jitter and zoom=noise:0.1,lr:0.05,levels:2,pixelscale:2,jitter:2,zoom:0.1,steps:200;" +
+        "+ pixels at a quarter of the resolution, 300 steps (shipped: smooth)=smooth;" +
         "+ first-layer prior x10, cosine schedule=noise:0.1,lr:0.05,levels:2,pixelscale:2,jitter:2,zoom:0.1,firstbn:10,cosine:1;" +
         "+ twice the steps=noise:0.1,lr:0.05,levels:2,pixelscale:2,jitter:2,zoom:0.1,steps:400";
 

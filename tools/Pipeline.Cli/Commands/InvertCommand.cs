@@ -19,7 +19,7 @@ public static class InvertCommand
         var row = new Option<int>("--row") { Description = "Row of the --embedding file", DefaultValueFactory = _ => 0 };
         var check = new Option<string?>("--check-model") { Description = "An independently trained model that embeds the result: its cosine to its own view of the target says whether the face carries the identity beyond the network that made it" };
         var output = new Option<string>("--out") { Description = "PNG to write: the synthesised batch side by side", Required = true };
-        var recipe = new Option<string>("--recipe") { Description = $"{string.Join(" | ", InversionOptions.Named.Keys)} (paper: the ArcFace paper's recipe; smooth: with jitter, coarse-to-fine, a first-layer BN prior, a cosine schedule)", DefaultValueFactory = _ => "smooth" };
+        var recipe = new Option<string>("--recipe") { Description = $"{string.Join(" | ", InversionOptions.Named.Keys)} (paper: the ArcFace paper's recipe; smooth: a gentle start, pixels at a quarter of the resolution grown coarse to fine, jitter and zoom)", DefaultValueFactory = _ => "smooth" };
         var steps = new Option<int?>("--steps") { Description = "Adam steps on the pixels (default: the recipe's)" };
         var batch = new Option<int?>("--batch") { Description = "Faces synthesised together (the BN prior needs a batch)" };
         var lr = new Option<double?>("--lr") { Description = "Adam's learning rate on the pixels (image in [-1, 1])" };
