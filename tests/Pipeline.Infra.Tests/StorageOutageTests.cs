@@ -113,7 +113,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
             _listener?.Stop();
             lock (_open)
             {
-                foreach (var c in _open) c.Client.Close(0);
+                foreach (var c in _open) c.Client?.Close(0); // a pipe that ended has disposed its clients already
                 _open.Clear();
             }
         }
