@@ -13,8 +13,9 @@ namespace Pipeline.Trainer;
 
 /// <summary>
 /// Runs accepted jobs one at a time, the most urgent first; a job less urgent than one waiting yields to it at its next
-/// checkpoint (<see cref="TrainingJobQueue.Urgency"/>: a run's index is not held up by its baseline). Every minute (JobRescanSeconds; and at start) it also looks for jobs in the
-/// models container that nobody finished (job.json without trained.json or failed.json): after
+/// checkpoint (<see cref="TrainingJobQueue.Urgency"/>: a run's index is not held up by its baseline). Every minute
+/// (JobRescanSeconds; and at start) it also looks for jobs in the models container that nobody finished (job.json
+/// without trained.json or failed.json): after
 /// a crash or restart, whichever instance claims such a job first resumes it from its last
 /// uploaded checkpoint. A claim expires unless renewed, so a dead instance's job is taken over.
 /// A finished job whose event a crash (or a broker outage) kept from being published is announced
