@@ -7,7 +7,7 @@ namespace Pipeline.Trainer.Tests;
 
 /// <summary>
 /// The most urgent job trains first (the one nearest its run's index), and a running job less urgent than a waiting
-/// one yields to it at its next checkpoint, then resumes from there to the model it would have made uninterrupted:
+/// one yields to it after its current step (a checkpoint written there), then resumes from there to the model it would have made uninterrupted:
 /// real training on the Trainer's module.
 /// </summary>
 public sealed class TrainingPriorityTests : IAsyncLifetime

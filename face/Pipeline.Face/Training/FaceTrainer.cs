@@ -21,13 +21,16 @@ public static class FaceTrainer
 {
     /// <param name="epochEnded">Called after each epoch with its number and the model (on the training device, any mode);
     /// training resumes in train mode on that device afterwards.</param>
+    /// <param name="checkpointWanted">Asked after each step: true writes a checkpoint there, before the next periodic one
+    /// (a job that yields to another stops at the next step, not at the next periodic checkpoint).</param>
     public static TrainingResult Train(ImageSet data, TrainingOptions options, string? checkpointDir = null,
         bool resume = false, Action<TrainingProgress>? progress = null, string? trainedOn = null, CancellationToken ct = default,
-        Action? checkpointSaved = null, Action<int, FaceModel>? epochEnded = null) =>
-        TorchRuntime.OnOwnThread(() => TrainHere(data, options, checkpointDir, resume, progress, trainedOn, ct, checkpointSaved, epochEnded));
+        Action? checkpointSaved = null, Action<int, FaceModel>? epochEnded = null, Func<bool>? checkpointWanted = null) =>
+        TorchRuntime.OnOwnThread(() => TrainHere(data, options, checkpointDir, resume, progress, trainedOn, ct, checkpointSaved, epochEnded, checkpointWanted));
 
     private static TrainingResult TrainHere(ImageSet data, TrainingOptions options, string? checkpointDir, bool resume,
-        Action<TrainingProgress>? progress, string? trainedOn, CancellationToken ct, Action? checkpointSaved, Action<int, FaceModel>? epochEnded)
+        Action<TrainingProgress>? progress, string? trainedOn, CancellationToken ct, Action? checkpointSaved, Action<int, FaceModel>? epochEnded,
+        Func<bool>? checkpointWanted)
     {
         options.Validate();
         if (data.Count < 2) throw new ArgumentException($"{trainedOn ?? "dataset"}: {data.Count} samples; training needs at least 2");
@@ -113,7 +116,8 @@ public static class FaceTrainer
                     progress?.Invoke(new TrainingProgress(epoch, options.Epochs, step + 1, epochSteps, lossSum / seen, correct / seen, ips, lr));
 
                     bool epochEnd = step + 1 == epochSteps;
-                    if (store is not null && !epochEnd && options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0)
+                    bool periodic = options.CheckpointEverySteps > 0 && (globalStep + 1) % options.CheckpointEverySteps == 0;
+                    if (store is not null && !epochEnd && (periodic || checkpointWanted?.Invoke() == true))
                     {
                         store.Save(model, optimizer, new CheckpointState(epoch, step + 1, globalStep + 1, history, options, lossSum, correct, angleSum, seen, excluded));
                         checkpointSaved?.Invoke();

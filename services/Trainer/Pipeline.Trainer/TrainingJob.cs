@@ -23,7 +23,7 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
 {
     private string Local => Path.Combine(store.WorkRoot, "jobs", job.RunId, job.Stage);
 
-    /// <param name="yieldNow">asked after each checkpoint; true stops the job there with <see cref="TrainingYielded"/></param>
+    /// <param name="yieldNow">asked after each step; true writes a checkpoint there and stops the job with <see cref="TrainingYielded"/></param>
     public async Task<object> RunAsync(CancellationToken ct, Func<bool>? yieldNow = null)
     {
         var options = PlanOptions.For(job, settings.CheckpointEverySteps);
@@ -88,7 +88,7 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
         {
             try
             {
-                result = await TrainAsync(data, options, checkpointDir, resume, Progress, Mirror, ct);
+                result = await TrainAsync(data, options, checkpointDir, resume, Progress, Mirror, yieldNow, ct);
                 break;
             }
             catch (TrainingCollapsedException e) when (attempt < settings.DivergenceRetries)
@@ -136,11 +136,11 @@ public sealed class TrainingJob(TrainModel job, ArtifactStore store, IBus bus, S
     }
 
     private async Task<TrainingResult> TrainAsync(ImageSet data, TrainingOptions options, string checkpointDir, bool resume,
-        Action<TrainingProgress> progress, Action mirror, CancellationToken ct)
+        Action<TrainingProgress> progress, Action mirror, Func<bool>? yieldNow, CancellationToken ct)
     {
         // Long-running: a whole training must not hold a pool thread (FaceTrainer trains on a thread of its own).
         Task<TrainingResult> Run(bool fromCheckpoint) => Task.Factory.StartNew(() => FaceTrainer.Train(data, options, checkpointDir, fromCheckpoint, progress,
-            trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            trainedOn: job.Dataset.ManifestPath, ct: ct, checkpointSaved: mirror, checkpointWanted: yieldNow), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             return await Run(resume);

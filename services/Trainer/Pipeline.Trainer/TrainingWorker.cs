@@ -12,8 +12,8 @@ using Polly.CircuitBreaker;
 namespace Pipeline.Trainer;
 
 /// <summary>
-/// Runs accepted jobs one at a time, the most urgent first; a job less urgent than one waiting yields to it at its next
-/// checkpoint (<see cref="TrainingJobQueue.Urgency"/>: a run's index is not held up by its baseline). Every minute
+/// Runs accepted jobs one at a time, the most urgent first; a job less urgent than one waiting yields to it after its current
+/// step, a checkpoint written there (<see cref="TrainingJobQueue.Urgency"/>: a run's index is not held up by its baseline). Every minute
 /// (JobRescanSeconds; and at start) it also looks for jobs in the models container that nobody finished (job.json
 /// without trained.json or failed.json): after
 /// a crash or restart, whichever instance claims such a job first resumes it from its last
@@ -114,7 +114,7 @@ public sealed class TrainingWorker(TrainingJobQueue queue, ArtifactStore store, 
         catch (TrainingYielded)
         {
             yielded = true;
-            log.LogInformation("{Run}/{Stage} yields at its checkpoint to a more urgent job; it is queued again and resumes from there", job.RunId, job.Stage);
+            log.LogInformation("{Run}/{Stage} yields to a more urgent job at a checkpoint written after its current step; it is queued again and resumes from there", job.RunId, job.Stage);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
