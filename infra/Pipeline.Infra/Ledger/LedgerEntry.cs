@@ -56,7 +56,7 @@ public sealed record StageSummary(
     /// </summary>
     public double WorkSeconds(DateTimeOffset now)
     {
-        if (Status == StageStatus.Queued && Pauses is not { Count: > 0 }) return 0;
+        if (WaitingToStart) return 0;
         var end = EndedAt ?? now;
         double paused = (Pauses ?? []).Sum(p => ((p.To ?? end) - p.From).TotalSeconds);
         return Math.Max(0, (end - StartedAt).TotalSeconds - paused);
@@ -64,7 +64,10 @@ public sealed record StageSummary(
 
     /// <summary>Seconds in the queue before the work started, or until <paramref name="now"/> while it still waits.</summary>
     public double QueuedSeconds(DateTimeOffset now) =>
-        QueuedAt is { } q ? Math.Max(0, ((Status == StageStatus.Queued && Pauses is not { Count: > 0 } ? now : StartedAt) - q).TotalSeconds) : 0;
+        QueuedAt is { } q ? Math.Max(0, ((WaitingToStart ? now : StartedAt) - q).TotalSeconds) : 0;
+
+    /// <summary>Queued and not yet started: its work is all ahead of it (a paused stage has started).</summary>
+    public bool WaitingToStart => Status == StageStatus.Queued && Pauses is not { Count: > 0 };
 }
 
 /// <summary>A time a started stage waited in the queue again (a training that yielded to a more urgent one); <paramref name="To"/> null while it still waits.</summary>

@@ -27,7 +27,7 @@ public static class StageTimeline
         var now = DateTimeOffset.UtcNow;
         double At(DateTimeOffset t) => Math.Round((t - origin).TotalSeconds, 2);
         return run.Stages.Select(s => new StageTime(s.Stage, s.Status, Math.Round(s.WorkSeconds(now), 2),
-            At(s.Status == StageStatus.Queued && s.Pauses is null ? now : s.StartedAt), At(s.EndedAt ?? now),
+            At(s.WaitingToStart ? now : s.StartedAt), At(s.EndedAt ?? now),
             s.QueuedAt is { } q ? At(q) : null,
             s.Pauses?.Select(p => new PauseTime(At(p.From), At(p.To ?? now))).ToList())).ToList();
     }
